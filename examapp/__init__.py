@@ -1,0 +1,48 @@
+"""examapp: question banks, timed exam rooms and live contests for party training work."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; nothing connects or runs at import time."""
+    from examapp import access, api, db, i18n, navigation, store
+    from examapp import config as settings
+    from examapp.auth import login
+
+    instance = os.environ.get("EXAMAPP_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=instance and os.path.abspath(instance),
+                instance_relative_config=True)
+    app.config.from_mapping(settings.load(app.instance_path, test_config))
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    store.init_app(app)
+    login.init_app(app)
+    i18n.init_app(app)
+    api.init_app(app)
+    access.init_app(app)
+    navigation.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from examapp.api import views as api_views
+    from examapp.auth import views as auth_views
+    from examapp.main import views as main_views
+    from examapp.orgs import views as org_views
+    from examapp.users import views as user_views
+
+    for module in (main_views, auth_views, org_views, user_views, api_views):
+        for name in ("bp", "api"):
+            blueprint = getattr(module, name, None)
+            if blueprint is not None:
+                app.register_blueprint(blueprint)

@@ -1,0 +1,31 @@
+"""The JSON API under /api/v1: shared error shape, request checks and the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
+
+from examapp.api import errors
+
+csrf = CSRFProtect()
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _check_csrf() -> None:
+    """Forms need a CSRF token. API calls with a bearer token or a JSON body cannot be forged
+    by another site (a browser sends neither cross-site without CORS consent); a cookie-authed
+    multipart API call must send X-CSRFToken."""
+    if request.method in SAFE_METHODS:
+        return
+    if request.path.startswith("/api/") and (
+        request.headers.get("Authorization", "").lower().startswith("bearer ") or request.is_json
+    ):
+        return
+    csrf.protect()
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    app.before_request(_check_csrf)
+    errors.init_app(app)

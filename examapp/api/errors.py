@@ -1,0 +1,75 @@
+"""One error shape for the whole JSON API: {"error": {"code", "message"}} with a 4xx/5xx status."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large",
+    415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+class ApiError(Exception):
+    """Raised by API views (or services via the views) to answer with a clear error."""
+
+    def __init__(self, status: int, message: str, code: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or CODES.get(status, "error")
+        self.headers = headers or {}
+
+
+def error_body(status: int, message: str, code: str | None = None):
+    response = jsonify({"error": {"code": code or CODES.get(status, "error"), "message": message}})
+    response.status_code = status
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    message = exc.description or exc.name
+    if status == 400 and "JSON" in message:
+        message = "the request body is not valid JSON"
+    if status == 413:
+        limit = request.max_content_length or 0
+        message = f"the upload is larger than the limit of {limit / (1024 * 1024):g} MB"
+    if _wants_json():
+        response = error_body(status, message)
+    else:
+        response = make_response(render_template("error.html", status=status, message=message), status)
+    for name, value in exc.get_headers():
+        if name in ("Retry-After", "Allow"):
+            response.headers[name] = value
+    return response
+
+
+def _api_error(exc: ApiError):
+    response = error_body(exc.status, exc.message, exc.code)
+    response.headers.update(exc.headers)
+    return response
+
+
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    current_app.logger.exception("unhandled error")
+    if _wants_json():
+        return error_body(500, "internal error; it has been logged")
+    return render_template("error.html", status=500, message="internal error"), 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ApiError, _api_error)
+    if not app.testing:
+        app.register_error_handler(Exception, _unexpected)

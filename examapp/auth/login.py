@@ -1,0 +1,50 @@
+"""Flask-Login wiring: session cookies for pages, `Authorization: Bearer` tokens for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_login import LoginManager
+
+from examapp import db
+from examapp.auth.models import User
+from examapp.auth.ratelimit import LoginLimits
+from examapp.auth.service import user_for_token
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session().get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+@login_manager.request_loader
+def _load_from_bearer(req) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    user = user_for_token(db.session(), header[7:].strip())
+    if user is not None:
+        g.auth_by_token = True
+    return user
+
+
+def limits() -> LoginLimits:
+    c = current_app.config
+    return LoginLimits(
+        c["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        c["LOGIN_MAX_ATTEMPTS_PER_ADDRESS"],
+        c["LOGIN_WINDOW_SECONDS"],
+    )
+
+
+def client_address() -> str:
+    # Behind a proxy, ProxyFix (see README) puts the client's address here.
+    return request.remote_addr or "unknown"
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"

@@ -1,0 +1,45 @@
+"""Home, the admin dashboard and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from examapp import access, db
+from examapp.auth.models import ROLES, User
+from examapp.i18n import LANGUAGES
+from examapp.orgs.models import OrgUnit
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@access.public
+def home():
+    return render_template("main/home.html")
+
+
+@bp.route("/admin")
+@access.roles("admin")
+def dashboard():
+    s = db.session()
+    by_role = dict(s.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return render_template(
+        "main/dashboard.html",
+        users_by_role=[(role, by_role.get(role, 0)) for role in ROLES],
+        units=s.scalar(select(func.count()).select_from(OrgUnit)),
+    )
+
+
+@bp.route("/language", methods=["POST"])
+@access.public
+def language():
+    lang = request.form.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session().commit()
+    target = request.form.get("next") or url_for("main.home")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")

@@ -1,0 +1,51 @@
+"""The organisation tree: a page and the /api/v1/units routes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from pydantic import Field
+
+from examapp import access, db
+from examapp.api.errors import ApiError
+from examapp.api.openapi import Body, documented
+from examapp.orgs.service import UnitError, UnitExists, create_unit, unit_tree
+
+bp = Blueprint("orgs", __name__)
+api = Blueprint("orgs_api", __name__, url_prefix="/api/v1")
+
+
+@bp.route("/units")
+@access.roles("admin", "leader", "trainer", "proctor")
+def units_page():
+    return render_template("orgs/units.html", tree=unit_tree(db.session()))
+
+
+class UnitBody(Body):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    parent: str | None = Field(default=None, max_length=40)
+    kind: Literal["committee", "grassroots", "cell", "branch", "company", "park", "other"] = "other"
+
+
+@api.route("/units", methods=["GET"])
+@access.authenticated
+@documented("The organisation tree")
+def list_units():
+    return {"units": [n.as_dict() for n in unit_tree(db.session())]}
+
+
+@api.route("/units", methods=["POST"])
+@access.roles("admin", "leader")
+@documented("Add a unit to the tree", body=UnitBody, status=201)
+def add_unit(body: UnitBody):
+    s = db.session()
+    try:
+        unit = create_unit(s, body.code, body.name, body.parent, body.kind, current_user.id)
+    except UnitError as exc:
+        s.rollback()
+        raise ApiError(409 if isinstance(exc, UnitExists) else 400, str(exc)) from None
+    s.commit()
+    return {"code": unit.code, "name": unit.name, "kind": unit.kind, "parent": body.parent}, 201

@@ -1,0 +1,101 @@
+"""Shared fast state (rate-limit counters, caches): Redis in production, a dict on a laptop.
+
+Nothing here is the truth; losing it loses no data. The in-process store only works
+inside one process, which is why production refuses to start with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Protocol
+
+import redis
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+
+class Store(Protocol):
+    def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
+        """Count one event in a fixed window; returns (count so far, seconds until it resets)."""
+
+    def peek(self, key: str) -> tuple[int, int]:
+        """The count and the seconds left, without counting."""
+
+    def reset(self, key: str) -> None: ...
+
+
+class RedisStore:
+    def __init__(self, client: redis.Redis, prefix: str = "examapp:") -> None:
+        self.redis = client
+        self.prefix = prefix
+
+    def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
+        k = self.prefix + key
+        pipe = self.redis.pipeline()
+        pipe.incr(k)
+        pipe.expire(k, window_seconds, nx=True)
+        pipe.ttl(k)
+        count, _, ttl = pipe.execute()
+        return int(count), max(int(ttl), 1)
+
+    def peek(self, key: str) -> tuple[int, int]:
+        k = self.prefix + key
+        pipe = self.redis.pipeline()
+        pipe.get(k)
+        pipe.ttl(k)
+        count, ttl = pipe.execute()
+        return int(count or 0), max(int(ttl), 0)
+
+    def reset(self, key: str) -> None:
+        self.redis.delete(self.prefix + key)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[int, float]] = {}
+
+    def _live(self, key: str, now: float) -> tuple[int, float] | None:
+        entry = self._counts.get(key)
+        if entry and entry[1] <= now:
+            del self._counts[key]
+            return None
+        return entry
+
+    def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
+        now = time.monotonic()
+        with self._lock:
+            count, expires = self._live(key, now) or (0, now + window_seconds)
+            self._counts[key] = (count + 1, expires)
+            return count + 1, max(int(expires - now), 1)
+
+    def peek(self, key: str) -> tuple[int, int]:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._live(key, now)
+            return (entry[0], max(int(entry[1] - now), 1)) if entry else (0, 0)
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    if url:
+        client = redis.Redis.from_url(url, decode_responses=True)
+        app.extensions["examapp.redis"] = client
+        app.extensions["examapp.store"] = RedisStore(client, app.config.get("REDIS_PREFIX", "examapp:"))
+    else:
+        log.warning(
+            "EXAMAPP_REDIS_URL is unset: using an in-process store; "
+            "this only works with a single server process"
+        )
+        app.extensions["examapp.store"] = MemoryStore()
+
+
+def store() -> Store:
+    return current_app.extensions["examapp.store"]

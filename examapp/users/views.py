@@ -1,0 +1,61 @@
+"""Accounts: the list page and /api/v1/users."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from pydantic import Field
+
+from examapp import access, db
+from examapp.api.errors import ApiError
+from examapp.api.openapi import Body, documented
+from examapp.auth.models import ROLES
+from examapp.auth.service import AccountError, NewUser, create_user
+from examapp.users.service import list_users, user_dict
+
+bp = Blueprint("users", __name__)
+api = Blueprint("users_api", __name__, url_prefix="/api/v1")
+
+
+@bp.route("/users")
+@access.roles("admin", "leader")
+def users_page():
+    role = request.args.get("role") if request.args.get("role") in ROLES else None
+    return render_template("users/list.html", users=list_users(db.session(), role), role=role,
+                           roles=ROLES)
+
+
+class UserBody(Body):
+    username: str = Field(min_length=3, max_length=80)
+    role: str = Field(max_length=20)
+    password: str = Field(min_length=1, max_length=128)
+    full_name: str = Field(default="", max_length=200)
+    unit: str | None = Field(default=None, max_length=40)
+
+
+@api.route("/users", methods=["GET"])
+@access.roles("admin", "leader")
+@documented("List accounts (optionally ?role=)")
+def api_list_users():
+    role = request.args.get("role")
+    if role is not None and role not in ROLES:
+        raise ApiError(400, f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+    return {"users": list_users(db.session(), role)}
+
+
+@api.route("/users", methods=["POST"])
+@access.roles("admin")
+@documented("Create an account", body=UserBody, status=201)
+def api_create_user(body: UserBody):
+    s = db.session()
+    try:
+        user = create_user(
+            s, NewUser(body.username, body.role, body.full_name, body.unit, body.password),
+            current_user.id,
+        )
+    except AccountError as exc:
+        s.rollback()
+        status = 409 if "already taken" in str(exc) and ";" not in str(exc) else 400
+        raise ApiError(status, str(exc)) from None
+    s.commit()
+    return user_dict(user), 201
