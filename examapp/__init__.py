@@ -12,7 +12,7 @@ __all__ = ["create_app"]
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; nothing connects or runs at import time."""
-    from examapp import access, api, db, i18n, navigation, store
+    from examapp import access, api, cli, db, i18n, navigation, store
     from examapp import config as settings
     from examapp.auth import login
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     navigation.init_app(app)
     _register_blueprints(app)
+    cli.init_app(app)
     return app
 
 

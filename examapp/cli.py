@@ -43,7 +43,7 @@ def main() -> None:
     """examapp: question banks, exam rooms and contests."""
 
 
-@main.command("init-db")
+@click.command("init-db")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @with_appcontext
 def init_db_command(as_json: bool) -> None:
@@ -54,7 +54,7 @@ def init_db_command(as_json: bool) -> None:
          f"database ready: {engine.url.render_as_string(hide_password=True)}")
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--demo", is_flag=True, help="Create the schema and load demo data once.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -74,10 +74,9 @@ def serve_command(demo: bool, host: str, port: int) -> None:
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
-def _register_feature_commands() -> None:
+def init_app(app) -> None:
+    """Attach every command to the app, so `examapp X` and `flask --app examapp X` both work."""
     from examapp.users.cli import users
 
-    main.add_command(users)
-
-
-_register_feature_commands()
+    for command in (init_db_command, serve_command, users):
+        app.cli.add_command(command)
