@@ -1,0 +1,119 @@
+"""Aiken text: a stem, lettered options "A." or "A)", then an "ANSWER: B" line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from importers.answers import AnswerError, parse_answer
+from importers.model import ParsedOption, ParsedQuestion, RowError
+from importers.normalise import clean_text
+from importers.validate import true_false_options
+
+_OPTION = re.compile(r"^\s*([A-Za-z])\s*[.)]\s+(.*)$")
+_ANSWER = re.compile(r"^\s*(?:ANSWER|ĐÁP ÁN|DAP AN)\s*[:：]\s*(.*)$", re.IGNORECASE)
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+AikenItem = ParsedQuestion | RowError
+
+
+@dataclass
+class _Draft:
+    start: int
+    stem: list[str] = field(default_factory=list)
+    options: list[tuple[str, str]] = field(default_factory=list)  # (letter, text)
+
+
+def parse_aiken(text: str) -> list[AikenItem]:
+    """Return, in file order, each question found or a RowError at the line concerned."""
+    items: list[AikenItem] = []
+    draft: _Draft | None = None
+    skipping = False  # after a broken question, skip to its ANSWER line or a blank line
+    gap = False  # a blank line came after the options: only ANSWER may still follow
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = clean_text(raw)
+        if skipping:
+            if not line or _ANSWER.match(line):
+                skipping = False
+            continue
+        if not line:
+            gap = draft is not None and bool(draft.options)
+            continue
+        if answer := _ANSWER.match(line):
+            if draft is None:
+                items.append(RowError(number, None, "ANSWER line without a question above it"))
+            else:
+                items.append(_finish(draft, number, answer.group(1)))
+                draft = None
+            gap = False
+            continue
+        if gap and draft is not None:
+            items.append(
+                RowError(draft.start, None, "the question has no 'ANSWER: X' line after its options")
+            )
+            draft = None
+        gap = False
+        option = _OPTION.match(line)
+        if draft is None:
+            if option and option.group(1).upper() == "A":
+                items.append(RowError(number, None, "option A without a question text above it"))
+                skipping = True
+                continue
+            draft = _Draft(start=number)
+        expected = _LETTERS[len(draft.options)] if len(draft.options) < len(_LETTERS) else None
+        if option and option.group(1).upper() == expected:
+            draft.options.append((expected, option.group(2)))
+        elif not draft.options:
+            draft.stem.append(line)
+        else:
+            found = f"option {option.group(1).upper()}" if option else f"'{line[:40]}'"
+            items.append(
+                RowError(
+                    draft.start,
+                    None,
+                    f"line {number}: expected option {expected or '?'} or "
+                    f"'ANSWER: X' but found {found}; letter the options A, B, C "
+                    "… in order, one per line",
+                )
+            )
+            draft = None
+            skipping = True
+    if draft is not None:
+        items.append(RowError(draft.start, None, "the question has no 'ANSWER: X' line"))
+    return items
+
+
+def _finish(draft: _Draft, line: int, answer_text: str) -> AikenItem:
+    stem = "\n".join(draft.stem)
+    letters = [letter for letter, _ in draft.options]
+    try:
+        answer = parse_answer(answer_text, letters)
+    except AnswerError as exc:
+        return RowError(draft.start, None, f"line {line}: {exc}")
+    if answer.is_truth:
+        if draft.options:
+            return RowError(
+                draft.start,
+                None,
+                f"line {line}: the answer is true/false but the "
+                "question has options; write the letter of the "
+                "correct option",
+            )
+        return ParsedQuestion(
+            row=draft.start,
+            text=stem,
+            type="true_false",
+            options=true_false_options(bool(answer.truth)),
+            topic=None,
+        )
+    missing = [letter for letter in answer.letters if letter not in letters]
+    if missing:
+        have = f"has options A–{letters[-1]}" if letters else "has no options"
+        return RowError(
+            draft.start,
+            None,
+            f"line {line}: ANSWER names option {', '.join(missing)} but the question {have}",
+        )
+    options = tuple(ParsedOption(text, letter in answer.letters) for letter, text in draft.options)
+    kind = "multiple" if len(answer.letters) > 1 else "single"
+    return ParsedQuestion(row=draft.start, text=stem, type=kind, options=options, topic=None)

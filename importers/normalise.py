@@ -1,0 +1,51 @@
+"""Text clean-up and the content key used to spot duplicate questions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+
+# C0/C1 control characters other than tab and newline: PostgreSQL refuses NUL and the
+# others only come from broken exports.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"\s+")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def clean_text(value: str) -> str:
+    """Return cell or line text as stored: NFC, LF line ends, no control chars, trimmed."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _CONTROL.sub("", value)
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def collapse(value: str) -> str:
+    """Return text with every run of whitespace turned into one space."""
+    return _SPACES.sub(" ", value).strip()
+
+
+def strip_accents(value: str) -> str:
+    """Return text without diacritics (đ -> d) so Vietnamese typed with or without marks match."""
+    decomposed = unicodedata.normalize("NFKD", value.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(value: str) -> str:
+    """Return a lookup key: accents stripped, casefolded, punctuation and spaces collapsed."""
+    return collapse(_NON_ALNUM.sub(" ", strip_accents(value).casefold()))
+
+
+def _key_text(value: str) -> str:
+    folded = unicodedata.normalize("NFC", value).casefold()
+    return collapse(unicodedata.normalize("NFC", folded))
+
+
+def content_key(text: str, options: Sequence[str]) -> str:
+    """Return the sha256 hex that identifies a question's content, ignoring option order."""
+    parts = [_key_text(text), *sorted(_key_text(option) for option in options)]
+    # JSON keeps the parts apart whatever characters they contain.
+    encoded = json.dumps(parts).encode("ascii")
+    return hashlib.sha256(encoded).hexdigest()

@@ -1,0 +1,96 @@
+"""read_questions: one entry point from any supported file to an ImportResult."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import BinaryIO
+
+from importers.aiken import parse_aiken
+from importers.formats import format_from_name
+from importers.gift import looks_like_gift, parse_gift
+from importers.model import ImportFileError, ImportResult, ParsedQuestion, RowError
+from importers.safety import MAX_FILE_BYTES, check_file_size, decode_text
+from importers.spreadsheet import (
+    questions_from_sheets,
+    read_csv_rows,
+    read_workbook_sheets,
+)
+from importers.validate import DuplicateFinder, text_question
+
+Progress = Callable[[int, int], None]
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
+
+
+def read_questions(
+    source: Source,
+    filename: str,
+    format: str = "auto",
+    *,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Read a question file; bad rows land in errors, a bad file raises ImportFileError."""
+    fmt = format_from_name(filename, format)
+    data = _read_bytes(source)
+    if not data.strip():
+        raise ImportFileError("the file is empty")
+    try:
+        return _dispatch(data, fmt, progress)
+    except ImportFileError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise ImportFileError("the file is too complex to read") from exc
+    except Exception as exc:  # promise: never a stack trace for a bad file
+        raise ImportFileError(f"the file could not be read ({type(exc).__name__})") from exc
+
+
+def _dispatch(data: bytes, fmt: str, progress: Progress | None) -> ImportResult:
+    if fmt in ("xlsx", "xlsm", "ods"):
+        return questions_from_sheets(read_workbook_sheets(data, fmt), fmt, progress)
+    if fmt == "csv":
+        return questions_from_sheets([read_csv_rows(data)], fmt, progress)
+    if fmt == "txt":
+        text = decode_text(data, "GIFT or Aiken")
+        fmt = "gift" if looks_like_gift(text) else "aiken"
+    else:
+        text = decode_text(data, "GIFT" if fmt == "gift" else "Aiken")
+    items = parse_gift(text) if fmt == "gift" else parse_aiken(text)
+    return _check_text_items(items, fmt, progress)
+
+
+def _check_text_items(
+    items: list[ParsedQuestion | RowError], fmt: str, progress: Progress | None
+) -> ImportResult:
+    result = ImportResult(format=fmt, rows_read=len(items))
+    duplicates = DuplicateFinder("line")
+    total = len(items)
+    step = max(1, total // 100)
+    for done, item in enumerate(items, 1):
+        if isinstance(item, RowError):
+            result.errors.append(item)
+        elif errors := text_question(item, duplicates):
+            result.errors.extend(errors)
+        else:
+            result.questions.append(item)
+        if progress is not None and (done % step == 0 or done == total):
+            progress(done, total)
+    return result
+
+
+def _read_bytes(source: Source) -> bytes:
+    """Load the whole file, refusing anything over the size limit before reading it."""
+    try:
+        if isinstance(source, bytes | bytearray | memoryview):
+            data = bytes(source)
+        elif isinstance(source, str | os.PathLike):
+            check_file_size(os.path.getsize(source))
+            with open(source, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        else:
+            data = source.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ImportFileError(f"cannot read the file: {exc.strerror or exc}") from exc
+    if not isinstance(data, bytes):
+        raise ImportFileError("the file must be opened in binary mode")
+    check_file_size(len(data))
+    return data

@@ -1,0 +1,116 @@
+"""Spreadsheet formats (xlsx, xlsm, ods via pandas; csv) turned into rows of displayed text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from collections.abc import Callable
+
+import pandas as pd
+
+from importers.cells import cell_text
+from importers.headers import HEADER_SEARCH_ROWS, find_header
+from importers.model import ImportFileError, ImportResult, RowError
+from importers.safety import check_workbook_zip, decode_text
+from importers.validate import DuplicateFinder, sheet_row
+
+Progress = Callable[[int, int], None]
+Rows = list[list[str]]
+
+_FALLBACK_ENGINE = {"xlsx": "openpyxl", "xlsm": "openpyxl", "ods": "odf"}
+_CSV_DELIMITERS = (",", ";", "\t")
+NO_HEADER = (
+    f"no header row with the columns question and answer found in the first "
+    f"{HEADER_SEARCH_ROWS} rows; name them e.g. 'question' / 'câu hỏi' and "
+    "'answer' / 'đáp án'"
+)
+
+
+def read_workbook_sheets(data: bytes, fmt: str) -> list[Rows]:
+    """Return every sheet as rows of displayed text, calamine first, then the pure-Python engine."""
+    check_workbook_zip(data, fmt)
+    what = "ods spreadsheet" if fmt == "ods" else f"{fmt} workbook"
+    failure: Exception | None = None
+    for engine in ("calamine", _FALLBACK_ENGINE[fmt]):
+        try:
+            with warnings.catch_warnings():
+                # openpyxl warns about data validation and unknown extensions; not our concern.
+                warnings.simplefilter("ignore")
+                frames = pd.read_excel(
+                    io.BytesIO(data),
+                    sheet_name=None,
+                    header=None,
+                    dtype=object,
+                    engine=engine,
+                    keep_default_na=False,
+                    na_filter=False,
+                )
+        except Exception as exc:  # any engine failure means "try the next one"
+            failure = exc
+            continue
+        return [
+            [[cell_text(value) for value in row] for row in frame.itertuples(index=False)]
+            for frame in frames.values()
+        ]
+    reason = str(failure).splitlines()[0][:200] if failure and str(failure) else "unreadable"
+    raise ImportFileError(f"file is not a valid {what}: {reason}") from failure
+
+
+def read_csv_rows(data: bytes) -> Rows:
+    """Return the CSV records as rows; UTF-8/cp1258, comma, semicolon or tab separated."""
+    text = decode_text(data, "csv")
+    delimiter = _sniff_delimiter(text)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+        return [[cell_text(cell) for cell in record] for record in reader]
+    except csv.Error as exc:
+        raise ImportFileError(f"file is not a valid csv file: {exc}") from exc
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Pick the separator that makes a header row appear; on a tie, the one giving most columns."""
+    head = "\n".join(text.splitlines()[: HEADER_SEARCH_ROWS * 4])
+    best, best_score = ",", (-1, -1)
+    for delimiter in _CSV_DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO(head), delimiter=delimiter, strict=False))
+        except csv.Error:
+            continue
+        header = find_header([[cell_text(cell) for cell in row] for row in rows])
+        score = (len(header.columns), 0) if header else (0, max(map(len, rows), default=0))
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def questions_from_sheets(sheets: list[Rows], fmt: str, progress: Progress | None) -> ImportResult:
+    """Find the first sheet with a header row and check each row under it."""
+    result = ImportResult(format=fmt)
+    for rows in sheets:
+        header = find_header(rows)
+        if header is not None:
+            break
+    else:
+        result.errors.append(RowError(None, None, NO_HEADER))
+        return result
+    duplicates = DuplicateFinder("row")
+    data_rows = rows[header.index + 1 :]
+    total = len(data_rows)
+    step = max(1, total // 100)  # about a hundred progress calls, however long the sheet
+    for offset, cells in enumerate(data_rows):
+        values = {
+            name: cells[position] if position < len(cells) else ""
+            for name, position in header.columns.items()
+        }
+        # Only recognised columns count: a pre-numbered "STT" column alone is an empty row.
+        if any(values.values()):
+            result.rows_read += 1
+            row_number = header.index + offset + 2
+            question, errors = sheet_row(row_number, values, header, duplicates)
+            if question is not None:
+                result.questions.append(question)
+            result.errors.extend(errors)
+        if progress is not None and ((offset + 1) % step == 0 or offset + 1 == total):
+            progress(offset + 1, total)
+    return result

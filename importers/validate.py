@@ -1,0 +1,237 @@
+"""Row rules shared by every format; each broken rule becomes a RowError saying what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from importers.answers import AnswerError, ParsedAnswer, parse_answer
+from importers.fields import FieldError, parse_difficulty, parse_points, parse_type
+from importers.headers import OPTION_FIELDS, OPTION_LETTERS, HeaderRow
+from importers.model import ParsedOption, ParsedQuestion, RowError
+from importers.normalise import content_key
+
+MAX_STEM = 4000
+MAX_OPTION = 1000
+MAX_EXPLANATION = 4000
+MAX_TOPIC = 200
+MAX_OPTIONS = len(OPTION_LETTERS)  # the spreadsheet has columns A..H; exports must fit them
+
+
+def true_false_options(truth: bool) -> tuple[ParsedOption, ...]:
+    """Return the fixed option pair every true_false question carries."""
+    return (ParsedOption("True", truth), ParsedOption("False", not truth))
+
+
+class DuplicateFinder:
+    """Remembers content keys seen so far so a repeated question points at its first copy."""
+
+    def __init__(self, unit: str) -> None:
+        self._unit = unit  # "row" for spreadsheets, "line" for text formats
+        self._seen: dict[str, int] = {}
+
+    def check(self, row: int, text: str, options: Sequence[str]) -> str | None:
+        """Return "duplicate of row N" if seen before, else remember this question."""
+        key = content_key(text, options)
+        first = self._seen.setdefault(key, row)
+        if first != row:
+            return f"duplicate of {self._unit} {first}; remove one of the two copies"
+        return None
+
+
+def _too_long(what: str, text: str | None, limit: int) -> str | None:
+    if text is not None and len(text) > limit:
+        return f"{what} is {len(text)} characters long; shorten it to at most {limit}"
+    return None
+
+
+def sheet_row(
+    row: int, values: Mapping[str, str], header: HeaderRow, duplicates: DuplicateFinder
+) -> tuple[ParsedQuestion | None, list[RowError]]:
+    """Check one spreadsheet row (values by field name); return the question or its errors."""
+    errors: list[RowError] = []
+
+    def fail(field: str | None, message: str) -> None:
+        errors.append(RowError(row, header.title(field) if field else None, message))
+
+    stem = values.get("question", "")
+    if not stem:
+        fail("question", "question is empty; write the question text")
+    elif message := _too_long("question", stem, MAX_STEM):
+        fail("question", message)
+
+    texts = {letter: values.get(name, "") for letter, name in zip(OPTION_LETTERS, OPTION_FIELDS, strict=True)}
+    filled = [letter for letter in OPTION_LETTERS if texts[letter]]
+    _check_option_gaps(filled, header, fail)
+    for letter in filled:
+        if message := _too_long(f"option {letter}", texts[letter], MAX_OPTION):
+            fail(f"option_{letter.lower()}", message)
+
+    kind: str | None = None
+    if type_text := values.get("type", ""):
+        try:
+            kind = parse_type(type_text)
+        except FieldError as exc:
+            fail("type", str(exc))
+
+    answer: ParsedAnswer | None = None
+    try:
+        answer = parse_answer(values.get("answer", ""), [] if kind == "true_false" else filled)
+    except AnswerError as exc:
+        fail("answer", str(exc))
+
+    if answer is not None and kind is None:  # blank type, or unknown: check as inferred
+        if len(answer.letters) >= 2:
+            kind = "multiple"
+        elif answer.is_truth and not filled:
+            kind = "true_false"
+        else:
+            kind = "single"
+
+    options: tuple[ParsedOption, ...] = ()
+    if kind == "true_false":
+        if filled:
+            fail(
+                OPTION_FIELDS[OPTION_LETTERS.index(filled[0])],
+                "a true_false question takes no options; clear columns "
+                f"{', '.join(_column(header, letter) for letter in filled)} "
+                "or set the type to single",
+            )
+        if answer is not None and answer.truth is None:
+            fail(
+                "answer",
+                f"a true_false answer must be true or false (đúng/sai), not '{values.get('answer', '')}'",
+            )
+        elif answer is not None and answer.truth is not None:
+            options = true_false_options(answer.truth)
+    elif kind in ("single", "multiple"):
+        if len(filled) < 2:
+            missing = next(letter for letter in "AB" if letter not in filled)
+            fail(
+                f"option_{missing.lower()}" if header.title(f"option_{missing.lower()}") else None,
+                f"a {kind} question needs at least two options; fill columns "
+                f"{_column(header, 'A')} and {_column(header, 'B')}",
+            )
+        if answer is not None:
+            options = _choice_options(kind, answer, filled, texts, header, fail)
+
+    topic = values.get("topic") or None
+    if message := _too_long("topic", topic, MAX_TOPIC):
+        fail("topic", message)
+    explanation = values.get("explanation") or None
+    if message := _too_long("explanation", explanation, MAX_EXPLANATION):
+        fail("explanation", message)
+    difficulty = "medium"
+    if difficulty_text := values.get("difficulty", ""):
+        try:
+            difficulty = parse_difficulty(difficulty_text)
+        except FieldError as exc:
+            fail("difficulty", str(exc))
+    points = Decimal(1)
+    if points_text := values.get("points", ""):
+        try:
+            points = parse_points(points_text)
+        except FieldError as exc:
+            fail("points", str(exc))
+
+    if stem and (duplicate := duplicates.check(row, stem, _duplicate_texts(kind, filled, texts))):
+        fail("question", duplicate)
+    if errors or not options:
+        return None, errors
+    assert kind is not None
+    return ParsedQuestion(
+        row=row,
+        text=stem,
+        type=kind,
+        options=options,
+        topic=topic,
+        difficulty=difficulty,
+        points=points,
+        explanation=explanation,
+    ), []
+
+
+def _column(header: HeaderRow, letter: str) -> str:
+    return header.title(f"option_{letter.lower()}") or letter
+
+
+def _check_option_gaps(filled: list[str], header: HeaderRow, fail) -> None:
+    if not filled:
+        return
+    last = OPTION_LETTERS.index(filled[-1])
+    gaps = [letter for letter in OPTION_LETTERS[:last] if letter not in filled]
+    if gaps:
+        first = gaps[0]
+        field = f"option_{first.lower()}"
+        fail(
+            field if header.title(field) else None,
+            f"option {first} is empty but option {filled[-1]} after it is filled; "
+            "fill the options from A without gaps",
+        )
+
+
+def _choice_options(kind, answer, filled, texts, header, fail) -> tuple[ParsedOption, ...]:
+    if answer.is_truth:
+        fail(
+            "answer",
+            f"answer is true/false but this {kind} question has options; write the "
+            "letter of the correct option, or clear the options for a true_false "
+            "question",
+        )
+        return ()
+    missing = [letter for letter in answer.letters if letter not in filled]
+    for letter in missing:
+        if header.title(f"option_{letter.lower()}"):
+            where = f"column {_column(header, letter)} is empty"
+        else:
+            where = f"the file has no column for option {letter}"
+        fail("answer", f"answer names option {letter} but {where}")
+    if kind == "single" and len(answer.letters) > 1:
+        fail(
+            "answer",
+            f"a single question has one correct option but the answer names "
+            f"{', '.join(answer.letters)}; keep one letter or set the type to "
+            "multiple",
+        )
+    if missing:
+        return ()
+    return tuple(ParsedOption(texts[letter], letter in answer.letters) for letter in filled)
+
+
+def _duplicate_texts(kind: str | None, filled: list[str], texts: Mapping[str, str]) -> list[str]:
+    if kind == "true_false":
+        return [option.text for option in true_false_options(True)]
+    return [texts[letter] for letter in filled]
+
+
+def text_question(question: ParsedQuestion, duplicates: DuplicateFinder) -> list[RowError]:
+    """Check a question a text format (GIFT, Aiken) produced; return its errors."""
+    row = question.row
+    messages: list[str] = []
+    if not question.text:
+        messages.append("question text is empty")
+    elif message := _too_long("question", question.text, MAX_STEM):
+        messages.append(message)
+    options = question.options
+    if question.type != "true_false":
+        if len(options) < 2:
+            messages.append(f"a {question.type} question needs at least two options")
+        if len(options) > MAX_OPTIONS:
+            messages.append(f"the question has {len(options)} options; at most {MAX_OPTIONS} are supported")
+        correct = sum(option.correct for option in options)
+        if correct == 0:
+            messages.append("no option is marked correct")
+        elif question.type == "single" and correct > 1:
+            messages.append("a single question has one correct option but several are marked")
+        for number, option in enumerate(options, 1):
+            if not option.text:
+                messages.append(f"option {number} is empty")
+            elif message := _too_long(f"option {number}", option.text, MAX_OPTION):
+                messages.append(message)
+    if message := _too_long("topic", question.topic, MAX_TOPIC):
+        messages.append(message)
+    if message := _too_long("explanation", question.explanation, MAX_EXPLANATION):
+        messages.append(message)
+    if question.text and (duplicate := duplicates.check(row, question.text, [o.text for o in options])):
+        messages.append(duplicate)
+    return [RowError(row, None, message) for message in messages]

@@ -1,0 +1,298 @@
+"""Reading xlsx, xlsm and ods question banks: header detection, cell display, row numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from importer_files import xlsx_bytes
+
+from importers import ImportFileError, ParsedOption, read_questions
+
+VI_HEADER = ["STT", "Nội dung câu hỏi", "Phương án A", "Phương án B", "Phương án C",
+             "Phương án D", "Đáp án đúng", "Loại câu hỏi", "Chủ đề", "Mức độ", "Điểm",
+             "Giải thích"]
+
+
+def vietnamese_bank() -> bytes:
+    rows = [
+        ["NGÂN HÀNG CÂU HỎI THI TÌM HIỂU LỊCH SỬ ĐẢNG BỘ TỈNH"],
+        ["(Kèm theo Kế hoạch số 12-KH/BTG)"],
+        VI_HEADER,
+        [1, "Đảng Cộng sản Việt Nam ra đời năm nào?", 1930, 1945, 1954, 1975, "A", None,
+         "Lịch sử Đảng", "Nhận biết", 1, "Ngày 3/2/1930."],
+        [2, "Ngày Quốc khánh nước ta là ngày nào?", dt.datetime(1945, 9, 2),
+         dt.datetime(1945, 8, 19), dt.datetime(1945, 12, 19), None, "a", None, "Lịch sử",
+         "Dễ", 1, None],
+        [3, "Những nội dung nào là nguyên tắc tổ chức của Đảng?", "Tập trung dân chủ",
+         "Tập thể lãnh đạo, cá nhân phụ trách", "Tự phê bình và phê bình", "Tùy tiện",
+         "A, B, C", "Nhiều đáp án", "Điều lệ Đảng", "Thông hiểu", 2, None],
+        [4, "Đảng viên dự bị có quyền biểu quyết.", None, None, None, None, "Sai",
+         "Đúng/Sai", "Điều lệ Đảng", "Vận dụng", 1, "Đảng viên dự bị không biểu quyết."],
+        [5, "Thời hạn dự bị của đảng viên là bao lâu?", "6 tháng", "12 tháng", "18 tháng",
+         "24 tháng", "B", "Một đáp án", "Điều lệ Đảng", 2, 1.5, None],
+        [6, "Đại hội đại biểu toàn quốc lần thứ XIII họp năm nào?", 2016, 2020, 2021, 2022,
+         "c", None, None, None, None, None],
+        [7, "Chủ tịch Hồ Chí Minh sinh năm 1890.", None, None, None, None, True, None,
+         "Lịch sử", "dễ", None, None],
+        [8, "Chọn các đức tính Bác Hồ dạy cán bộ", "Cần", "Kiệm", "Liêm", "Chính", "ABCD",
+         None, None, "3", 4, None],
+        [9, "Cơ quan lãnh đạo cao nhất của Đảng là gì?", "Ban Chấp hành Trung ương",
+         "Đại hội đại biểu toàn quốc", "Bộ Chính trị", "Ban Bí thư", "B", None, None,
+         "Vận dụng cao", 1, None],
+        [10, "Chi bộ họp thường kỳ mỗi tháng một lần.", None, None, None, None, "Đ", None,
+         None, "trung bình", "0,5", None],
+    ]
+    return xlsx_bytes(rows)
+
+
+def test_vietnamese_bank_with_title_rows_reads_ten_questions():
+    result = read_questions(vietnamese_bank(), "ngan-hang.xlsx")
+    assert result.errors == []
+    assert result.format == "xlsx"
+    assert result.rows_read == 10
+    assert [q.row for q in result.questions] == list(range(4, 14))
+    first, second, third, fourth = result.questions[:4]
+    assert first.text == "Đảng Cộng sản Việt Nam ra đời năm nào?"
+    assert [o.text for o in first.options] == ["1930", "1945", "1954", "1975"]
+    assert first.options[0].correct and not any(o.correct for o in first.options[1:])
+    assert (first.topic, first.difficulty, first.points) == ("Lịch sử Đảng", "easy", Decimal(1))
+    assert first.explanation == "Ngày 3/2/1930."
+    assert second.options[0].text == "02/09/1945"
+    assert third.type == "multiple"
+    assert [o.correct for o in third.options] == [True, True, True, False]
+    assert (third.difficulty, third.points) == ("medium", Decimal(2))
+    assert fourth.type == "true_false"
+    assert fourth.options == (ParsedOption("True", False), ParsedOption("False", True))
+    assert fourth.difficulty == "hard"
+    types = [q.type for q in result.questions]
+    assert types == ["single", "single", "multiple", "true_false", "single", "single",
+                     "true_false", "multiple", "single", "true_false"]
+    assert result.questions[4].points == Decimal("1.5")
+    assert result.questions[5].topic is None
+    assert result.questions[9].points == Decimal("0.5")
+    assert result.questions[8].difficulty == "hard"
+
+
+def test_header_row_below_title_rows_is_found_and_rows_count_from_the_top(header):
+    rows = [["Question bank"], [], ["made by the trainer"], header,
+            ["Capital of France?", "Paris", "Rome", None, None, "A"]]
+    result = read_questions(xlsx_bytes(rows), "bank.xlsx")
+    assert result.errors == []
+    assert result.questions[0].row == 5
+
+
+@pytest.mark.parametrize(
+    ("question", "option", "answer"),
+    [
+        ("QUESTION", "Option A", "Answer"),
+        ("Câu hỏi", "A", "Đáp án"),
+        ("CÂU HỎI", "phương án a", "ĐÁP ÁN ĐÚNG"),
+        ("cau hoi", "Phuong an A", "dap an dung"),
+        ("Nội dung  câu hỏi", "Đáp án A", "đáp_án"),
+        ("question", "option_a", "correct answer"),
+    ],
+)
+def test_headers_match_in_english_or_vietnamese_any_case_or_accents(question, option, answer):
+    option_b = option[:-1] + ("B" if option[-1].isupper() else "b")
+    rows = [[question, option, option_b, answer], ["2 + 2 = ?", 4, 5, "A"]]
+    result = read_questions(xlsx_bytes(rows), "bank.xlsx")
+    assert result.errors == []
+    assert [o.text for o in result.questions[0].options] == ["4", "5"]
+
+
+def test_dap_an_a_is_an_option_while_dap_an_alone_is_the_answer():
+    rows = [["Câu hỏi", "Đáp án A", "Đáp án B", "Đáp án C", "Đáp án"],
+            ["Thủ đô của Việt Nam?", "Huế", "Hà Nội", "Sài Gòn", "B"]]
+    question = read_questions(xlsx_bytes(rows), "bank.xlsx").questions[0]
+    assert [o.text for o in question.options] == ["Huế", "Hà Nội", "Sài Gòn"]
+    assert [o.correct for o in question.options] == [False, True, False]
+
+
+def test_unknown_and_trailing_empty_columns_are_ignored():
+    rows = [["STT", "question", "a", "b", "answer", "Người soạn", None, None],
+            [1, "Sky colour?", "blue", "green", "A", "Lan", None, None]]
+    result = read_questions(xlsx_bytes(rows), "bank.xlsx")
+    assert result.errors == []
+    assert [o.text for o in result.questions[0].options] == ["blue", "green"]
+
+
+def test_empty_rows_are_skipped_but_keep_their_row_numbers(header):
+    rows = [header, ["Q1?", "x", "y", None, None, "A"], [], [None] * 6,
+            ["Q2?", "x", "z", None, None, "B"]]
+    result = read_questions(xlsx_bytes(rows), "bank.xlsx")
+    assert result.errors == []
+    assert result.rows_read == 2
+    assert [q.row for q in result.questions] == [2, 5]
+
+
+def test_row_with_only_an_unrecognised_column_filled_counts_as_empty():
+    rows = [["STT", "question", "a", "b", "answer"], [1, "Q?", "x", "y", "A"], [2], [3]]
+    result = read_questions(xlsx_bytes(rows), "bank.xlsx")
+    assert result.errors == [] and result.rows_read == 1
+
+
+def test_number_cell_keeps_the_text_trainer_sees(header):
+    rows = [header, ["Năm Cách mạng tháng Tám?", 1945, 1930, 2.5, 1e-3, "A"]]
+    question = read_questions(xlsx_bytes(rows), "bank.xlsx").questions[0]
+    assert [o.text for o in question.options] == ["1945", "1930", "2.5", "0.001"]
+
+
+def test_float_cell_holding_a_whole_number_reads_without_decimals(header):
+    rows = [header, ["Which?", 1945.0, 0.1 + 0.2, None, None, "A"]]
+    question = read_questions(xlsx_bytes(rows), "bank.xlsx").questions[0]
+    assert [o.text for o in question.options] == ["1945", "0.3"]
+
+
+def test_date_cell_reads_day_first_as_in_the_sheet(header):
+    rows = [header, ["Quốc khánh?", dt.datetime(1945, 9, 2), dt.date(1945, 8, 19),
+                     dt.datetime(1945, 9, 2, 14, 30), None, "A"]]
+    question = read_questions(xlsx_bytes(rows), "bank.xlsx").questions[0]
+    assert [o.text for o in question.options] == ["02/09/1945", "19/08/1945", "02/09/1945 14:30"]
+
+
+def test_boolean_answer_cells_make_true_false_questions():
+    rows = [["question", "answer"], ["Water is wet.", True], ["Fire is cold.", False]]
+    questions = read_questions(xlsx_bytes(rows), "bank.xlsx").questions
+    assert [q.type for q in questions] == ["true_false", "true_false"]
+    assert questions[0].options == (ParsedOption("True", True), ParsedOption("False", False))
+    assert questions[1].options == (ParsedOption("True", False), ParsedOption("False", True))
+
+
+def test_libreoffice_dung_sai_answer_text_is_true_false(ods):
+    rows = [["Câu hỏi", "Đáp án"], ["Hà Nội là thủ đô.", "Đúng"], ["Huế là thủ đô.", "SAI"]]
+    questions = read_questions(ods(rows), "bank.ods").questions
+    assert [q.options[0].correct for q in questions] == [True, False]
+    assert {q.type for q in questions} == {"true_false"}
+
+
+def test_ods_written_by_odfpy_reads_like_xlsx(ods):
+    rows = [["Ngân hàng câu hỏi"], ["Câu hỏi", "A", "B", "C", "Đáp án", "Điểm"],
+            ["Năm thành lập Đảng?", 1930, 1945, 1954, "A", 2.5],
+            [None, None, None, None, None, None],
+            ["Quốc khánh?", dt.datetime(1945, 9, 2), dt.datetime(1945, 8, 19), None, "A", 1]]
+    result = read_questions(ods(rows), "bank.ods")
+    assert result.errors == []
+    assert result.format == "ods"
+    assert [q.row for q in result.questions] == [3, 5]
+    assert [o.text for o in result.questions[0].options] == ["1930", "1945", "1954"]
+    assert result.questions[0].points == Decimal("2.5")
+    assert result.questions[1].options[0].text == "02/09/1945"
+
+
+def _as_macro_workbook(data: bytes) -> bytes:
+    """Relabel an openpyxl workbook the way Excel labels a macro-enabled one."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                content = content.replace(b"spreadsheetml.sheet.main+xml",
+                                          b"ms-excel.sheet.macroEnabled.main+xml")
+            target.writestr(info.filename, content)
+    return buffer.getvalue()
+
+
+def test_xlsm_workbook_reads(header):
+    data = _as_macro_workbook(xlsx_bytes([header, ["Q?", "x", "y", None, None, "B"]]))
+    result = read_questions(data, "bank.xlsm")
+    assert result.format == "xlsm"
+    assert result.questions[0].options[1].correct
+
+
+def test_openpyxl_reads_the_file_when_calamine_cannot(header, monkeypatch):
+    real = pd.read_excel
+    engines = []
+
+    def calamine_fails(*args, **kwargs):
+        engines.append(kwargs["engine"])
+        if kwargs["engine"] == "calamine":
+            raise ValueError("calamine cannot read this")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_excel", calamine_fails)
+    result = read_questions(xlsx_bytes([header, ["Q?", 1945, "y", None, None, "A"]]), "b.xlsx")
+    assert engines == ["calamine", "openpyxl"]
+    assert result.questions[0].options[0].text == "1945"
+
+
+def test_odf_reads_the_file_when_calamine_cannot(ods, monkeypatch):
+    real = pd.read_excel
+
+    def calamine_fails(*args, **kwargs):
+        if kwargs["engine"] == "calamine":
+            raise ValueError("calamine cannot read this")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_excel", calamine_fails)
+    result = read_questions(ods([["question", "a", "b", "answer"], ["Q?", 1, 2, "B"]]), "b.ods")
+    assert [o.text for o in result.questions[0].options] == ["1", "2"]
+
+
+def test_both_engines_failing_is_an_import_file_error(header, monkeypatch):
+    def always_fails(*args, **kwargs):
+        raise KeyError("There is no item named 'xl/sharedStrings.xml' in the archive")
+
+    monkeypatch.setattr(pd, "read_excel", always_fails)
+    with pytest.raises(ImportFileError, match="not a valid xlsx workbook"):
+        read_questions(xlsx_bytes([header]), "bank.xlsx")
+
+
+def test_missing_header_is_one_row_error_without_row_or_column():
+    rows = [["Ngân hàng câu hỏi"], ["Nội dung", "Phương án A", "Phương án B"],
+            ["Q?", "x", "y"]]
+    result = read_questions(xlsx_bytes(rows), "bank.xlsx")
+    assert result.questions == [] and result.rows_read == 0
+    assert len(result.errors) == 1
+    error = result.errors[0]
+    assert (error.row, error.column) == (None, None)
+    assert "no header row with the columns question and answer found in the first 30 rows" in (
+        error.message
+    )
+
+
+def test_header_below_row_30_is_not_searched(header):
+    rows = [["title"]] * 30 + [header, ["Q?", "x", "y", None, None, "A"]]
+    result = read_questions(xlsx_bytes(rows), "bank.xlsx")
+    assert result.questions == [] and result.errors[0].row is None
+
+
+def test_first_sheet_with_a_header_row_is_read(header):
+    instructions = {"Hướng dẫn": [["Điền mỗi câu hỏi vào một dòng"], ["Cột đáp án: A, B, C"]]}
+    data = xlsx_bytes([header, ["Q?", "x", "y", None, None, "A"]], sheets=instructions)
+    result = read_questions(data, "bank.xlsx")
+    assert result.errors == [] and len(result.questions) == 1
+
+
+def test_cells_reading_none_or_na_stay_text(header):
+    rows = [header, ["Which is not a number?", "NA", "None", "null", "1", "A"]]
+    question = read_questions(xlsx_bytes(rows), "bank.xlsx").questions[0]
+    assert [o.text for o in question.options] == ["NA", "None", "null", "1"]
+
+
+def test_questions_keep_file_order_and_progress_reaches_the_total(header):
+    rows = [header] + [[f"Question {n}?", "x", "y", None, None, "A"] for n in range(250)]
+    calls: list[tuple[int, int]] = []
+    result = read_questions(xlsx_bytes(rows), "bank.xlsx", progress=lambda d, t: calls.append((d, t)))
+    assert [q.text for q in result.questions] == [f"Question {n}?" for n in range(250)]
+    assert calls[-1] == (250, 250)
+    assert all(t == 250 for _, t in calls)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert 2 <= len(calls) <= 250
+
+
+def test_path_and_file_object_sources_read_the_same(header, tmp_path):
+    data = xlsx_bytes([header, ["Q?", "x", "y", None, None, "A"]])
+    path = tmp_path / "bank.xlsx"
+    path.write_bytes(data)
+    from_path = read_questions(path, path.name)
+    from_str = read_questions(str(path), path.name)
+    with path.open("rb") as handle:
+        from_handle = read_questions(handle, path.name)
+    assert from_path.questions == from_str.questions == from_handle.questions
+    assert len(from_path.questions) == 1
