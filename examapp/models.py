@@ -2,11 +2,23 @@
 
 from examapp.audit.models import AuditLog
 from examapp.auth.models import ApiToken, User
-from examapp.banks.models import ImportJob, Option, Question, QuestionBank, QuestionRevision, Topic
+from examapp.banks.models import (
+    ImportJob,
+    Option,
+    Question,
+    QuestionBank,
+    QuestionRevision,
+    StagedUpload,
+    Topic,
+)
 from examapp.db import Base
+from examapp.exams.models import (
+    Answer, Attempt, AttemptQuestion, Exam, ExamCandidate, ExamRule, ExamTicket,
+)
 from examapp.orgs.models import OrgUnit
 
 __all__ = [
-    "ApiToken", "AuditLog", "Base", "ImportJob", "Option", "OrgUnit", "Question", "QuestionBank",
-    "QuestionRevision", "Topic", "User",
+    "Answer", "ApiToken", "Attempt", "AttemptQuestion", "AuditLog", "Base", "Exam", "ExamCandidate",
+    "ExamRule", "ExamTicket", "ImportJob", "Option", "OrgUnit", "Question", "QuestionBank",
+    "QuestionRevision", "StagedUpload", "Topic", "User",
 ]

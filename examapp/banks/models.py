@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from examapp.auth.models import User
@@ -15,6 +15,7 @@ from examapp.db import Base, UTCDateTime, utcnow
 QUESTION_TYPES = ("single", "multiple", "true_false")
 DIFFICULTIES = ("easy", "medium", "hard")
 STATUSES = ("active", "retired")
+IMPORT_STATUSES = ("imported", "rejected", "dry_run", "unreadable")
 
 
 class QuestionBank(Base):
@@ -48,7 +49,8 @@ class Question(Base):
     __tablename__ = "question"
     __table_args__ = (
         Index("ix_question_bank_status_topic", "bank_id", "status", "topic_id", "difficulty"),
-        Index("ix_question_bank_content", "bank_id", "content_hash"),
+        # One copy of a content per bank: imports count repeats as duplicates instead.
+        Index("ix_question_bank_content", "bank_id", "content_hash", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +58,8 @@ class Question(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"))
     type: Mapped[str] = mapped_column(String(12))
     text: Mapped[str] = mapped_column(Text)
+    # The stem without accents, casefolded: search matches "dang" with "Đảng".
+    search_text: Mapped[str] = mapped_column(Text, default="")
     difficulty: Mapped[str] = mapped_column(String(8), default="medium")
     points: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(1))
     explanation: Mapped[str | None] = mapped_column(Text)
@@ -116,7 +120,27 @@ class ImportJob(Base):
     imported: Mapped[int] = mapped_column(default=0)
     duplicates: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[int] = mapped_column(default=0)
+    rows_read: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(12))  # imported | rejected | dry_run
+    status: Mapped[str] = mapped_column(String(12))  # one of IMPORT_STATUSES
 
     user: Mapped[User | None] = relationship()
+
+
+class StagedUpload(Base):
+    """A file shown in the upload preview, kept until the trainer confirms it (or it expires).
+
+    In the database rather than on disk so any server process can take the confirm.
+    """
+
+    __tablename__ = "staged_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("question_bank.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(10))
+    skip_invalid: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 09:38:15.670485
+Create Date: 2026-11-27 09:41:27.042170
 """
 from alembic import op
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('imported', sa.Integer(), nullable=False),
     sa.Column('duplicates', sa.Integer(), nullable=False),
     sa.Column('skipped', sa.Integer(), nullable=False),
+    sa.Column('rows_read', sa.Integer(), nullable=False),
     sa.Column('errors', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.ForeignKeyConstraint(['bank_id'], ['question_bank.id'], name=op.f('fk_import_job_bank_id_question_bank'), ondelete='CASCADE'),
@@ -46,6 +47,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('import_job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_job_bank_id'), ['bank_id'], unique=False)
+
+    op.create_table('staged_upload',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('bank_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('format', sa.String(length=10), nullable=False),
+    sa.Column('skip_invalid', sa.Boolean(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', examapp.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['bank_id'], ['question_bank.id'], name=op.f('fk_staged_upload_bank_id_question_bank'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_staged_upload_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staged_upload')),
+    sa.UniqueConstraint('token', name=op.f('uq_staged_upload_token'))
+    )
+    with op.batch_alter_table('staged_upload', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staged_upload_created_at'), ['created_at'], unique=False)
 
     op.create_table('topic',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -61,6 +80,7 @@ def upgrade() -> None:
     sa.Column('topic_id', sa.Integer(), nullable=False),
     sa.Column('type', sa.String(length=12), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('difficulty', sa.String(length=8), nullable=False),
     sa.Column('points', sa.Numeric(precision=8, scale=2), nullable=False),
     sa.Column('explanation', sa.Text(), nullable=True),
@@ -77,7 +97,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question'))
     )
     with op.batch_alter_table('question', schema=None) as batch_op:
-        batch_op.create_index('ix_question_bank_content', ['bank_id', 'content_hash'], unique=False)
+        batch_op.create_index('ix_question_bank_content', ['bank_id', 'content_hash'], unique=True)
         batch_op.create_index('ix_question_bank_status_topic', ['bank_id', 'status', 'topic_id', 'difficulty'], unique=False)
 
     op.create_table('option',
@@ -125,6 +145,10 @@ def downgrade() -> None:
 
     op.drop_table('question')
     op.drop_table('topic')
+    with op.batch_alter_table('staged_upload', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staged_upload_created_at'))
+
+    op.drop_table('staged_upload')
     with op.batch_alter_table('import_job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_job_bank_id'))
 
