@@ -1,0 +1,1 @@
+"""Timed, randomised exams: definitions, candidates, papers, answers, grading and exam rooms."""
