@@ -15,9 +15,6 @@ from examapp.db import Base
 from examapp.exams.models import (
     Answer, Attempt, AttemptQuestion, Exam, ExamCandidate, ExamRule, ExamTicket,
 )
-from examapp.exams.models import (
-    Answer, Attempt, AttemptQuestion, Exam, ExamCandidate, ExamRule, ExamTicket,
-)
 from examapp.orgs.models import OrgUnit
 
 __all__ = [
