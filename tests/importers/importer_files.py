@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Sequence
 
 import openpyxl
@@ -43,3 +44,18 @@ def csv_bytes(rows: Rows, *, sep: str = ",", encoding: str = "utf-8") -> bytes:
     width = max(len(row) for row in rows)
     frame = pd.DataFrame([list(row) + [None] * (width - len(row)) for row in rows])
     return frame.to_csv(sep=sep, header=False, index=False).encode(encoding)
+
+
+def cp1258_bytes(text: str) -> bytes:
+    """Encode as Windows-1258 does: base letters precomposed, tone marks as combining marks."""
+    shape_marks = {"\u0302", "\u0306", "\u031b"}  # circumflex, breve, horn: cp1258 has â ă ơ ...
+    out = []
+    for char in text:
+        try:
+            char.encode("cp1258")
+        except UnicodeEncodeError:
+            base, *marks = unicodedata.normalize("NFD", char)
+            shaped = unicodedata.normalize("NFC", base + "".join(m for m in marks if m in shape_marks))
+            char = shaped + "".join(m for m in marks if m not in shape_marks)
+        out.append(char)
+    return "".join(out).encode("cp1258")

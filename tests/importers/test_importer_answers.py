@@ -1,0 +1,131 @@
+"""The answer cell parser, type inference and the optional type/difficulty/points columns."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from importer_files import xlsx_bytes
+
+from importers import AnswerError, ParsedAnswer, parse_answer, read_questions
+
+
+@pytest.mark.parametrize(
+    ("cell", "letters"),
+    [
+        ("b", ("B",)),
+        ("B", ("B",)),
+        ("A,C", ("A", "C")),
+        ("A;C", ("A", "C")),
+        ("A; C", ("A", "C")),
+        ("A, B, D", ("A", "B", "D")),
+        ("AC", ("A", "C")),
+        (" c ", ("C",)),
+        ("A.", ("A",)),
+        ("C, A", ("C", "A")),
+        ("A, A", ("A",)),
+        ("d", ("D",)),
+    ],
+)
+def test_answer_letters_in_every_written_form(cell, letters):
+    assert parse_answer(cell, "ABCD") == ParsedAnswer(letters=letters)
+
+
+@pytest.mark.parametrize(
+    ("cell", "truth"),
+    [
+        ("true", True), ("TRUE", True), ("True", True), ("t", True), ("T", True),
+        ("đúng", True), ("Đúng", True), ("ĐÚNG", True), ("dung", True), ("đ", True), ("Đ", True),
+        ("false", False), ("FALSE", False), ("f", False), ("F", False), ("sai", False),
+        ("SAI", False), ("Sai", False), ("s", False), ("S", False),
+    ],
+)
+def test_true_false_words_in_english_or_vietnamese(cell, truth):
+    assert parse_answer(cell, []) == ParsedAnswer(truth=truth)
+
+
+def test_letter_f_names_option_f_when_it_is_filled_else_false():
+    assert parse_answer("F", "ABCDEF") == ParsedAnswer(letters=("F",))
+    assert parse_answer("F", "AB") == ParsedAnswer(truth=False)
+
+
+def test_d_without_stroke_is_option_d_not_dung():
+    assert parse_answer("d", []) == ParsedAnswer(letters=("D",))
+
+
+@pytest.mark.parametrize("cell", ["", "  ", "x", "1", "A-C", "option A", "I", "A,,Z", "?"])
+def test_unreadable_answers_raise_answer_error_with_a_hint(cell):
+    with pytest.raises(AnswerError, match=r"answer"):
+        parse_answer(cell, "ABCD")
+
+
+def _one(rows):
+    return read_questions(xlsx_bytes(rows), "bank.xlsx")
+
+
+def test_type_is_inferred_when_the_column_is_absent():
+    result = _one([["question", "a", "b", "c", "answer"],
+                   ["Two letters?", "x", "y", "z", "A,C"],
+                   ["No options?", None, None, None, "đúng"],
+                   ["One letter?", "x", "y", None, "B"]])
+    assert [q.type for q in result.questions] == ["multiple", "true_false", "single"]
+
+
+def test_type_is_inferred_when_the_cell_is_blank():
+    result = _one([["question", "a", "b", "answer", "type"],
+                   ["Two letters?", "x", "y", "AB", None],
+                   ["One letter?", "x", "y", "B", ""]])
+    assert [q.type for q in result.questions] == ["multiple", "single"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "kind"),
+    [
+        ("single", "single"), ("Single", "single"), ("Một đáp án", "single"),
+        ("mot dap an", "single"), ("multiple", "multiple"), ("Nhiều đáp án", "multiple"),
+        ("true_false", "true_false"), ("True/False", "true_false"), ("Đúng/Sai", "true_false"),
+        ("đúng sai", "true_false"),
+    ],
+)
+def test_explicit_type_values_in_english_or_vietnamese(cell, kind):
+    answer = "đúng" if kind == "true_false" else "A"
+    options = (None, None) if kind == "true_false" else ("x", "y")
+    result = _one([["question", "a", "b", "answer", "type"], ["Q?", *options, answer, cell]])
+    assert result.errors == []
+    assert result.questions[0].type == kind
+
+
+def test_multiple_type_with_a_single_letter_is_allowed():
+    result = _one([["question", "a", "b", "answer", "type"], ["Q?", "x", "y", "A", "multiple"]])
+    assert result.questions[0].type == "multiple"
+
+
+def test_letter_f_in_a_true_false_row_means_false():
+    result = _one([["question", "answer", "type"], ["Q?", "F", "true_false"]])
+    assert result.questions[0].options[1].correct
+
+
+@pytest.mark.parametrize(
+    ("cell", "level"),
+    [
+        ("easy", "easy"), ("Medium", "medium"), ("HARD", "hard"), (1, "easy"), (2, "medium"),
+        (3, "hard"), ("dễ", "easy"), ("De", "easy"), ("Trung bình", "medium"), ("khó", "hard"),
+        ("Nhận biết", "easy"), ("Thông hiểu", "medium"), ("Vận dụng", "hard"),
+        ("Vận dụng cao", "hard"), (None, "medium"),
+    ],
+)
+def test_difficulty_values(cell, level):
+    result = _one([["question", "a", "b", "answer", "difficulty"], ["Q?", "x", "y", "A", cell]])
+    assert result.errors == []
+    assert result.questions[0].difficulty == level
+
+
+@pytest.mark.parametrize(
+    ("cell", "points"),
+    [(None, Decimal(1)), (2, Decimal(2)), (0.5, Decimal("0.5")), ("1,5", Decimal("1.5")),
+     ("2.25", Decimal("2.25"))],
+)
+def test_points_values(cell, points):
+    result = _one([["question", "a", "b", "answer", "điểm"], ["Q?", "x", "y", "A", cell]])
+    assert result.errors == []
+    assert result.questions[0].points == points
