@@ -11,7 +11,7 @@ from sqlalchemy import select
 from examapp import db
 from examapp.auth.models import ROLES, User
 from examapp.auth.service import AccountError, NewUser, create_user, issue_token
-from examapp.cli import EXIT_REJECTED, EXIT_USAGE, emit, fail
+from examapp.cli import EXIT_REJECTED, EXIT_USAGE, emit, fail, progress_bar
 
 
 @click.group()
@@ -63,6 +63,62 @@ def token(username, label, as_json) -> None:
         emit(True, {"username": username, "token": value})
     else:
         click.echo(value)
+
+
+@users.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file; create nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def import_command(file, dry_run, as_json) -> None:
+    """Create accounts from an xlsx/ods/csv file (username, full name, unit, role[, password])."""
+    from examapp.users.importing import import_users
+    from importers import ImportFileError
+
+    try:
+        with open(file, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        fail(as_json, EXIT_USAGE, f"cannot read {file}: {exc.strerror}")
+    s = db.session()
+    with progress_bar(not as_json, 0, "accounts") as bar:
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            report = import_users(s, data, file, dry_run=dry_run, progress=advance)
+        except ImportFileError as exc:
+            fail(as_json, EXIT_USAGE, str(exc))
+    if report.errors:
+        s.rollback()
+        emit(as_json, report.as_dict(), "\n".join(
+            f"row {e.row}" + (f", column {e.column}" if e.column else "") + f": {e.message}"
+            for e in report.errors) + "\nnothing was imported")
+        sys.exit(EXIT_REJECTED)
+    s.commit()
+    lines = [f"{'checked' if dry_run else 'created'} accounts: {report.created}"]
+    lines += [f"  {u}\t{p}" for u, p in report.passwords.items()]
+    emit(as_json, report.as_dict(), "\n".join(lines))
+    if report.passwords and not as_json:
+        click.echo("Generated passwords are shown once; hand them out now.", err=True)
+
+
+@users.command("revoke-tokens")
+@click.argument("username")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def revoke_tokens_command(username, as_json) -> None:
+    """Revoke every API token of USERNAME."""
+    from examapp.auth.service import revoke_tokens
+
+    s = db.session()
+    user = s.scalar(select(User).where(User.username == username))
+    if user is None:
+        fail(as_json, EXIT_REJECTED, f"no user named '{username}'")
+    revoked = revoke_tokens(s, user)
+    s.commit()
+    emit(as_json, {"username": username, "revoked": revoked}, f"revoked {revoked} token(s) of {username}")
 
 
 @users.command("list")

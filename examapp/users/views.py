@@ -11,7 +11,9 @@ from examapp.api.errors import ApiError
 from examapp.api.openapi import Body, documented
 from examapp.auth.models import ROLES
 from examapp.auth.service import AccountError, NewUser, create_user
+from examapp.users.importing import import_users
 from examapp.users.service import list_users, user_dict
+from importers import ImportFileError
 
 bp = Blueprint("users", __name__)
 api = Blueprint("users_api", __name__, url_prefix="/api/v1")
@@ -41,6 +43,27 @@ def api_list_users():
     if role is not None and role not in ROLES:
         raise ApiError(400, f"unknown role '{role}'; use one of {', '.join(ROLES)}")
     return {"users": list_users(db.session(), role)}
+
+
+@api.route("/users/import", methods=["POST"])
+@access.roles("admin")
+@documented("Create accounts from an xlsx/ods/csv file, all or nothing",
+            multipart={"file": "file", "dry_run": "boolean"})
+def api_import_users():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "send the spreadsheet as the multipart field 'file'")
+    dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes", "on")
+    s = db.session()
+    try:
+        report = import_users(s, upload.read(), upload.filename, current_user.id, dry_run)
+    except ImportFileError as exc:
+        raise ApiError(400, str(exc)) from None
+    if report.errors:
+        s.rollback()
+        return report.as_dict(), 422
+    s.commit()
+    return report.as_dict(), (200 if dry_run else 201)
 
 
 @api.route("/users", methods=["POST"])

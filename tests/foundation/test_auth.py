@@ -1,0 +1,166 @@
+"""Logging in by page and API, attempt limits, bearer tokens, passwords."""
+
+import pytest
+
+from examapp import db
+from examapp.auth.models import User
+from examapp.auth.service import revoke_tokens
+from tests.helpers import PASSWORD
+
+
+def test_login_page_logs_in_and_redirects_to_next(accounts, client):
+    user = accounts.user("trainer")
+    response = client.post("/login?next=/units", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/units"
+    assert client.get("/units").status_code == 200
+
+
+def test_login_page_refuses_a_foreign_next_url(accounts, client):
+    user = accounts.user("trainer")
+    response = client.post("/login?next=//evil.example/x",
+                           data={"username": user.username, "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_wrong_password_is_refused_without_saying_which_part(accounts, client):
+    user = accounts.user()
+    response = client.post("/login", data={"username": user.username, "password": "nope-nope-1"})
+    assert response.status_code == 401
+    assert b"Wrong username or password" in response.data
+    unknown = client.post("/login", data={"username": "ghost", "password": "nope-nope-1"})
+    assert unknown.status_code == 401
+
+
+def test_pages_need_login_and_redirect_to_it(client):
+    response = client.get("/units")
+    assert response.status_code == 302 and "/login?next=/units" in response.headers["Location"]
+
+
+def test_api_login_sets_a_session(accounts, client):
+    user = accounts.user("admin")
+    response = accounts.login(client, user.username)
+    assert response.status_code == 200 and response.get_json()["role"] == "admin"
+    assert client.get("/api/v1/users").status_code == 200
+
+
+def test_api_login_bad_body_names_the_field(client):
+    response = client.post("/api/v1/auth/login", json={"username": "x"})
+    assert response.status_code == 400
+    assert "password" in response.get_json()["error"]["message"]
+
+
+def test_account_is_locked_after_repeated_failures(app, accounts, client):
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 3
+    user = accounts.user()
+    for _ in range(3):
+        assert client.post("/api/v1/auth/login",
+                           json={"username": user.username, "password": "wrong-pass-1"}).status_code == 401
+    locked = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) > 0
+    assert locked.get_json()["error"]["code"] == "too_many_requests"
+    page = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert page.status_code == 429 and "Retry-After" in page.headers
+
+
+def test_one_address_is_limited_across_accounts(app, accounts, client):
+    app.config["LOGIN_MAX_ATTEMPTS_PER_ADDRESS"] = 4
+    for i in range(4):
+        client.post("/api/v1/auth/login", json={"username": f"guess{i}", "password": "wrong-pass-1"})
+    user = accounts.user()
+    assert accounts.login(client, user.username).status_code == 429
+
+
+def test_success_clears_the_failure_count(app, accounts, client):
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 2
+    user = accounts.user()
+    client.post("/api/v1/auth/login", json={"username": user.username, "password": "wrong-pass-1"})
+    assert accounts.login(client, user.username).status_code == 200
+    client.post("/api/v1/auth/login", json={"username": user.username, "password": "wrong-pass-1"})
+    assert accounts.login(client, user.username).status_code == 200
+
+
+def test_login_limits_hold_across_processes_with_redis(app_config, redis_url, redis_prefix, accounts):
+    """Two app instances (two server processes) share the counters through Redis."""
+    from examapp import create_app
+
+    shared = dict(app_config, REDIS_URL=redis_url, REDIS_PREFIX=redis_prefix,
+                  LOGIN_MAX_FAILURES_PER_ACCOUNT=2)
+    user = accounts.user()
+    first = create_app(shared).test_client()
+    other = create_app(shared).test_client()
+    first.post("/api/v1/auth/login", json={"username": user.username, "password": "wrong-pass-1"})
+    other.post("/api/v1/auth/login", json={"username": user.username, "password": "wrong-pass-1"})
+    assert accounts.login(first, user.username).status_code == 429
+
+
+def test_bearer_token_authenticates_api_calls(accounts, client):
+    headers = accounts.bearer("admin")
+    assert client.get("/api/v1/users", headers=headers).status_code == 200
+    assert client.get("/api/v1/users", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_revoked_token_stops_working(app, accounts, client):
+    user = accounts.user("admin")
+    token = accounts.token(user.username)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/users", headers=headers).status_code == 200
+    with app.app_context():
+        s = db.session()
+        assert revoke_tokens(s, s.get(User, user.id)) == 1
+        s.commit()
+    assert client.get("/api/v1/users", headers=headers).status_code == 401
+
+
+def test_tokens_are_stored_hashed(app, accounts):
+    from sqlalchemy import select
+
+    from examapp.auth.models import ApiToken
+
+    user = accounts.user()
+    token = accounts.token(user.username)
+    with app.app_context():
+        stored = db.session().scalar(select(ApiToken.token_hash))
+    assert stored and token not in stored
+
+
+def test_passwords_are_hashed_with_argon2(app, accounts):
+    user = accounts.user()
+    with app.app_context():
+        stored = db.session().get(User, user.id).password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_disabled_account_cannot_log_in(app, accounts, client):
+    user = accounts.user()
+    with app.app_context():
+        s = db.session()
+        s.get(User, user.id).active = False
+        s.commit()
+    assert accounts.login(client, user.username).status_code == 401
+
+
+@pytest.mark.parametrize("new,message", [
+    ("short1", b"at least 8"),
+    ("password1", b"most common"),
+    ("abcdefghij", b"mix letters"),
+])
+def test_change_password_refuses_weak_passwords(accounts, new, message):
+    c = accounts.client("candidate")
+    response = c.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new})
+    assert message in response.data
+    assert accounts.login(c, c.user.username).status_code == 200, "old password still works"
+
+
+def test_change_password(accounts):
+    c = accounts.client("candidate")
+    new = "Another#Pass9"
+    response = c.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new})
+    assert response.status_code == 302
+    assert accounts.login(c, c.user.username, new).status_code == 200
+
+
+def test_logout_ends_the_session(accounts):
+    c = accounts.client("admin")
+    c.post("/logout")
+    assert c.get("/api/v1/users").status_code == 401

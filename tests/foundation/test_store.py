@@ -1,0 +1,37 @@
+"""Rate-limit counters behave the same in Redis and in the in-process store."""
+
+import pytest
+import redis
+
+from examapp.store import MemoryStore, RedisStore
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request):
+    if request.param == "memory":
+        return MemoryStore()
+    url = request.getfixturevalue("redis_url")
+    prefix = request.getfixturevalue("redis_prefix")
+    return RedisStore(redis.Redis.from_url(url, decode_responses=True), prefix)
+
+
+def test_hits_count_within_a_window(store):
+    assert store.hit("k", 60)[0] == 1
+    count, ttl = store.hit("k", 60)
+    assert count == 2 and 0 < ttl <= 60
+    assert store.peek("k")[0] == 2
+
+
+def test_reset_clears_the_count(store):
+    store.hit("k", 60)
+    store.reset("k")
+    assert store.peek("k") == (0, 0)
+
+
+def test_window_expires(store):
+    import time
+
+    store.hit("short", 1)
+    time.sleep(1.1)
+    assert store.peek("short")[0] == 0
+    assert store.hit("short", 1)[0] == 1
