@@ -3,66 +3,99 @@
 Plain functions over a SQLAlchemy Session; no Flask. Every function that depends on the time takes
 `now` (an aware UTC datetime) so tests control the clock. Callers commit, except where a docstring
 says otherwise. Refusals raise an `ExamError` subclass whose `status` is the HTTP status the API uses
-and whose message is meant for the user.
+and whose message is meant for the user. Taking an exam lives in attempts.py and is re-exported here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
+import re
+import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
+from sqlalchemy import Text, case, cast, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from examapp.audit.service import record
 from examapp.auth.models import User
-from examapp.exams.models import Attempt, Exam
+from examapp.banks.models import DIFFICULTIES, Question, QuestionBank, Topic
+from examapp.db import UTCDateTime
+from examapp.exams.attempts import (
+    AttemptPaper,
+    PaperOption,
+    PaperQuestion,
+    SavedAnswer,
+    SaveReceipt,
+    attempt_for_user,
+    attempt_paper,
+    attempt_result,
+    deadline_for,
+    finalise_attempt,
+    fmt_time,
+    save_answer,
+    start_attempt,
+    submit_attempt,
+    sweep,
+)
+from examapp.exams.errors import (
+    AnswerInvalid,
+    DeadlinePassed,
+    ExamConflict,
+    ExamError,
+    ExamForbidden,
+    ExamInvalid,
+    ExamNotFound,
+    TicketRefused,
+)
+from examapp.exams.models import (
+    EXAM_KINDS,
+    IN_PROGRESS,
+    REVIEW_POLICIES,
+    SUBMITTED,
+    Answer,
+    Attempt,
+    Exam,
+    ExamCandidate,
+    ExamRule,
+    ExamTicket,
+)
+from examapp.orgs.models import OrgUnit
+from examapp.orgs.service import unit_and_descendant_ids, unit_by_code
+from examapp.text import vi_sort_key
 
-# ---------------------------------------------------------------- errors
+__all__ = [
+    "AnswerInvalid", "AssignResult", "AttemptPaper", "CandidateExam", "CandidateRow", "DeadlinePassed",
+    "ExamConflict", "ExamError", "ExamForbidden", "ExamInvalid", "ExamNotFound", "ExamSpec",
+    "IssuedTicket", "PaperOption", "PaperQuestion", "RoomCandidate", "RuleSpec", "SaveReceipt",
+    "SavedAnswer", "TicketRefused", "assign_candidates", "assign_unit", "attempt_for_user",
+    "attempt_paper", "attempt_result", "candidate_exam", "close_room", "create_exam", "exam_dict",
+    "exam_for_staff", "exams_for_candidate", "exams_for_staff", "extend_time", "finalise_attempt",
+    "force_submit", "issue_tickets", "may_define_exam_on", "read_candidate_file", "room_status",
+    "save_answer", "start_attempt", "submit_attempt", "sweep", "user_for_ticket",
+]
+
+MAX_RULES = 50
+MAX_QUESTIONS = 500
+MAX_DURATION_MINUTES = 24 * 60
+MAX_EXTRA_MINUTES = 24 * 60
+ROOM_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+TICKET_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O, 1/I: 5 bits each
+TICKET_LENGTH = 10  # 50 bits
 
 
-class ExamError(Exception):
-    """A refusal with a user-facing message; `status` is the HTTP status the API answers with."""
-
-    status = 400
-    code: str | None = None
-    # True when the session holds a change the caller must still commit (a lazily finalised attempt).
-    keep_changes = False
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="milliseconds")
 
 
-class ExamInvalid(ExamError):
-    """Bad input (definition, usernames, file): nothing was written."""
-
-
-class ExamNotFound(ExamError):
-    """No such exam/attempt for this user (also used for someone else's attempt)."""
-
-    status = 404
-
-
-class ExamForbidden(ExamError):
-    """Not allowed: wrong or missing room code, a trainer on another's bank, a bad ticket."""
-
-    status = 403
-
-
-class ExamConflict(ExamError):
-    """The state forbids it: outside the window, no attempts left, already submitted."""
-
-    status = 409
-
-
-class DeadlinePassed(ExamConflict):
-    """An answer after deadline + grace; the attempt has been finalised with what was saved."""
-
-    code = "deadline_passed"
-    keep_changes = True
-
-
-class AnswerInvalid(ExamError):
-    """A question not on the paper, or an option that does not belong to the question."""
-
-    status = 422
+def _num(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 # ---------------------------------------------------------------- definitions
@@ -99,26 +132,175 @@ class ExamSpec:
     kind: str = "exam"
 
 
+def may_define_exam_on(db: Session, user: User, bank_id: int) -> bool:
+    """Admins define exams on any bank, trainers only on banks they own."""
+    if user.role == "admin":
+        return True
+    if user.role != "trainer":
+        return False
+    return db.scalar(select(QuestionBank.owner_id).where(QuestionBank.id == bank_id)) == user.id
+
+
+def _describe(rule: RuleSpec) -> str:
+    topic = f"topic '{rule.topic}'" if rule.topic else "any topic"
+    return f"{topic}, {rule.difficulty or 'any difficulty'}"
+
+
+def _overlap(a: RuleSpec, b: RuleSpec) -> bool:
+    return (a.topic is None or b.topic is None or a.topic == b.topic) and (
+        a.difficulty is None or b.difficulty is None or a.difficulty == b.difficulty)
+
+
+def _check_settings(spec: ExamSpec) -> list[str]:
+    problems = []
+    if not spec.title.strip():
+        problems.append("title is required")
+    elif len(spec.title) > 200:
+        problems.append("title must be at most 200 characters")
+    if spec.kind not in EXAM_KINDS:
+        problems.append(f"kind must be one of {', '.join(EXAM_KINDS)}")
+    if not (math.isfinite(spec.duration_minutes) and 0 < spec.duration_minutes <= MAX_DURATION_MINUTES):
+        problems.append(f"duration_minutes must be more than 0 and at most {MAX_DURATION_MINUTES}")
+    if not (0 <= spec.pass_percent <= 100):
+        problems.append("pass_percent must be between 0 and 100")
+    if not (1 <= spec.max_attempts <= 100):
+        problems.append("max_attempts must be between 1 and 100")
+    for name in ("opens_at", "closes_at"):
+        moment = getattr(spec, name)
+        if moment is not None and moment.tzinfo is None:
+            problems.append(f"{name} needs a time zone (e.g. 2026-12-01T08:00:00+07:00)")
+    if (spec.opens_at and spec.closes_at and spec.opens_at.tzinfo and spec.closes_at.tzinfo
+            and spec.closes_at <= spec.opens_at):
+        problems.append("closes_at must be after opens_at")
+    if spec.review_policy not in REVIEW_POLICIES:
+        problems.append(f"review_policy must be one of {', '.join(REVIEW_POLICIES)}")
+    if spec.room_code is not None and not ROOM_CODE_RE.match(spec.room_code):
+        problems.append("room_code must be 1-40 letters, digits, '-' or '_'")
+    return problems
+
+
+def _check_rules(db: Session, spec: ExamSpec) -> tuple[list[str], dict[str, int], list[Decimal]]:
+    """Problems with the blueprint, the bank's topic ids by name, and each rule's points per question."""
+    problems: list[str] = []
+    topics = dict(db.execute(select(Topic.name, Topic.id).where(Topic.bank_id == spec.bank_id)).all())
+    if not spec.rules:
+        problems.append("give at least one rule")
+    if len(spec.rules) > MAX_RULES:
+        problems.append(f"at most {MAX_RULES} rules")
+    total = sum(max(r.count, 0) for r in spec.rules)
+    if total > MAX_QUESTIONS:
+        problems.append(f"the rules ask for {total} questions; at most {MAX_QUESTIONS}")
+    # active questions by (topic id, difficulty, points)
+    counts = db.execute(
+        select(Question.topic_id, Question.difficulty, Question.points, func.count())
+        .where(Question.bank_id == spec.bank_id, Question.status == "active")
+        .group_by(Question.topic_id, Question.difficulty, Question.points)).all()
+    points_per_rule: list[Decimal] = []
+    for n, rule in enumerate(spec.rules, start=1):
+        points_per_rule.append(rule.points or Decimal(0))
+        if rule.count < 1:
+            problems.append(f"rule {n}: count must be at least 1")
+            continue
+        if rule.points is not None and not (0 < rule.points <= 1000):
+            problems.append(f"rule {n}: points must be more than 0 and at most 1000")
+        if rule.difficulty is not None and rule.difficulty not in DIFFICULTIES:
+            problems.append(f"rule {n}: difficulty must be one of {', '.join(DIFFICULTIES)}")
+            continue
+        if rule.topic is not None and rule.topic not in topics:
+            problems.append(f"rule {n}: the bank has no topic '{rule.topic}'")
+            continue
+        for m, earlier in enumerate(spec.rules[: n - 1], start=1):
+            if _overlap(rule, earlier):
+                problems.append(f"rule {n} ({_describe(rule)}) overlaps rule {m} ({_describe(earlier)}): "
+                                "a question could match both; give them different topics or difficulties")
+        topic_id = topics.get(rule.topic) if rule.topic else None
+        matching = [(pts, k) for t, d, pts, k in counts
+                    if topic_id in (None, t) and rule.difficulty in (None, d)]
+        available = sum(k for _, k in matching)
+        if rule.count > available:
+            problems.append(f"rule {n} ({_describe(rule)}) asks for {rule.count} questions; "
+                            f"the bank has {available} active")
+        elif rule.points is None:
+            values = sorted({pts for pts, _ in matching})
+            if len(values) > 1:
+                listed = ", ".join(f"{v:g}" for v in values)
+                problems.append(f"rule {n} ({_describe(rule)}) draws questions worth different points "
+                                f"({listed}); give the rule 'points' so every paper is worth the same")
+            else:
+                points_per_rule[-1] = values[0]
+    return problems, topics, points_per_rule
+
+
 def create_exam(db: Session, spec: ExamSpec, actor: User) -> Exam:
     """Validate and add an exam; raises ExamInvalid listing every problem (e.g. a rule asking for
     more questions than the bank has active), ExamForbidden for a trainer on another's bank."""
-    raise NotImplementedError
-
-
-def may_define_exam_on(db: Session, user: User, bank_id: int) -> bool:
-    """Admins define exams on any bank, trainers only on banks they own."""
-    raise NotImplementedError
+    if db.get(QuestionBank, spec.bank_id) is None:
+        raise ExamInvalid(f"there is no question bank {spec.bank_id}")
+    if not may_define_exam_on(db, actor, spec.bank_id):
+        raise ExamForbidden("trainers define exams only on their own banks")
+    problems = _check_settings(spec)
+    rule_problems, topics, points = _check_rules(db, spec)
+    problems += rule_problems
+    if problems:
+        raise ExamInvalid("; ".join(problems))
+    exam = Exam(
+        kind=spec.kind, title=spec.title.strip(), bank_id=spec.bank_id, created_by_id=actor.id,
+        duration_minutes=spec.duration_minutes, pass_percent=spec.pass_percent,
+        max_attempts=spec.max_attempts, opens_at=spec.opens_at, closes_at=spec.closes_at,
+        room_code=spec.room_code, shuffle_questions=spec.shuffle_questions,
+        shuffle_options=spec.shuffle_options, review_policy=spec.review_policy,
+        certificate=spec.certificate, partial_credit=spec.partial_credit,
+        rules=[ExamRule(position=n, topic_id=topics.get(r.topic) if r.topic else None,
+                        difficulty=r.difficulty, count=r.count, points=points[n - 1],
+                        points_from_rule=r.points is not None)
+               for n, r in enumerate(spec.rules, start=1)],
+    )
+    db.add(exam)
+    db.flush()
+    record(db, actor.id, "exam.create", f"exam:{exam.id}", title=exam.title, bank_id=exam.bank_id)
+    return exam
 
 
 def exam_for_staff(db: Session, exam_id: int, user: User, *, room: bool = False) -> Exam:
     """The exam if `user` may manage it (room=True: admin/proctor run rooms; otherwise admin,
     proctor, or the trainer owning the bank); raises ExamNotFound / ExamForbidden."""
-    raise NotImplementedError
+    exam = db.get(Exam, exam_id)
+    if exam is None:
+        raise ExamNotFound(f"there is no exam {exam_id}")
+    if user.role in ("admin", "proctor"):
+        return exam
+    if not room and user.role == "trainer" and exam.bank.owner_id == user.id:
+        return exam
+    raise ExamForbidden("you may not manage this exam")
 
 
 def exam_dict(exam: Exam) -> dict[str, Any]:
     """The definition as the API shows it to staff (rules with topic names and points)."""
-    raise NotImplementedError
+    rules = [{"position": r.position, "topic": r.topic.name if r.topic else None,
+              "difficulty": r.difficulty, "count": r.count, "points": _num(r.points)}
+             for r in exam.rules]
+    return {
+        "id": exam.id, "kind": exam.kind, "title": exam.title, "bank_id": exam.bank_id,
+        "rules": rules, "question_count": sum(r.count for r in exam.rules),
+        "max_score": _num(sum((r.points * r.count for r in exam.rules), Decimal(0))),
+        "duration_minutes": exam.duration_minutes, "pass_percent": _num(exam.pass_percent),
+        "max_attempts": exam.max_attempts, "opens_at": _iso(exam.opens_at),
+        "closes_at": _iso(exam.closes_at), "room_code": exam.room_code,
+        "shuffle_questions": exam.shuffle_questions, "shuffle_options": exam.shuffle_options,
+        "review_policy": exam.review_policy, "certificate": exam.certificate,
+        "partial_credit": exam.partial_credit, "created_at": _iso(exam.created_at),
+    }
+
+
+def exams_for_staff(db: Session, user: User) -> list[Exam]:
+    """Exams `user` may manage: all for admin/proctor, own banks' for a trainer."""
+    query = select(Exam).order_by(Exam.id.desc())
+    if user.role == "trainer":
+        query = query.join(QuestionBank, QuestionBank.id == Exam.bank_id).where(
+            QuestionBank.owner_id == user.id)
+    elif user.role not in ("admin", "proctor"):
+        return []
+    return list(db.scalars(query))
 
 
 @dataclass
@@ -134,20 +316,59 @@ class CandidateExam:
     needs_room_code: bool
     extra_minutes: float
 
+    def as_dict(self) -> dict[str, Any]:
+        e = self.exam
+        return {"id": e.id, "kind": e.kind, "title": e.title, "state": self.state,
+                "duration_minutes": e.duration_minutes, "extra_minutes": self.extra_minutes,
+                "opens_at": _iso(e.opens_at), "closes_at": _iso(e.closes_at),
+                "question_count": sum(r.count for r in e.rules),
+                "max_attempts": e.max_attempts, "attempts_used": self.attempts_used,
+                "attempts_left": self.attempts_left, "attempt_in_progress": self.attempt_in_progress,
+                "last_attempt": self.last_attempt, "needs_room_code": self.needs_room_code,
+                "review_policy": e.review_policy}
+
+
+def _window_state(exam: Exam, now: datetime) -> str:
+    if exam.opens_at and now < exam.opens_at:
+        return "upcoming"
+    if exam.closes_at and now >= exam.closes_at:
+        return "closed"
+    return "open"
+
+
+def _candidate_exams(db: Session, user: User, now: datetime, exam_id: int | None) -> list[CandidateExam]:
+    query = (select(Exam, ExamCandidate.extra_minutes)
+             .join(ExamCandidate, ExamCandidate.exam_id == Exam.id)
+             .where(ExamCandidate.user_id == user.id))
+    if exam_id is not None:
+        query = query.where(Exam.id == exam_id)
+    rows = db.execute(query).all()
+    attempts: dict[int, list[Attempt]] = {}
+    for a in db.scalars(select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.number)):
+        attempts.setdefault(a.exam_id, []).append(a)
+    result = []
+    for exam, extra in rows:
+        mine = attempts.get(exam.id, [])
+        running = next((a.id for a in mine if a.status == IN_PROGRESS), None)
+        done = [a.id for a in mine if a.status == SUBMITTED]
+        result.append(CandidateExam(
+            exam, _window_state(exam, now), len(mine), max(exam.max_attempts - len(mine), 0), running,
+            done[-1] if done else None, bool(exam.room_code), extra))
+    order = {"open": 0, "upcoming": 1, "closed": 2}
+    return sorted(result, key=lambda c: (order[c.state], -(c.exam.opens_at or c.exam.created_at).timestamp()))
+
 
 def exams_for_candidate(db: Session, user: User, now: datetime) -> list[CandidateExam]:
-    """The exams `user` is assigned to, newest window first."""
-    raise NotImplementedError
+    """The exams `user` is assigned to: open ones first, then upcoming, then closed."""
+    return _candidate_exams(db, user, now, None)
 
 
 def candidate_exam(db: Session, exam_id: int, user: User, now: datetime) -> CandidateExam:
     """One assigned exam for its candidate; raises ExamNotFound if not assigned."""
-    raise NotImplementedError
-
-
-def exams_for_staff(db: Session, user: User) -> list[Exam]:
-    """Exams `user` may manage: all for admin/proctor, own banks' for a trainer."""
-    raise NotImplementedError
+    found = _candidate_exams(db, user, now, exam_id)
+    if not found:
+        raise ExamNotFound(f"exam {exam_id} is not assigned to you")
+    return found[0]
 
 
 # ---------------------------------------------------------------- candidates
@@ -167,22 +388,125 @@ class AssignResult:
     updated: list[str] = field(default_factory=list)
     total: int = 0  # candidates of the exam after the change
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"added": len(self.added), "updated": len(self.updated), "total": self.total,
+                "added_usernames": self.added, "updated_usernames": self.updated}
 
-def assign_candidates(db: Session, exam: Exam, rows: list[CandidateRow], actor_id: int | None) -> AssignResult:
+
+def _listed(names: list[str], limit: int = 20) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def assign_candidates(db: Session, exam: Exam, rows: list[CandidateRow],
+                      actor_id: int | None) -> AssignResult:
     """Assign users by username; unknown usernames raise ExamInvalid listing them all, nothing written."""
-    raise NotImplementedError
+    wanted: dict[str, float | None] = {}
+    for row in rows:
+        name = row.username.strip()
+        if not name:
+            continue
+        if row.extra_minutes is not None and not (0 <= row.extra_minutes <= MAX_EXTRA_MINUTES):
+            raise ExamInvalid(f"extra minutes for '{name}' must be between 0 and {MAX_EXTRA_MINUTES}")
+        wanted[name] = row.extra_minutes if row.extra_minutes is not None else wanted.get(name)
+    if not wanted:
+        raise ExamInvalid("give at least one username")
+    users = {u.username: u for u in db.scalars(select(User).where(User.username.in_(list(wanted))))}
+    unknown = [n for n in wanted if n not in users]
+    if unknown:
+        raise ExamInvalid(f"unknown usernames: {_listed(unknown)}; nothing was assigned")
+    return _assign(db, exam, [(users[n], extra) for n, extra in wanted.items()], actor_id)
+
+
+def _assign(db: Session, exam: Exam, users: list[tuple[User, float | None]],
+            actor_id: int | None) -> AssignResult:
+    existing = {c.user_id: c for c in db.scalars(select(ExamCandidate).where(
+        ExamCandidate.exam_id == exam.id, ExamCandidate.user_id.in_([u.id for u, _ in users])))}
+    result = AssignResult()
+    new_rows = []
+    for user, extra in users:
+        candidate = existing.get(user.id)
+        if candidate is None:
+            new_rows.append({"exam_id": exam.id, "user_id": user.id, "extra_minutes": extra or 0.0})
+            result.added.append(user.username)
+        elif extra is not None and extra != candidate.extra_minutes:
+            candidate.extra_minutes = extra
+            _move_deadline(db, exam, user.id, extra)
+            result.updated.append(user.username)
+    if new_rows:
+        db.execute(insert(ExamCandidate), new_rows)
+    db.flush()
+    result.total = db.scalar(select(func.count()).select_from(ExamCandidate)
+                             .where(ExamCandidate.exam_id == exam.id))
+    record(db, actor_id, "exam.candidates", f"exam:{exam.id}", added=len(result.added),
+           updated=len(result.updated))
+    return result
 
 
 def assign_unit(db: Session, exam: Exam, unit_code: str, actor_id: int | None,
                 extra_minutes: float | None = None) -> AssignResult:
     """Assign every active user of the unit and its sub-units."""
-    raise NotImplementedError
+    unit = unit_by_code(db, unit_code)
+    if unit is None:
+        raise ExamInvalid(f"unknown unit code '{unit_code}'; nothing was assigned")
+    if extra_minutes is not None and not (0 <= extra_minutes <= MAX_EXTRA_MINUTES):
+        raise ExamInvalid(f"extra minutes must be between 0 and {MAX_EXTRA_MINUTES}")
+    users = db.scalars(select(User).where(User.unit_id.in_(unit_and_descendant_ids(db, unit)),
+                                          User.active.is_(True))).all()
+    if not users:
+        raise ExamInvalid(f"unit '{unit_code}' and its sub-units have no active users")
+    return _assign(db, exam, [(u, extra_minutes) for u in users], actor_id)
+
+
+USERNAME_HEADERS = {"username", "user", "login", "ten dang nhap", "tai khoan"}
+EXTRA_HEADERS = {"extra_minutes", "extra minutes", "extra time", "thoi gian them", "so phut them"}
+
+
+def _header_key(value: Any) -> str:
+    text = unicodedata.normalize("NFD", str(value).strip().casefold()).replace("đ", "d")
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def read_candidate_file(data: bytes, filename: str) -> list[CandidateRow]:
     """Rows of an xlsx/ods/csv with a `username` column (and optional `extra_minutes`);
     raises ExamInvalid naming the row and column of a bad cell."""
-    raise NotImplementedError
+    import pandas as pd
+
+    suffix = PurePath(filename or "").suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+        elif suffix in (".xlsx", ".xlsm", ".ods"):
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False,
+                                  engine="calamine")
+        else:
+            raise ExamInvalid("send the candidate list as .xlsx, .ods or .csv")
+    except ExamInvalid:
+        raise
+    except Exception as exc:
+        raise ExamInvalid(f"cannot read '{filename}': {exc}") from None
+    columns = {_header_key(c): c for c in frame.columns}
+    user_col = next((columns[k] for k in columns if k in USERNAME_HEADERS), None)
+    if user_col is None:
+        raise ExamInvalid("the file needs a 'username' column in its first row")
+    extra_col = next((columns[k] for k in columns if k in EXTRA_HEADERS), None)
+    rows = []
+    for index, record_ in enumerate(frame.to_dict("records"), start=2):
+        name = str(record_[user_col]).strip()
+        if not name:
+            continue
+        extra = None
+        raw = str(record_[extra_col]).strip() if extra_col is not None else ""
+        if raw:
+            try:
+                extra = float(raw.replace(",", "."))
+            except ValueError:
+                raise ExamInvalid(f"row {index}, column {extra_col}: '{raw}' is not a number of minutes") \
+                    from None
+        rows.append(CandidateRow(name, extra))
+    if not rows:
+        raise ExamInvalid("the file lists no usernames")
+    return rows
 
 
 # ---------------------------------------------------------------- tickets
@@ -195,121 +519,63 @@ class IssuedTicket:
     ticket: str  # shown once, e.g. "K7QX2-MPR9D"; only its SHA-256 is kept
 
 
+def _ticket_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _normalise_ticket(ticket: str) -> str:
+    return re.sub(r"[\s-]", "", ticket or "").upper()
+
+
 def issue_tickets(db: Session, exam: Exam, actor_id: int | None,
                   usernames: list[str] | None = None) -> list[IssuedTicket]:
     """New one-time tickets for the exam's candidates (all, or the given ones), replacing old ones."""
-    raise NotImplementedError
+    query = (select(User).join(ExamCandidate, ExamCandidate.user_id == User.id)
+             .where(ExamCandidate.exam_id == exam.id))
+    if usernames is not None:
+        query = query.where(User.username.in_(usernames))
+    users = sorted(db.scalars(query), key=lambda u: (vi_sort_key(u.full_name), u.username))
+    if usernames is not None:
+        missing = sorted(set(usernames) - {u.username for u in users})
+        if missing:
+            raise ExamInvalid(f"not candidates of this exam: {_listed(missing)}")
+    if not users:
+        raise ExamInvalid("the exam has no candidates yet")
+    db.execute(delete(ExamTicket).where(ExamTicket.exam_id == exam.id,
+                                        ExamTicket.user_id.in_([u.id for u in users])))
+    issued, rows = [], []
+    for user in users:
+        code = "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_LENGTH))
+        rows.append({"exam_id": exam.id, "user_id": user.id, "ticket_hash": _ticket_hash(code)})
+        issued.append(IssuedTicket(user.username, user.full_name, f"{code[:5]}-{code[5:]}"))
+    db.execute(insert(ExamTicket), rows)
+    record(db, actor_id, "exam.tickets", f"exam:{exam.id}", count=len(issued))
+    return issued
 
 
 def user_for_ticket(db: Session, ticket: str, now: datetime) -> User:
-    """Consume a ticket and return its user; raises ExamForbidden when unknown, used, or outside the
+    """Consume a ticket and return its user; raises TicketRefused when unknown, used, or outside the
     exam's window."""
-    raise NotImplementedError
-
-
-# ---------------------------------------------------------------- taking an exam
-
-
-@dataclass(frozen=True)
-class PaperOption:
-    id: int
-    text: str
-
-
-@dataclass(frozen=True)
-class PaperQuestion:
-    """A question as the candidate sees it: no key, no correctness flag."""
-
-    id: int
-    position: int
-    type: str
-    text: str
-    points: Decimal
-    options: list[PaperOption]
-
-
-@dataclass(frozen=True)
-class SavedAnswer:
-    options: list[int]
-    flagged: bool
-    revision: int
-    saved_at: datetime
-
-
-@dataclass(frozen=True)
-class SaveReceipt:
-    saved_at: datetime
-    revision: int
-
-
-@dataclass
-class AttemptPaper:
-    """What the candidate needs to sit (or resume) an attempt."""
-
-    attempt: Attempt
-    questions: list[PaperQuestion]
-    answers: dict[int, SavedAnswer]
-    server_time: datetime
-
-
-def start_attempt(db: Session, exam_id: int, user: User, now: datetime, room_code: str | None = None,
-                  grace_seconds: float = 5.0) -> tuple[Attempt, bool]:
-    """Start a new attempt (drawing its paper) or return the one in progress; (attempt, created).
-
-    Refuses: not assigned -> ExamNotFound; wrong/missing room code -> ExamForbidden; before opening,
-    after closing, no attempts left or bank too small now -> ExamConflict.
-    """
-    raise NotImplementedError
-
-
-def attempt_paper(db: Session, attempt: Attempt, now: datetime) -> AttemptPaper:
-    """The frozen paper (in paper order) and the saved answers of an attempt."""
-    raise NotImplementedError
-
-
-def save_answer(db: Session, attempt_id: int, user_id: int, question_id: int, now: datetime,
-                grace_seconds: float, options: list[int] | None = None,
-                flagged: bool | None = None) -> SaveReceipt:
-    """Record the selection (and/or review flag) for one question: one upsert, revision + 1.
-
-    The caller commits before replying. Refuses: not the user's attempt -> ExamNotFound; question not
-    on the paper or foreign option -> AnswerInvalid; submitted -> ExamConflict; after deadline + grace
-    -> DeadlinePassed (the attempt is then finalised in the session: commit it).
-    """
-    raise NotImplementedError
-
-
-def submit_attempt(db: Session, attempt_id: int, user_id: int, now: datetime,
-                   grace_seconds: float) -> Attempt:
-    """Finish and grade the attempt; submitting again returns the same result."""
-    raise NotImplementedError
-
-
-def attempt_for_user(db: Session, attempt_id: int, user: User, now: datetime,
-                     grace_seconds: float) -> Attempt:
-    """The attempt if it is the user's own (admins and proctors may read any); finalises it when its
-    deadline + grace has passed (commit afterwards). Raises ExamNotFound otherwise."""
-    raise NotImplementedError
-
-
-def attempt_result(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
-    """What the candidate may see of a submitted attempt under the exam's review policy:
-    none -> {"status"}; score -> + score, max_score, percent, passed; answers_after_close ->
-    + per-question review with the correct options once the exam has closed."""
-    raise NotImplementedError
-
-
-def finalise_attempt(db: Session, attempt_id: int, now: datetime, finished_by: str) -> bool:
-    """Mark an in-progress attempt submitted and grade it; False if it was already finished.
-
-    Uses UPDATE ... WHERE status = 'in_progress', so two processes never grade one attempt twice.
-    """
-    raise NotImplementedError
-
-
-def sweep(db: Session, now: datetime, grace_seconds: float, limit: int = 500) -> list[int]:
-    """Finalise attempts whose deadline + grace has passed; commits each one; returns their ids."""
-    raise NotImplementedError
+    code = _normalise_ticket(ticket)
+    refused = TicketRefused("this ticket is not valid or has already been used")
+    if len(code) != TICKET_LENGTH or any(ch not in TICKET_ALPHABET for ch in code):
+        raise refused
+    row = db.execute(select(ExamTicket, Exam).join(Exam, Exam.id == ExamTicket.exam_id)
+                     .where(ExamTicket.ticket_hash == _ticket_hash(code))).first()
+    if row is None or row.ExamTicket.used_at is not None:
+        raise refused
+    exam = row.Exam
+    if _window_state(exam, now) != "open":
+        when = f"opens at {fmt_time(exam.opens_at)}" if _window_state(exam, now) == "upcoming" \
+            else f"closed at {fmt_time(exam.closes_at)}"
+        raise TicketRefused(f"this ticket is valid only while its exam is open; the exam {when}")
+    used = db.execute(update(ExamTicket).where(ExamTicket.id == row.ExamTicket.id,
+                                               ExamTicket.used_at.is_(None))
+                      .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    user = db.get(User, row.ExamTicket.user_id)
+    if not used or user is None or not user.active:
+        raise refused
+    return user
 
 
 # ---------------------------------------------------------------- exam room
@@ -335,23 +601,106 @@ class RoomCandidate:
     percent: Decimal | None = None
     passed: bool | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"username": self.username, "full_name": self.full_name, "unit": self.unit,
+                "state": self.state, "extra_minutes": self.extra_minutes, "attempt_id": self.attempt_id,
+                "answered": self.answered, "questions": self.questions, "deadline": _iso(self.deadline),
+                "time_left_seconds": self.time_left_seconds, "finished_by": self.finished_by,
+                "score": _num(self.score), "max_score": _num(self.max_score),
+                "percent": _num(self.percent), "passed": self.passed}
+
+
+def _room_lines(db: Session, exam: Exam, now: datetime, user_id: int | None = None) -> list[RoomCandidate]:
+    query = (select(ExamCandidate, User.username, User.full_name, OrgUnit.code)
+             .join(User, User.id == ExamCandidate.user_id)
+             .outerjoin(OrgUnit, OrgUnit.id == User.unit_id)
+             .where(ExamCandidate.exam_id == exam.id))
+    attempts_query = select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.number)
+    if user_id is not None:
+        query = query.where(ExamCandidate.user_id == user_id)
+        attempts_query = attempts_query.where(Attempt.user_id == user_id)
+    latest = {a.user_id: a for a in db.scalars(attempts_query)}
+    running = [a.id for a in latest.values() if a.status == IN_PROGRESS]
+    answered: dict[int, int] = {}
+    if running:
+        answered = dict(db.execute(
+            select(Answer.attempt_id, func.count())
+            .where(Answer.attempt_id.in_(running), cast(Answer.options, Text) != "[]")
+            .group_by(Answer.attempt_id)).all())
+    total = sum(r.count for r in exam.rules)
+    lines = []
+    for candidate, username, full_name, unit in db.execute(query):
+        line = RoomCandidate(username, full_name, unit, "not_started", candidate.extra_minutes,
+                             questions=total)
+        attempt = latest.get(candidate.user_id)
+        if attempt is not None:
+            line.attempt_id = attempt.id
+            line.deadline = attempt.deadline
+            if attempt.status == IN_PROGRESS:
+                line.state = "in_progress"
+                line.answered = answered.get(attempt.id, 0)
+                line.time_left_seconds = max((attempt.deadline - now).total_seconds(), 0.0)
+            else:
+                line.state = "submitted"
+                line.finished_by = attempt.finished_by
+                line.score, line.max_score = attempt.score, attempt.max_score
+                line.percent, line.passed = attempt.percent, attempt.passed
+        lines.append(line)
+    return sorted(lines, key=lambda c: (vi_sort_key(c.full_name), c.username))
+
 
 def room_status(db: Session, exam: Exam, now: datetime) -> list[RoomCandidate]:
     """Every candidate of the exam with their latest attempt, in name order."""
-    raise NotImplementedError
+    return _room_lines(db, exam, now)
+
+
+def _move_deadline(db: Session, exam: Exam, user_id: int, extra_minutes: float) -> None:
+    attempt = db.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user_id,
+                                              Attempt.status == IN_PROGRESS))
+    if attempt is not None:
+        attempt.deadline = deadline_for(exam, attempt.started_at, extra_minutes)
 
 
 def extend_time(db: Session, exam: Exam, username: str, minutes: float, actor_id: int | None,
                 now: datetime) -> RoomCandidate:
     """Give one candidate extra minutes (moves an in-progress deadline, never past the close)."""
-    raise NotImplementedError
+    if not (math.isfinite(minutes) and 0 < minutes <= MAX_EXTRA_MINUTES):
+        raise ExamInvalid(f"minutes must be more than 0 and at most {MAX_EXTRA_MINUTES}")
+    candidate = db.scalar(select(ExamCandidate).join(User, User.id == ExamCandidate.user_id)
+                          .where(ExamCandidate.exam_id == exam.id, User.username == username))
+    if candidate is None:
+        raise ExamNotFound(f"'{username}' is not a candidate of this exam")
+    candidate.extra_minutes = (candidate.extra_minutes or 0.0) + minutes
+    _move_deadline(db, exam, candidate.user_id, candidate.extra_minutes)
+    db.flush()
+    record(db, actor_id, "exam.extend_time", f"exam:{exam.id}", username=username, minutes=minutes,
+           extra_minutes=candidate.extra_minutes)
+    return _room_lines(db, exam, now, candidate.user_id)[0]
 
 
 def force_submit(db: Session, attempt_id: int, actor_id: int | None, now: datetime) -> Attempt:
     """A proctor ends a candidate's attempt now; grades it with what was saved."""
-    raise NotImplementedError
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None:
+        raise ExamNotFound(f"there is no attempt {attempt_id}")
+    if not finalise_attempt(db, attempt_id, now, "proctor"):
+        raise ExamConflict(f"attempt {attempt_id} has already been submitted")
+    record(db, actor_id, "exam.force_submit", f"attempt:{attempt_id}", exam_id=attempt.exam_id,
+           user_id=attempt.user_id)
+    return db.get(Attempt, attempt_id, populate_existing=True)
 
 
 def close_room(db: Session, exam: Exam, actor_id: int | None, now: datetime) -> int:
     """Close the exam now (closes_at = now) and finalise every attempt in progress; returns how many."""
-    raise NotImplementedError
+    if exam.closes_at is None or exam.closes_at > now:
+        exam.closes_at = now
+    cut = case((Attempt.deadline > now, literal(now, UTCDateTime)), else_=Attempt.deadline)
+    db.execute(update(Attempt).where(Attempt.exam_id == exam.id, Attempt.status == IN_PROGRESS)
+               .values(deadline=cut)
+               .execution_options(synchronize_session=False))
+    running = db.scalars(select(Attempt.id).where(Attempt.exam_id == exam.id,
+                                                  Attempt.status == IN_PROGRESS)).all()
+    finished = sum(finalise_attempt(db, attempt_id, now, "room_closed") for attempt_id in running)
+    record(db, actor_id, "exam.close", f"exam:{exam.id}", finalised=finished)
+    return finished
+

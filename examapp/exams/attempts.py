@@ -1,0 +1,419 @@
+"""Sitting an exam: starting (drawing the paper), saving answers, submitting, finalising, sweeping.
+
+The server owns time: every function takes `now`; an attempt's deadline is fixed when it starts
+(moved only by a proctor's extension or the room closing), and answers are accepted until the
+deadline plus a short grace. An acknowledged answer is one committed upsert.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import and_, case, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from examapp.auth.models import User
+from examapp.banks.models import Option, Question
+from examapp.db import UTCDateTime
+from examapp.exams.drawing import draw_questions, order_options
+from examapp.exams.errors import (
+    AnswerInvalid,
+    DeadlinePassed,
+    ExamConflict,
+    ExamError,
+    ExamForbidden,
+    ExamInvalid,
+    ExamNotFound,
+)
+from examapp.exams.grading import percent_of, question_score, to_cents
+from examapp.exams.models import (
+    IN_PROGRESS,
+    SUBMITTED,
+    Answer,
+    Attempt,
+    AttemptQuestion,
+    Exam,
+    ExamCandidate,
+    ExamRule,
+)
+
+log = logging.getLogger(__name__)
+STAFF_READERS = ("admin", "proctor")
+
+
+@dataclass(frozen=True)
+class PaperOption:
+    id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PaperQuestion:
+    """A question as the candidate sees it: no key, no correctness flag."""
+
+    id: int
+    position: int
+    type: str
+    text: str
+    points: Decimal
+    options: list[PaperOption]
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    options: list[int]
+    flagged: bool
+    revision: int
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class SaveReceipt:
+    saved_at: datetime
+    revision: int
+
+
+@dataclass
+class AttemptPaper:
+    """What the candidate needs to sit (or resume) an attempt."""
+
+    attempt: Attempt
+    questions: list[PaperQuestion]
+    answers: dict[int, SavedAnswer]
+    server_time: datetime
+
+
+def fmt_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def deadline_for(exam: Exam, started_at: datetime, extra_minutes: float) -> datetime:
+    """min(start + duration + extra time, the exam's close)."""
+    deadline = started_at + timedelta(minutes=exam.duration_minutes + (extra_minutes or 0.0))
+    return min(deadline, exam.closes_at) if exam.closes_at else deadline
+
+
+def is_expired(attempt: Attempt, now: datetime, grace_seconds: float) -> bool:
+    return attempt.status == IN_PROGRESS and now > attempt.deadline + timedelta(seconds=grace_seconds)
+
+
+# ---------------------------------------------------------------- starting
+
+
+def start_attempt(db: Session, exam_id: int, user: User, now: datetime, room_code: str | None = None,
+                  grace_seconds: float = 5.0) -> tuple[Attempt, bool]:
+    """Start a new attempt (drawing its paper) or return the one in progress; (attempt, created).
+
+    Refuses: not assigned -> ExamNotFound; wrong/missing room code -> ExamForbidden; before opening,
+    after closing, no attempts left or bank too small now -> ExamConflict.
+    """
+    exam = db.get(Exam, exam_id)
+    candidate = db.scalar(select(ExamCandidate).where(
+        ExamCandidate.exam_id == exam_id, ExamCandidate.user_id == user.id))
+    if exam is None or candidate is None:
+        raise ExamNotFound(f"exam {exam_id} is not assigned to you")
+    current = _attempt_in_progress(db, exam_id, user.id)
+    finalised = False
+    if current is not None:
+        if not is_expired(current, now, grace_seconds):
+            return current, False
+        finalised = finalise_attempt(db, current.id, now, "deadline")
+    try:
+        return _new_attempt(db, exam, candidate, user, now, room_code), True
+    except ExamError as exc:
+        exc.keep_changes = exc.keep_changes or finalised
+        raise
+
+
+def _attempt_in_progress(db: Session, exam_id: int, user_id: int) -> Attempt | None:
+    return db.scalar(select(Attempt).where(
+        Attempt.exam_id == exam_id, Attempt.user_id == user_id, Attempt.status == IN_PROGRESS))
+
+
+def check_room_code(exam: Exam, room_code: str | None) -> None:
+    if not exam.room_code:
+        return
+    given = (room_code or "").strip()
+    if not given:
+        raise ExamForbidden("this exam needs the room code; ask the proctor for it")
+    if given.casefold() != exam.room_code.casefold():
+        raise ExamForbidden("the room code is not correct")
+
+
+def check_window(exam: Exam, now: datetime) -> None:
+    if exam.opens_at and now < exam.opens_at:
+        raise ExamConflict(f"the exam opens at {fmt_time(exam.opens_at)}")
+    if exam.closes_at and now >= exam.closes_at:
+        raise ExamConflict(f"the exam closed at {fmt_time(exam.closes_at)}")
+
+
+def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: User, now: datetime,
+                 room_code: str | None) -> Attempt:
+    check_room_code(exam, room_code)
+    check_window(exam, now)
+    used = db.scalar(select(func.coalesce(func.max(Attempt.number), 0)).where(
+        Attempt.exam_id == exam.id, Attempt.user_id == user.id))
+    if used >= exam.max_attempts:
+        raise ExamConflict(f"you have used all {exam.max_attempts} attempt(s) of this exam")
+    seed = secrets.randbits(63)
+    rules = list(exam.rules)
+    drawn = draw_questions(_rule_pools(db, exam, rules), [r.count for r in rules], seed,
+                           exam.shuffle_questions)
+    ids = [d.question_id for d in drawn]
+    texts = {qid: (kind, text) for qid, kind, text in db.execute(
+        select(Question.id, Question.type, Question.text).where(Question.id.in_(ids)))}
+    options: dict[int, dict[int, dict[str, Any]]] = {}
+    for qid, oid, text, correct in db.execute(
+            select(Option.question_id, Option.id, Option.text, Option.is_correct)
+            .where(Option.question_id.in_(ids)).order_by(Option.question_id, Option.position)):
+        options.setdefault(qid, {})[oid] = {"id": oid, "text": text, "is_correct": bool(correct)}
+    points = {r.position: r.points for r in rules}
+    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=seed,
+                      status=IN_PROGRESS, started_at=now,
+                      deadline=deadline_for(exam, now, candidate.extra_minutes),
+                      max_score=sum((points[d.rule_position] for d in drawn), Decimal(0)))
+    try:
+        with db.begin_nested():
+            db.add(attempt)
+            db.flush()
+    except IntegrityError:
+        # The same candidate started twice at once: the other request won; resume its attempt.
+        other = _attempt_in_progress(db, exam.id, user.id)
+        if other is None:
+            raise ExamConflict("this attempt was started twice at once; try again") from None
+        return other
+    rows = []
+    for position, d in enumerate(drawn, start=1):
+        kind, text = texts[d.question_id]
+        own = options.get(d.question_id, {})
+        order = order_options(list(own), seed, d.question_id,
+                              exam.shuffle_options and kind != "true_false")
+        rows.append({"attempt_id": attempt.id, "question_id": d.question_id, "position": position,
+                     "rule_position": d.rule_position, "type": kind, "text": text,
+                     "points": points[d.rule_position], "options": [own[o] for o in order]})
+    db.execute(insert(AttemptQuestion), rows)
+    return attempt
+
+
+def _rule_pools(db: Session, exam: Exam, rules: list[ExamRule]) -> list[list[int]]:
+    """The active question ids each rule may draw from now; refuses if the bank shrank since."""
+    bank = db.execute(select(Question.id, Question.topic_id, Question.difficulty).where(
+        Question.bank_id == exam.bank_id, Question.status == "active")).all()
+    pools = []
+    for rule in rules:
+        pool = [qid for qid, topic, difficulty in bank
+                if rule.topic_id in (None, topic) and rule.difficulty in (None, difficulty)]
+        if len(pool) < rule.count:
+            raise ExamConflict(
+                f"rule {rule.position} of this exam asks for {rule.count} questions but the bank has "
+                f"only {len(pool)} active now; tell the exam's author")
+        pools.append(pool)
+    return pools
+
+
+# ---------------------------------------------------------------- the paper
+
+
+def attempt_paper(db: Session, attempt: Attempt, now: datetime) -> AttemptPaper:
+    """The frozen paper (in paper order) and the saved answers of an attempt."""
+    questions = [
+        PaperQuestion(aq.question_id, aq.position, aq.type, aq.text, aq.points,
+                      [PaperOption(o["id"], o["text"]) for o in aq.options])
+        for aq in db.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                             .order_by(AttemptQuestion.position))
+    ]
+    answers = {
+        a.question_id: SavedAnswer(list(a.options), a.flagged, a.revision, a.saved_at)
+        for a in db.scalars(select(Answer).where(Answer.attempt_id == attempt.id))
+    }
+    return AttemptPaper(attempt, questions, answers, now)
+
+
+def attempt_for_user(db: Session, attempt_id: int, user: User, now: datetime,
+                     grace_seconds: float) -> Attempt:
+    """The attempt if it is the user's own (admins and proctors may read any); finalises it when its
+    deadline + grace has passed (commit afterwards). Raises ExamNotFound otherwise."""
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None or (attempt.user_id != user.id and user.role not in STAFF_READERS):
+        raise ExamNotFound(f"no attempt {attempt_id} of yours")
+    if is_expired(attempt, now, grace_seconds):
+        finalise_attempt(db, attempt.id, now, "deadline")
+    return attempt
+
+
+# ---------------------------------------------------------------- saving
+
+
+def _upsert(db: Session):
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def save_answer(db: Session, attempt_id: int, user_id: int, question_id: int, now: datetime,
+                grace_seconds: float, options: list[int] | None = None,
+                flagged: bool | None = None) -> SaveReceipt:
+    """Record the selection (and/or review flag) for one question: one upsert, revision + 1.
+
+    The caller commits before replying. Refuses: not the user's attempt -> ExamNotFound; question not
+    on the paper or foreign option -> AnswerInvalid; submitted -> ExamConflict; after deadline + grace
+    -> DeadlinePassed (the attempt is then finalised in the session: commit it).
+    """
+    if options is None and flagged is None:
+        raise ExamInvalid("give 'options' and/or 'flagged'")
+    # One indexed query: the attempt (share-locked, so finalising waits for this save) and the
+    # question's frozen options if it is on the paper.
+    row = db.execute(
+        select(Attempt.user_id, Attempt.status, Attempt.deadline, AttemptQuestion.type,
+               AttemptQuestion.options)
+        .outerjoin(AttemptQuestion, and_(AttemptQuestion.attempt_id == Attempt.id,
+                                         AttemptQuestion.question_id == question_id))
+        .where(Attempt.id == attempt_id)
+        .with_for_update(read=True, of=Attempt)
+    ).first()
+    if row is None or row.user_id != user_id:
+        raise ExamNotFound(f"no attempt {attempt_id} of yours")
+    if row.status != IN_PROGRESS:
+        raise ExamConflict("this attempt has been submitted; answers are no longer accepted")
+    if now > row.deadline + timedelta(seconds=grace_seconds):
+        finalise_attempt(db, attempt_id, now, "deadline")
+        raise DeadlinePassed(
+            f"time is up: the deadline was {fmt_time(row.deadline)}; the attempt has been submitted "
+            "with the answers saved before it")
+    if row.type is None:
+        raise AnswerInvalid(f"question {question_id} is not on this paper")
+    chosen = None if options is None else _check_options(row.type, row.options, question_id, options)
+    upsert = _upsert(db)
+    stmt = upsert(Answer).values(attempt_id=attempt_id, question_id=question_id,
+                                 options=chosen or [], flagged=bool(flagged), revision=1, saved_at=now)
+    changes: dict[str, Any] = {"revision": Answer.revision + 1, "saved_at": stmt.excluded.saved_at}
+    if chosen is not None:
+        changes["options"] = stmt.excluded.options
+    if flagged is not None:
+        changes["flagged"] = stmt.excluded.flagged
+    revision = db.execute(
+        stmt.on_conflict_do_update(index_elements=[Answer.attempt_id, Answer.question_id], set_=changes)
+        .returning(Answer.revision)
+    ).scalar_one()
+    return SaveReceipt(now, revision)
+
+
+def _check_options(kind: str, paper_options: list[dict[str, Any]], question_id: int,
+                   options: list[int]) -> list[int]:
+    own = {o["id"] for o in paper_options}
+    foreign = [o for o in options if o not in own]
+    if foreign:
+        listed = ", ".join(str(o) for o in foreign)
+        raise AnswerInvalid(f"option(s) {listed} do not belong to question {question_id}")
+    chosen = list(dict.fromkeys(options))
+    if kind != "multiple" and len(chosen) > 1:
+        raise AnswerInvalid(f"question {question_id} takes one option; {len(chosen)} were given")
+    return chosen
+
+
+# ---------------------------------------------------------------- submitting and grading
+
+
+def submit_attempt(db: Session, attempt_id: int, user_id: int, now: datetime,
+                   grace_seconds: float) -> Attempt:
+    """Finish and grade the attempt; submitting again returns the same result."""
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user_id:
+        raise ExamNotFound(f"no attempt {attempt_id} of yours")
+    if attempt.status == IN_PROGRESS:
+        late = now > attempt.deadline + timedelta(seconds=grace_seconds)
+        finalise_attempt(db, attempt_id, now, "deadline" if late else "candidate")
+    return db.get(Attempt, attempt_id, populate_existing=True)
+
+
+def finalise_attempt(db: Session, attempt_id: int, now: datetime, finished_by: str) -> bool:
+    """Mark an in-progress attempt submitted and grade it; False if it was already finished.
+
+    Uses UPDATE ... WHERE status = 'in_progress', so two processes never grade one attempt twice.
+    """
+    ended = literal(now, UTCDateTime)
+    if finished_by == "deadline":
+        ended = case((Attempt.deadline < now, Attempt.deadline), else_=ended)
+    won = db.execute(
+        update(Attempt).where(Attempt.id == attempt_id, Attempt.status == IN_PROGRESS)
+        .values(status=SUBMITTED, submitted_at=ended, finished_by=finished_by)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        return False
+    attempt = db.get(Attempt, attempt_id, populate_existing=True)
+    exam = db.get(Exam, attempt.exam_id)
+    chosen = dict(db.execute(select(Answer.question_id, Answer.options)
+                             .where(Answer.attempt_id == attempt_id)).all())
+    paper = db.execute(select(AttemptQuestion.id, AttemptQuestion.question_id, AttemptQuestion.type,
+                              AttemptQuestion.options, AttemptQuestion.points)
+                       .where(AttemptQuestion.attempt_id == attempt_id)).all()
+    awarded = [{"id": aq_id, "awarded": question_score(kind, opts, chosen.get(qid, []), points,
+                                                       exam.partial_credit)}
+               for aq_id, qid, kind, opts, points in paper]
+    if awarded:
+        db.execute(update(AttemptQuestion), awarded)
+    score = to_cents(sum((a["awarded"] for a in awarded), Decimal(0)))
+    attempt.score = score
+    attempt.percent = percent_of(score, attempt.max_score)
+    attempt.passed = Fraction(score) * 100 >= Fraction(exam.pass_percent) * Fraction(attempt.max_score)
+    db.flush()
+    return True
+
+
+def sweep(db: Session, now: datetime, grace_seconds: float, limit: int = 500) -> list[int]:
+    """Finalise attempts whose deadline + grace has passed; commits each one; returns their ids."""
+    cutoff = now - timedelta(seconds=grace_seconds)
+    due = db.scalars(select(Attempt.id).where(Attempt.status == IN_PROGRESS, Attempt.deadline < cutoff)
+                     .order_by(Attempt.deadline).limit(limit)).all()
+    db.rollback()
+    done = []
+    for attempt_id in due:
+        try:
+            if finalise_attempt(db, attempt_id, now, "deadline"):
+                done.append(attempt_id)
+            db.commit()
+        except Exception:
+            db.rollback()
+            log.exception("could not finalise attempt %s", attempt_id)
+    return done
+
+
+# ---------------------------------------------------------------- results
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def attempt_result(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
+    """What the candidate may see of a submitted attempt under the exam's review policy:
+    none -> {"status"}; score -> + score, max_score, percent, passed; answers_after_close ->
+    + per-question review with the correct options once the exam has closed."""
+    result: dict[str, Any] = {"status": attempt.status}
+    if attempt.status != SUBMITTED:
+        return result
+    exam = attempt.exam
+    if exam.review_policy == "none":
+        return result
+    result.update(score=_num(attempt.score), max_score=_num(attempt.max_score),
+                  percent=_num(attempt.percent), passed=attempt.passed)
+    if exam.review_policy == "answers_after_close" and exam.closes_at and now >= exam.closes_at:
+        chosen = dict(db.execute(select(Answer.question_id, Answer.options)
+                                 .where(Answer.attempt_id == attempt.id)).all())
+        result["review"] = [
+            {"id": aq.question_id, "position": aq.position, "type": aq.type, "text": aq.text,
+             "points": _num(aq.points), "awarded": _num(aq.awarded),
+             "options": [{"id": o["id"], "text": o["text"]} for o in aq.options],
+             "chosen": chosen.get(aq.question_id, []),
+             "correct": [o["id"] for o in aq.options if o["is_correct"]]}
+            for aq in db.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                                 .order_by(AttemptQuestion.position))
+        ]
+    return result

@@ -1,0 +1,58 @@
+"""Refusals of the exams feature: a user-facing message and the HTTP status the API answers with."""
+
+from __future__ import annotations
+
+
+class ExamError(Exception):
+    """A refusal with a user-facing message; `status` is the HTTP status the API answers with."""
+
+    status = 400
+    code: str | None = None
+    # True when the session holds a change the caller must still commit (a lazily finalised attempt).
+    keep_changes = False
+
+    def __init__(self, message: str, *, keep_changes: bool | None = None) -> None:
+        super().__init__(message)
+        if keep_changes is not None:
+            self.keep_changes = keep_changes
+
+
+class ExamInvalid(ExamError):
+    """Bad input (definition, usernames, file): nothing was written."""
+
+
+class ExamNotFound(ExamError):
+    """No such exam/attempt for this user (also used for someone else's attempt)."""
+
+    status = 404
+
+
+class ExamForbidden(ExamError):
+    """Not allowed: wrong or missing room code, a trainer on another's bank."""
+
+    status = 403
+
+
+class TicketRefused(ExamError):
+    """A ticket that is unknown, used, or outside its exam's window."""
+
+    status = 401
+
+
+class ExamConflict(ExamError):
+    """The state forbids it: outside the window, no attempts left, already submitted."""
+
+    status = 409
+
+
+class DeadlinePassed(ExamConflict):
+    """An answer after deadline + grace; the attempt has been finalised with what was saved."""
+
+    code = "deadline_passed"
+    keep_changes = True
+
+
+class AnswerInvalid(ExamError):
+    """A question not on the paper, or an option that does not belong to the question."""
+
+    status = 422
