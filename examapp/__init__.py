@@ -20,9 +20,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance and os.path.abspath(instance),
                 instance_relative_config=True)
     app.config.from_mapping(settings.load(app.instance_path, test_config))
+    app.json.ensure_ascii = False  # Vietnamese stays readable in API responses
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx/a load balancer: take the client's address from X-Forwarded-For,
+        # so login limits count per candidate machine, not per proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     db.init_app(app)
     store.init_app(app)
     login.init_app(app)

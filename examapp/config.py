@@ -35,6 +35,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(_env("LOGIN_MAX_FAILURES_PER_ACCOUNT", "10")),
         "LOGIN_MAX_ATTEMPTS_PER_ADDRESS": int(_env("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "60")),
         "LOGIN_WINDOW_SECONDS": int(_env("LOGIN_WINDOW_SECONDS", "900")),
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "SWEEP_INTERVAL_SECONDS": float(_env("SWEEP_INTERVAL_SECONDS", "30")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -19,11 +19,11 @@ DEMO_UNITS = [
 ]
 
 DEMO_USERS = [
-    ("admin", "Quản trị viên", "admin", "TU", "Admin#2026"),
-    ("trainer", "Nguyễn Thị Lan", "trainer", "TU", "Trainer#2026"),
-    ("proctor", "Trần Văn Minh", "proctor", "TU", "Proctor#2026"),
-    ("candidate1", "Lê Hoàng Anh", "candidate", "TU-STP-CB1", "Candidate#1"),
-    ("candidate2", "Phạm Thu Hà", "candidate", "TU-SGD", "Candidate#2"),
+    ("admin", "Quản trị viên", "admin", "TU", "Quantri#2026"),
+    ("trainer", "Nguyễn Thị Lan", "trainer", "TU", "Giangvien#26"),
+    ("proctor", "Trần Văn Minh", "proctor", "TU", "Giamthi#2026"),
+    ("candidate1", "Lê Hoàng Anh", "candidate", "TU-STP-CB1", "Thisinh#2026a"),
+    ("candidate2", "Phạm Thu Hà", "candidate", "TU-SGD", "Thisinh#2026b"),
 ]
 
 
