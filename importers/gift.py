@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from importers.model import ParsedOption, ParsedQuestion, RowError
-from importers.normalise import clean_text
+from importers.normalise import clean_text, collapse
 from importers.validate import true_false_options
 
 # Escaped specials are swapped for private-use characters while parsing, then swapped back.
@@ -104,7 +104,7 @@ def _category_topic(path: str) -> str | None:
     """Return the last part of a $CATEGORY path ("$course$/top/History" -> "History")."""
     parts = [part.strip() for part in _unescape(path).split("/")]
     parts = [part for part in parts if part and not re.fullmatch(r"\$\w+\$|top", part)]
-    return (_restore(parts[-1]) or None) if parts else None
+    return (collapse(_restore(parts[-1])) or None) if parts else None
 
 
 def _question(start: int, source: str, topic: str | None) -> ParsedQuestion:

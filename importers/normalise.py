@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -33,6 +34,7 @@ def strip_accents(value: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@functools.lru_cache(maxsize=4096)  # headers and level/type cells repeat on every row
 def fold(value: str) -> str:
     """Return a lookup key: accents stripped, casefolded, punctuation and spaces collapsed."""
     return collapse(_NON_ALNUM.sub(" ", strip_accents(value).casefold()))

@@ -62,6 +62,9 @@ def _check_text_items(
     items: list[ParsedQuestion | RowError], fmt: str, progress: Progress | None
 ) -> ImportResult:
     result = ImportResult(format=fmt, rows_read=len(items))
+    if not items:
+        what = "GIFT questions ({…} answer blocks)" if fmt == "gift" else "Aiken questions"
+        result.errors.append(RowError(None, None, f"no questions found; expected {what}"))
     duplicates = DuplicateFinder("line")
     total = len(items)
     step = max(1, total // 100)

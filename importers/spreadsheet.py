@@ -113,4 +113,8 @@ def questions_from_sheets(sheets: list[Rows], fmt: str, progress: Progress | Non
             result.errors.extend(errors)
         if progress is not None and ((offset + 1) % step == 0 or offset + 1 == total):
             progress(offset + 1, total)
+    if not result.rows_read:
+        result.errors.append(
+            RowError(None, None, f"no questions found below the header row (row {header.index + 1})")
+        )
     return result

@@ -9,7 +9,7 @@ from importers.answers import AnswerError, ParsedAnswer, parse_answer
 from importers.fields import FieldError, parse_difficulty, parse_points, parse_type
 from importers.headers import OPTION_FIELDS, OPTION_LETTERS, HeaderRow
 from importers.model import ParsedOption, ParsedQuestion, RowError
-from importers.normalise import content_key
+from importers.normalise import collapse, content_key
 
 MAX_STEM = 4000
 MAX_OPTION = 1000
@@ -115,7 +115,8 @@ def sheet_row(
         if answer is not None:
             options = _choice_options(kind, answer, filled, texts, header, fail)
 
-    topic = values.get("topic") or None
+    # "Lịch  sử" and "Lịch sử" must not become two topics.
+    topic = collapse(values.get("topic", "")) or None
     if message := _too_long("topic", topic, MAX_TOPIC):
         fail("topic", message)
     explanation = values.get("explanation") or None
@@ -172,12 +173,14 @@ def _check_option_gaps(filled: list[str], header: HeaderRow, fail) -> None:
 
 def _choice_options(kind, answer, filled, texts, header, fail) -> tuple[ParsedOption, ...]:
     if answer.is_truth:
-        fail(
-            "answer",
-            f"answer is true/false but this {kind} question has options; write the "
-            "letter of the correct option, or clear the options for a true_false "
-            "question",
-        )
+        if filled:
+            fail(
+                "answer",
+                "answer is true/false but the question has options; write the letter "
+                "of the correct option, or clear the options for a true_false question",
+            )
+        else:
+            fail("answer", f"answer is true/false but the type is {kind}; set the type to true_false")
         return ()
     missing = [letter for letter in answer.letters if letter not in filled]
     for letter in missing:

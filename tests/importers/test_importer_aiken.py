@@ -103,3 +103,7 @@ def test_vietnamese_dap_an_line_is_accepted():
 def test_single_option_question_is_an_error():
     result = aiken("Q1?\nA. a\nANSWER: A\n")
     assert "at least two options" in result.errors[0].message
+
+
+def test_txt_file_without_gift_markup_is_read_as_aiken():
+    assert aiken("Q1?\nA. {a}\nB. b\nANSWER: A\n").format == "aiken"

@@ -31,7 +31,7 @@ CSV_ALPHABET = st.sampled_from(["question", "answer", "a", "b", "câu hỏi", "�
 
 
 def text_from(alphabet) -> st.SearchStrategy[str]:
-    return st.lists(alphabet | st.characters(), max_size=60).map("".join)
+    return st.lists(alphabet | st.characters(codec="utf-8"), max_size=60).map("".join)
 
 
 def assert_consistent(result: ImportResult) -> None:
@@ -137,3 +137,16 @@ CELL = st.one_of(
 def test_xlsx_rows_of_anything_under_a_header_never_raise(rows):
     header = ["question", "a", "b", "c", "answer", "type", "difficulty", "points", "topic"]
     read_or_refuse(xlsx_bytes([header, *rows]), "bank.xlsx")
+
+
+GOOD_XLSX = xlsx_bytes([["question", "a", "b", "answer"], ["Q?", "x", "y", "A"]])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, len(GOOD_XLSX) - 1), st.integers(0, 255)),
+                min_size=1, max_size=8))
+def test_damaged_xlsx_bytes_never_raise(flips):
+    data = bytearray(GOOD_XLSX)
+    for position, value in flips:
+        data[position] = value
+    read_or_refuse(bytes(data), "bank.xlsx")

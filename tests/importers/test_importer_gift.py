@@ -147,3 +147,10 @@ def test_windows_line_endings_and_bom_are_fine():
     text = "\ufeff// c\r\nQ1? {=a ~b}\r\n\r\nQ2? {T}\r\n"
     result = gift(text)
     assert [q.row for q in result.questions] == [2, 4]
+
+
+def test_file_with_only_comments_and_categories_is_an_error():
+    result = gift("// nothing yet\n$CATEGORY: Lịch sử\n")
+    assert result.questions == []
+    assert [(e.row, e.column) for e in result.errors] == [(None, None)]
+    assert "no questions found" in result.errors[0].message

@@ -152,3 +152,21 @@ def test_rows_with_errors_are_left_out_of_questions():
                        row(question="Also good?"))
     assert [q.text for q in result.questions] == ["Good?", "Also good?"]
     assert result.rows_read == 3
+
+
+def test_header_without_any_question_rows_is_an_error():
+    result = read_questions(xlsx_bytes([["Tiêu đề"], HEADER, [], []]), "bank.xlsx")
+    assert result.questions == [] and result.rows_read == 0
+    assert [(e.row, e.column) for e in result.errors] == [(None, None)]
+    assert "no questions found below the header row (row 2)" in result.errors[0].message
+
+
+def test_true_false_answer_with_an_explicit_choice_type_asks_to_change_the_type():
+    result = errors_of(row(a=None, b=None, answer="đúng", kind="single"))
+    messages = [e.message for e in result.errors]
+    assert "answer is true/false but the type is single; set the type to true_false" in messages
+
+
+def test_topic_spacing_is_collapsed_so_one_topic_stays_one():
+    result = errors_of(row(question="Q1?", topic=" Lịch  sử\nĐảng "))
+    assert result.questions[0].topic == "Lịch sử Đảng"
