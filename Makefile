@@ -30,8 +30,14 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o examapp/translations/messages.pot .
-	$(BIN)/pybabel update -i examapp/translations/messages.pot -d examapp/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o examapp/translations/messages.pot examapp
+	for lang in vi; do \
+	  if [ -f examapp/translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i examapp/translations/messages.pot -d examapp/translations -l $$lang --no-fuzzy-matching; \
+	  else \
+	    $(BIN)/pybabel init -i examapp/translations/messages.pot -d examapp/translations -l $$lang; \
+	  fi; \
+	done
 	$(BIN)/pybabel compile -d examapp/translations
 
 clean:

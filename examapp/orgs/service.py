@@ -76,6 +76,12 @@ def unit_tree(db: Session) -> list[UnitNode]:
     return sorted(roots, key=lambda n: vi_sort_key(n.name))
 
 
+def unit_choices(db: Session) -> list[tuple[str, str]]:
+    """(code, name) of every unit, in Vietnamese order, for select boxes."""
+    rows = db.execute(select(OrgUnit.code, OrgUnit.name)).all()
+    return sorted(((c, n) for c, n in rows), key=lambda r: vi_sort_key(r[1]))
+
+
 def unit_and_descendant_ids(db: Session, unit: OrgUnit) -> list[int]:
     """The unit and every unit below it (for 'all members of a unit and its sub-units')."""
     pairs = db.execute(select(OrgUnit.id, OrgUnit.parent_id)).all()

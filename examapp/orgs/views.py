@@ -4,23 +4,43 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import Field
 
 from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import Body, documented
-from examapp.orgs.service import UnitError, UnitExists, create_unit, unit_tree
+from examapp.orgs.forms import UnitForm
+from examapp.orgs.service import UnitError, UnitExists, create_unit, unit_choices, unit_tree
 
 bp = Blueprint("orgs", __name__)
 api = Blueprint("orgs_api", __name__, url_prefix="/api/v1")
+MANAGERS = ("admin", "leader")
 
 
-@bp.route("/units")
+@bp.route("/units", methods=["GET", "POST"])
 @access.roles("admin", "leader", "trainer", "proctor")
 def units_page():
-    return render_template("orgs/units.html", tree=unit_tree(db.session()))
+    s = db.session()
+    form = UnitForm() if current_user.role in MANAGERS else None
+    if form is not None:
+        form.parent.choices = [("", "—")] + [(code, f"{code} · {name}") for code, name in unit_choices(s)]
+        if form.validate_on_submit():
+            try:
+                create_unit(s, form.code.data.strip(), form.name.data, form.parent.data or None,
+                            form.kind.data, current_user.id)
+            except UnitError as exc:
+                s.rollback()
+                form.code.errors.append(str(exc))
+            else:
+                s.commit()
+                flash(_("Unit %(code)s added.", code=form.code.data.strip()), "success")
+                return redirect(url_for("orgs.units_page"))
+    elif request.method == "POST":
+        abort(403)
+    return render_template("orgs/units.html", tree=unit_tree(s), form=form)
 
 
 class UnitBody(Body):
@@ -38,7 +58,7 @@ def list_units():
 
 
 @api.route("/units", methods=["POST"])
-@access.roles("admin", "leader")
+@access.roles(*MANAGERS)
 @documented("Add a unit to the tree", body=UnitBody, status=201)
 def add_unit(body: UnitBody):
     s = db.session()

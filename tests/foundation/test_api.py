@@ -174,3 +174,24 @@ def test_cookie_session_multipart_post_needs_a_csrf_token(app_config, accounts):
                   ).status_code == 200
     assert_error(c.post("/api/v1/units", data={"code": "X", "name": "y"}), 400, "CSRF")
     assert c.post("/api/v1/units", json={"code": "X", "name": "y"}).status_code == 201
+
+
+def test_units_page_adds_a_unit_under_a_parent(accounts):
+    accounts.unit("TU", "Tỉnh ủy")
+    c = accounts.client("admin")
+    response = c.post("/units", data={"code": "CB2", "name": "Chi bộ 2", "parent": "TU", "kind": "cell"})
+    assert response.status_code == 302
+    assert "Chi bộ 2" in c.get("/units").get_data(as_text=True)
+
+
+def test_units_page_shows_the_error_and_adds_nothing(app, accounts):
+    c = accounts.client("admin")
+    page = c.post("/units", data={"code": "bad code", "name": "X", "parent": "", "kind": "cell"})
+    assert "code must be" in page.get_data(as_text=True)
+    assert count(app, OrgUnit) == 0
+
+
+def test_trainer_sees_the_tree_but_cannot_add(accounts):
+    c = accounts.client("trainer")
+    assert c.get("/units").status_code == 200
+    assert c.post("/units", data={"code": "X", "name": "X", "kind": "cell"}).status_code == 403
