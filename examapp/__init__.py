@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from examapp import access, api, cli, db, i18n, navigation, store
     from examapp import config as settings
     from examapp.auth import login
+    from examapp.exams import sweeper
 
     instance = os.environ.get("EXAMAPP_INSTANCE_PATH") or None
     app = Flask(__name__, instance_path=instance and os.path.abspath(instance),
@@ -40,17 +41,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     navigation.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
+    sweeper.init_app(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
     from examapp.api import views as api_views
     from examapp.auth import views as auth_views
+    from examapp.exams import views as exam_views
     from examapp.main import views as main_views
     from examapp.orgs import views as org_views
     from examapp.users import views as user_views
 
-    for module in (main_views, auth_views, org_views, user_views, api_views):
+    for module in (main_views, auth_views, org_views, user_views, exam_views, api_views):
         for name in ("bp", "api"):
             blueprint = getattr(module, name, None)
             if blueprint is not None:

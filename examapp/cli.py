@@ -76,7 +76,8 @@ def serve_command(demo: bool, host: str, port: int) -> None:
 
 def init_app(app) -> None:
     """Attach every command to the app, so `examapp X` and `flask --app examapp X` both work."""
+    from examapp.exams.cli import exams
     from examapp.users.cli import users
 
-    for command in (init_db_command, serve_command, users):
+    for command in (init_db_command, serve_command, users, exams):
         app.cli.add_command(command)

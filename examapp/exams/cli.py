@@ -1,0 +1,66 @@
+"""`examapp exams ...`: finalise attempts whose time ran out; print candidate tickets."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from examapp import db
+from examapp.cli import EXIT_REJECTED, emit, fail
+from examapp.db import utcnow
+from examapp.exams import service
+from examapp.exams.models import Exam
+
+
+@click.group()
+def exams() -> None:
+    """Exams: sweeping finished attempts, candidate tickets."""
+
+
+@exams.command("sweep")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def sweep_command(as_json: bool) -> None:
+    """Finalise attempts whose deadline (plus grace) has passed; the server also does this by itself."""
+    done = service.sweep(db.session(), utcnow(), float(current_app.config["GRACE_SECONDS"]))
+    emit(as_json, {"finalised": len(done), "attempt_ids": done},
+         f"finalised {len(done)} attempt(s) whose time ran out")
+
+
+@exams.command("tickets")
+@click.argument("exam_id", type=int)
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True),
+              help="Write username, name, ticket to this CSV file instead of standard output.")
+@click.option("--username", "usernames", multiple=True, help="Only these candidates (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], as_json: bool) -> None:
+    """Issue new one-time login tickets for the candidates of EXAM_ID (old tickets stop working)."""
+    s = db.session()
+    exam = s.get(Exam, exam_id)
+    if exam is None:
+        fail(as_json, EXIT_REJECTED, f"there is no exam {exam_id}")
+    try:
+        issued = service.issue_tickets(s, exam, None, list(usernames) or None)
+    except service.ExamError as exc:
+        fail(as_json, EXIT_REJECTED, str(exc))
+    s.commit()
+    rows = [(t.username, t.full_name, t.ticket) for t in issued]
+    if out:
+        with open(out, "w", newline="", encoding="utf-8-sig") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(("username", "name", "ticket"))
+            writer.writerows(rows)
+        emit(as_json, {"exam_id": exam_id, "count": len(rows), "out": out},
+             f"wrote {len(rows)} ticket(s) to {out}")
+    elif as_json:
+        emit(True, {"exam_id": exam_id, "tickets": [
+            {"username": u, "name": n, "ticket": t} for u, n, t in rows]})
+    else:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(("username", "name", "ticket"))
+        writer.writerows(rows)

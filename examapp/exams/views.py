@@ -1,0 +1,358 @@
+"""The exams JSON API: definitions, candidates, tickets, attempts and the exam room.
+
+Views parse, call examapp.exams.service and answer; a service refusal (ExamError) becomes
+{"error": {"code", "message"}} with its status. Refusals that finalised an attempt on the way
+(an answer after the deadline) still commit that finalisation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from flask import Blueprint, current_app, request
+from flask_login import current_user, login_user
+from pydantic import AwareDatetime, ConfigDict, Field
+
+from examapp import access, db
+from examapp.api.errors import ApiError, error_body
+from examapp.api.openapi import Body, documented
+from examapp.auth.login import client_address
+from examapp.db import utcnow
+from examapp.exams import service
+from examapp.exams.models import Attempt
+from examapp.exams.service import ExamError
+from examapp.store import store
+
+api = Blueprint("exams_api", __name__, url_prefix="/api/v1")
+
+STAFF = ("admin", "trainer", "proctor")
+ROOM = ("admin", "proctor")
+
+
+@api.errorhandler(ExamError)
+def _refused(exc: ExamError):
+    s = db.session()
+    if exc.keep_changes:
+        s.commit()
+    else:
+        s.rollback()
+    return error_body(exc.status, str(exc), exc.code)
+
+
+def _grace() -> float:
+    return float(current_app.config["GRACE_SECONDS"])
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="milliseconds")
+
+
+class StrictBody(Body):
+    """JSON bodies whose numbers and booleans must have the right JSON type ("5" is not 5)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+
+# ---------------------------------------------------------------- definitions
+
+
+class RuleBody(StrictBody):
+    topic: str | None = Field(default=None, min_length=1, max_length=200)
+    difficulty: Literal["easy", "medium", "hard"] | None = None
+    count: int = Field(ge=1, le=500)
+    points: float | None = Field(default=None, gt=0, le=1000)
+
+
+class ExamBody(StrictBody):
+    title: str = Field(min_length=1, max_length=200)
+    bank_id: int
+    rules: list[RuleBody] = Field(min_length=1, max_length=50)
+    duration_minutes: float = Field(gt=0, le=1440)
+    pass_percent: float = Field(ge=0, le=100)
+    max_attempts: int = Field(default=1, ge=1, le=100)
+    opens_at: AwareDatetime | None = Field(default=None, strict=False)
+    closes_at: AwareDatetime | None = Field(default=None, strict=False)
+    shuffle_questions: bool = True
+    shuffle_options: bool = True
+    room_code: str | None = Field(default=None, min_length=1, max_length=40)
+    certificate: bool = False
+    review_policy: Literal["none", "score", "answers_after_close"] = "score"
+    partial_credit: bool = False
+
+
+def _dec(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@api.route("/exams", methods=["POST"])
+@access.roles("admin", "trainer")
+@documented("Define an exam over a bank (trainers: own banks only)", body=ExamBody, status=201)
+def create_exam(body: ExamBody):
+    spec = service.ExamSpec(
+        title=body.title, bank_id=body.bank_id,
+        rules=[service.RuleSpec(r.count, r.topic, r.difficulty, _dec(r.points)) for r in body.rules],
+        duration_minutes=body.duration_minutes, pass_percent=_dec(body.pass_percent),
+        max_attempts=body.max_attempts, opens_at=body.opens_at, closes_at=body.closes_at,
+        shuffle_questions=body.shuffle_questions, shuffle_options=body.shuffle_options,
+        room_code=body.room_code, certificate=body.certificate, review_policy=body.review_policy,
+        partial_credit=body.partial_credit)
+    s = db.session()
+    exam = service.create_exam(s, spec, current_user)
+    s.commit()
+    return service.exam_dict(exam), 201
+
+
+@api.route("/exams", methods=["GET"])
+@access.authenticated
+@documented("Exams I manage (staff) or am assigned to (candidates)")
+def list_exams():
+    s = db.session()
+    if current_user.role in STAFF:
+        return {"exams": [service.exam_dict(e) for e in service.exams_for_staff(s, current_user)]}
+    return {"exams": [c.as_dict() for c in service.exams_for_candidate(s, current_user, utcnow())]}
+
+
+@api.route("/exams/<int:exam_id>", methods=["GET"])
+@access.authenticated
+@documented("An exam: the full definition for staff, the candidate's view for an assigned candidate")
+def get_exam(exam_id: int):
+    s = db.session()
+    if current_user.role in STAFF:
+        try:
+            return service.exam_dict(service.exam_for_staff(s, exam_id, current_user))
+        except service.ExamForbidden:
+            pass
+    return service.candidate_exam(s, exam_id, current_user, utcnow()).as_dict()
+
+
+# ---------------------------------------------------------------- candidates
+
+
+class CandidatesBody(StrictBody):
+    usernames: list[str] | None = Field(default=None, max_length=20000)
+    unit: str | None = Field(default=None, min_length=1, max_length=40)
+    extra_minutes: float | None = Field(default=None, ge=0, le=1440)
+
+
+@api.route("/exams/<int:exam_id>/candidates", methods=["POST"])
+@access.roles(*STAFF)
+@documented("Assign candidates by usernames or by unit (with sub-units); optional extra time",
+            body=CandidatesBody)
+def add_candidates(exam_id: int, body: CandidatesBody):
+    if (body.usernames is None) == (body.unit is None):
+        raise ApiError(400, "give either 'usernames' or 'unit'")
+    s = db.session()
+    exam = service.exam_for_staff(s, exam_id, current_user)
+    if body.unit is not None:
+        result = service.assign_unit(s, exam, body.unit, current_user.id, body.extra_minutes)
+    else:
+        rows = [service.CandidateRow(name, body.extra_minutes) for name in body.usernames]
+        result = service.assign_candidates(s, exam, rows, current_user.id)
+    s.commit()
+    return result.as_dict()
+
+
+@api.route("/exams/<int:exam_id>/candidates/file", methods=["POST"])
+@access.roles(*STAFF)
+@documented("Assign candidates from a spreadsheet (column username, optional extra_minutes)",
+            multipart={"file": "file"})
+def add_candidates_file(exam_id: int):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "send the candidate list as the multipart field 'file'")
+    s = db.session()
+    exam = service.exam_for_staff(s, exam_id, current_user)
+    rows = service.read_candidate_file(upload.read(), upload.filename)
+    result = service.assign_candidates(s, exam, rows, current_user.id)
+    s.commit()
+    return result.as_dict()
+
+
+# ---------------------------------------------------------------- tickets
+
+
+class TicketsBody(StrictBody):
+    usernames: list[str] | None = Field(default=None, max_length=20000)
+
+
+@api.route("/exams/<int:exam_id>/tickets", methods=["POST"])
+@access.roles(*ROOM)
+@documented("Issue one-time login tickets for the exam's candidates (all, or the given usernames)",
+            body=TicketsBody, status=201)
+def issue_tickets(exam_id: int, body: TicketsBody):
+    s = db.session()
+    exam = service.exam_for_staff(s, exam_id, current_user, room=True)
+    issued = service.issue_tickets(s, exam, current_user.id, body.usernames)
+    s.commit()
+    return {"tickets": [{"username": t.username, "full_name": t.full_name, "ticket": t.ticket}
+                        for t in issued]}, 201
+
+
+class TicketLoginBody(StrictBody):
+    ticket: str = Field(min_length=1, max_length=40)
+
+
+@api.route("/auth/ticket", methods=["POST"])
+@access.public
+@documented("Log in with a candidate ticket (one use, valid while its exam is open)", body=TicketLoginBody)
+def ticket_login(body: TicketLoginBody):
+    limit = int(current_app.config.get("TICKET_MAX_FAILURES_PER_ADDRESS", 30))
+    window = int(current_app.config["LOGIN_WINDOW_SECONDS"])
+    key = f"ticket:addr:{client_address()}"
+    failures, ttl = store().peek(key)
+    if failures >= limit:
+        raise ApiError(429, f"too many wrong tickets from this address; try again in {ttl} seconds",
+                       headers={"Retry-After": str(ttl)})
+    s = db.session()
+    try:
+        user = service.user_for_ticket(s, body.ticket, utcnow())
+    except service.TicketRefused:
+        s.rollback()
+        store().hit(key, window)
+        raise
+    s.commit()
+    login_user(user)
+    return {"username": user.username, "role": user.role, "full_name": user.full_name}
+
+
+# ---------------------------------------------------------------- attempts
+
+
+class StartBody(StrictBody):
+    room_code: str | None = Field(default=None, max_length=40)
+
+
+def _paper_dict(paper: service.AttemptPaper) -> dict[str, Any]:
+    attempt = paper.attempt
+    return {
+        "attempt_id": attempt.id, "exam_id": attempt.exam_id, "status": attempt.status,
+        "number": attempt.number, "started_at": _iso(attempt.started_at),
+        "deadline": _iso(attempt.deadline), "server_time": _iso(paper.server_time),
+        "grace_seconds": _grace(),
+        "questions": [{"id": q.id, "position": q.position, "type": q.type, "text": q.text,
+                       "points": float(q.points),
+                       "options": [{"id": o.id, "text": o.text} for o in q.options]}
+                      for q in paper.questions],
+        "answers": {str(qid): a.options for qid, a in paper.answers.items()},
+        "flagged": [qid for qid, a in paper.answers.items() if a.flagged],
+    }
+
+
+@api.route("/exams/<int:exam_id>/attempts", methods=["POST"])
+@access.authenticated
+@documented("Start an attempt, or resume the one in progress (201 new, 200 resumed)", body=StartBody,
+            status=201)
+def start_attempt(exam_id: int, body: StartBody):
+    s = db.session()
+    now = utcnow()
+    attempt, created = service.start_attempt(s, exam_id, current_user, now, body.room_code, _grace())
+    s.commit()
+    return _paper_dict(service.attempt_paper(s, attempt, now)), 201 if created else 200
+
+
+class AnswerBody(StrictBody):
+    options: list[int] | None = Field(default=None, max_length=50)
+    flagged: bool | None = None
+
+
+@api.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
+@access.authenticated
+@documented("Save the selection (and/or review flag) for one question; committed before the reply",
+            body=AnswerBody)
+def save_answer(attempt_id: int, question_id: int, body: AnswerBody):
+    s = db.session()
+    receipt = service.save_answer(s, attempt_id, current_user.id, question_id, utcnow(), _grace(),
+                                  body.options, body.flagged)
+    s.commit()
+    return {"saved_at": _iso(receipt.saved_at), "revision": receipt.revision}
+
+
+def _state(attempt: Attempt, now: datetime) -> dict[str, Any]:
+    state = {"attempt_id": attempt.id, "exam_id": attempt.exam_id, "status": attempt.status,
+             "number": attempt.number, "started_at": _iso(attempt.started_at),
+             "deadline": _iso(attempt.deadline), "server_time": _iso(now),
+             "submitted_at": _iso(attempt.submitted_at), "finished_by": attempt.finished_by}
+    state.update(service.attempt_result(db.session(), attempt, now))
+    return state
+
+
+@api.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@access.authenticated
+@documented("Submit the attempt (idempotent); the result as the review policy allows")
+def submit_attempt(attempt_id: int):
+    s = db.session()
+    now = utcnow()
+    attempt = service.submit_attempt(s, attempt_id, current_user.id, now, _grace())
+    s.commit()
+    return _state(attempt, now)
+
+
+@api.route("/attempts/<int:attempt_id>", methods=["GET"])
+@access.authenticated
+@documented("An attempt's state, deadline and server time; the result once submitted")
+def get_attempt(attempt_id: int):
+    s = db.session()
+    now = utcnow()
+    attempt = service.attempt_for_user(s, attempt_id, current_user, now, _grace())
+    s.commit()
+    return _state(attempt, now)
+
+
+# ---------------------------------------------------------------- exam room
+
+
+@api.route("/exams/<int:exam_id>/room", methods=["GET"])
+@access.roles(*ROOM)
+@documented("The live exam room: every candidate with progress, time left or score")
+def room(exam_id: int):
+    s = db.session()
+    now = utcnow()
+    exam = service.exam_for_staff(s, exam_id, current_user, room=True)
+    lines = service.room_status(s, exam, now)
+    counts = {state: sum(1 for c in lines if c.state == state)
+              for state in ("not_started", "in_progress", "submitted")}
+    return {"exam_id": exam.id, "title": exam.title, "closes_at": _iso(exam.closes_at),
+            "server_time": _iso(now), "counts": counts, "candidates": [c.as_dict() for c in lines]}
+
+
+class ExtendBody(StrictBody):
+    minutes: float = Field(gt=0, le=1440)
+
+
+@api.route("/exams/<int:exam_id>/candidates/<username>/extend", methods=["POST"])
+@access.roles(*ROOM)
+@documented("Give one candidate extra minutes", body=ExtendBody)
+def extend(exam_id: int, username: str, body: ExtendBody):
+    s = db.session()
+    exam = service.exam_for_staff(s, exam_id, current_user, room=True)
+    line = service.extend_time(s, exam, username, body.minutes, current_user.id, utcnow())
+    s.commit()
+    return line.as_dict()
+
+
+@api.route("/attempts/<int:attempt_id>/force-submit", methods=["POST"])
+@access.roles(*ROOM)
+@documented("End a candidate's attempt now and grade what was saved")
+def force_submit(attempt_id: int):
+    s = db.session()
+    now = utcnow()
+    attempt = service.force_submit(s, attempt_id, current_user.id, now)
+    s.commit()
+    return {"attempt_id": attempt.id, "status": attempt.status, "finished_by": attempt.finished_by,
+            "score": float(attempt.score), "max_score": float(attempt.max_score),
+            "percent": float(attempt.percent), "passed": attempt.passed}
+
+
+@api.route("/exams/<int:exam_id>/close", methods=["POST"])
+@access.roles(*ROOM)
+@documented("Close the exam room now; attempts in progress are submitted")
+def close(exam_id: int):
+    s = db.session()
+    now = utcnow()
+    exam = service.exam_for_staff(s, exam_id, current_user, room=True)
+    finished = service.close_room(s, exam, current_user.id, now)
+    s.commit()
+    return {"exam_id": exam.id, "closes_at": _iso(exam.closes_at), "finalised": finished}
+
