@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from importers.answers import AnswerError, parse_answer
 from importers.model import ParsedOption, ParsedQuestion, RowError
-from importers.normalise import clean_text
+from importers.normalise import clean_text, text_lines
 from importers.validate import true_false_options
 
 _OPTION = re.compile(r"^\s*([A-Za-z])\s*[.)]\s+(.*)$")
@@ -30,7 +30,7 @@ def parse_aiken(text: str) -> list[AikenItem]:
     draft: _Draft | None = None
     skipping = False  # after a broken question, skip to its ANSWER line or a blank line
     gap = False  # a blank line came after the options: only ANSWER may still follow
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(text_lines(text), 1):
         line = clean_text(raw)
         if skipping:
             if not line or _ANSWER.match(line):

@@ -6,8 +6,6 @@ import datetime as dt
 import math
 import numbers
 
-import numpy
-
 from importers.normalise import clean_text
 
 
@@ -19,7 +17,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, str):
         return clean_text(value)
     # bool before numbers: bool is an Integral.
-    if isinstance(value, bool | numpy.bool_):
+    if isinstance(value, bool) or _is_numpy_bool(value):
         return "true" if value else "false"
     if isinstance(value, numbers.Integral):
         return str(int(value))
@@ -35,6 +33,12 @@ def cell_text(value: object) -> str:
         return _duration_text(value)
     text = str(value)
     return "" if text in ("NaT", "nan", "<NA>") else clean_text(text)
+
+
+def _is_numpy_bool(value: object) -> bool:
+    # Checked by name so importing the importers does not pull in numpy.
+    kind = type(value)
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
 
 
 def _number_text(number: float) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from importers.model import ParsedOption, ParsedQuestion, RowError
-from importers.normalise import clean_text, collapse
+from importers.normalise import clean_text, collapse, text_lines
 from importers.validate import true_false_options
 
 # Escaped specials are swapped for private-use characters while parsing, then swapped back.
@@ -83,7 +83,7 @@ def parse_gift(text: str) -> list[GiftItem]:
     items: list[GiftItem] = []
     topic: str | None = None
     text = _PRIVATE.sub("", text)
-    for block in _blocks(text.splitlines()):
+    for block in _blocks(text_lines(text)):
         while block and (match := _CATEGORY.match(block[0][1])):
             topic = _category_topic(match.group(1))
             block = block[1:]

@@ -23,6 +23,11 @@ def clean_text(value: str) -> str:
     return unicodedata.normalize("NFC", value).strip()
 
 
+def text_lines(text: str) -> list[str]:
+    """Split into lines as editors count them (str.splitlines also splits on \\x0c, \\u2028 ...)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def collapse(value: str) -> str:
     """Return text with every run of whitespace turned into one space."""
     return _SPACES.sub(" ", value).strip()

@@ -7,8 +7,6 @@ import io
 import warnings
 from collections.abc import Callable
 
-import pandas as pd
-
 from importers.cells import cell_text
 from importers.headers import HEADER_SEARCH_ROWS, find_header
 from importers.model import ImportFileError, ImportResult, RowError
@@ -29,6 +27,8 @@ NO_HEADER = (
 
 def read_workbook_sheets(data: bytes, fmt: str) -> list[Rows]:
     """Return every sheet as rows of displayed text, calamine first, then the pure-Python engine."""
+    import pandas as pd  # imported here: it costs half a second and only workbooks need it
+
     check_workbook_zip(data, fmt)
     what = "ods spreadsheet" if fmt == "ods" else f"{fmt} workbook"
     failure: Exception | None = None
@@ -70,7 +70,7 @@ def read_csv_rows(data: bytes) -> Rows:
 
 def _sniff_delimiter(text: str) -> str:
     """Pick the separator that makes a header row appear; on a tie, the one giving most columns."""
-    head = "\n".join(text.splitlines()[: HEADER_SEARCH_ROWS * 4])
+    head = "\n".join(text[:65536].splitlines()[: HEADER_SEARCH_ROWS * 4])
     best, best_score = ",", (-1, -1)
     for delimiter in _CSV_DELIMITERS:
         try:

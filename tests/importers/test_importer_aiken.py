@@ -107,3 +107,9 @@ def test_single_option_question_is_an_error():
 
 def test_txt_file_without_gift_markup_is_read_as_aiken():
     assert aiken("Q1?\nA. {a}\nB. b\nANSWER: A\n").format == "aiken"
+
+
+def test_aiken_line_numbers_count_only_real_line_breaks():
+    result = aiken("Q1\u2028?\nA. a\nB. b\nANSWER: A\n\nQ2?\nA. a\nB. c\nANSWER: Z\n")
+    assert result.questions[0].row == 1
+    assert result.errors[0].row == 6 and "line 9" in result.errors[0].message

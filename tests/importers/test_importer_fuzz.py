@@ -17,8 +17,6 @@ from importers import (
     parse_answer,
     read_questions,
 )
-from importers.aiken import parse_aiken
-from importers.gift import parse_gift
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 GIFT_ALPHABET = st.sampled_from(list("{}=~#:%\\$/->TFab1 \n\t.") + ["::", "####", "$CATEGORY:",
@@ -54,6 +52,7 @@ def assert_consistent(result: ImportResult) -> None:
                 assert sum(correct) == 1
     for error in result.errors:
         assert error.message
+        assert error.row is None or error.row >= 1
 
 
 def read_or_refuse(data: bytes, name: str) -> None:
@@ -68,16 +67,12 @@ def read_or_refuse(data: bytes, name: str) -> None:
 @FUZZ
 @given(text_from(GIFT_ALPHABET))
 def test_gift_parser_never_raises(text):
-    for item in parse_gift(text):
-        assert item.row is None or item.row >= 1
     read_or_refuse(text.encode("utf-8"), "bank.gift")
 
 
 @FUZZ
 @given(text_from(AIKEN_ALPHABET))
 def test_aiken_parser_never_raises(text):
-    for item in parse_aiken(text):
-        assert item.row is None or item.row >= 1
     read_or_refuse(text.encode("utf-8"), "bank.aiken")
 
 
@@ -132,7 +127,7 @@ CELL = st.one_of(
 )
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(CELL, min_size=0, max_size=9), max_size=6))
 def test_xlsx_rows_of_anything_under_a_header_never_raise(rows):
     header = ["question", "a", "b", "c", "answer", "type", "difficulty", "points", "topic"]
@@ -142,7 +137,7 @@ def test_xlsx_rows_of_anything_under_a_header_never_raise(rows):
 GOOD_XLSX = xlsx_bytes([["question", "a", "b", "answer"], ["Q?", "x", "y", "A"]])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(0, len(GOOD_XLSX) - 1), st.integers(0, 255)),
                 min_size=1, max_size=8))
 def test_damaged_xlsx_bytes_never_raise(flips):

@@ -154,3 +154,8 @@ def test_file_with_only_comments_and_categories_is_an_error():
     assert result.questions == []
     assert [(e.row, e.column) for e in result.errors] == [(None, None)]
     assert "no questions found" in result.errors[0].message
+
+
+def test_line_numbers_count_only_real_line_breaks():
+    result = gift("Stem with\u2028a line separator? {=a ~b}\n\nQ2?\x0c {=c ~d}\n")
+    assert [q.row for q in result.questions] == [1, 3]
