@@ -13,7 +13,13 @@ from examapp.banks.models import (
 )
 from examapp.db import Base
 from examapp.exams.models import (
-    Answer, Attempt, AttemptQuestion, Exam, ExamCandidate, ExamRule, ExamTicket,
+    Answer,
+    Attempt,
+    AttemptQuestion,
+    Exam,
+    ExamCandidate,
+    ExamRule,
+    ExamTicket,
 )
 from examapp.orgs.models import OrgUnit
 
