@@ -1,0 +1,54 @@
+"""An exam over a six-question bank, a trainer who owns the bank and a candidate assigned to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask.testing import FlaskClient
+
+from examapp import db
+from examapp.db import utcnow
+from examapp.exams import service
+from examapp.exams.models import Attempt
+from tests.exams_pages.factory import make_bank, make_exam, user_named
+
+
+@dataclass
+class ExamSetup:
+    exam_id: int
+    bank_id: int
+    trainer: FlaskClient
+    candidate: FlaskClient
+
+
+@pytest.fixture
+def setup(app, accounts) -> ExamSetup:
+    trainer = accounts.client("trainer")
+    candidate = accounts.client("candidate", full_name="Lê Hoàng Anh")
+    with app.app_context():
+        s = db.session()
+        owner = user_named(s, trainer.user.username)
+        bank = make_bank(s, owner)
+        exam = make_exam(s, bank, owner, room_code="P101")
+        service.assign_candidates(s, exam, [service.CandidateRow(candidate.user.username)], None)
+        s.commit()
+        return ExamSetup(exam.id, bank.id, trainer, candidate)
+
+
+def start(client: FlaskClient, exam_id: int, room_code: str = "P101") -> int:
+    """Start (or resume) through the start page; the id of the attempt the page went to."""
+    response = client.post(f"/my-exams/{exam_id}", data={"room_code": room_code})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def attempt_row(app, attempt_id: int) -> Attempt:
+    with app.app_context():
+        return db.session().get(Attempt, attempt_id)
+
+
+def paper_of(app, attempt_id: int) -> service.AttemptPaper:
+    with app.app_context():
+        s = db.session()
+        return service.attempt_paper(s, s.get(Attempt, attempt_id), utcnow())
