@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import warnings
+from collections import Counter
 from collections.abc import Callable
 
 from importers.cells import cell_text
@@ -69,16 +70,19 @@ def read_csv_rows(data: bytes) -> Rows:
 
 
 def _sniff_delimiter(text: str) -> str:
-    """Pick the separator that makes a header row appear; on a tie, the one giving most columns."""
+    """Pick the separator that makes a header row appear, else the one giving steady columns."""
     head = "\n".join(text[:65536].splitlines()[: HEADER_SEARCH_ROWS * 4])
-    best, best_score = ",", (-1, -1)
+    best, best_score = ",", (-1, -1, -1)
     for delimiter in _CSV_DELIMITERS:
         try:
             rows = list(csv.reader(io.StringIO(head), delimiter=delimiter, strict=False))
         except csv.Error:
             continue
         header = find_header([[cell_text(cell) for cell in row] for row in rows])
-        score = (len(header.columns), 0) if header else (0, max(map(len, rows), default=0))
+        # A real separator splits most lines into the same number (> 1) of cells.
+        widths = Counter(len(row) for row in rows if len(row) > 1)
+        width, steady = widths.most_common(1)[0] if widths else (0, 0)
+        score = (len(header.columns) if header else 0, steady, width)
         if score > best_score:
             best, best_score = delimiter, score
     return best

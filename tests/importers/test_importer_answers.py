@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from importer_files import xlsx_bytes
 
 from importers import AnswerError, ParsedAnswer, parse_answer, read_questions
+from tests.importers.importer_files import xlsx_bytes
 
 
 @pytest.mark.parametrize(

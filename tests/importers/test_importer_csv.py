@@ -6,9 +6,10 @@ import codecs
 import unicodedata
 
 import pytest
-from importer_files import cp1258_bytes, csv_bytes
 
 from importers import read_questions
+from importers.spreadsheet import read_csv_rows
+from tests.importers.importer_files import cp1258_bytes, csv_bytes
 
 VI_ROWS = [
     ["Ngân hàng câu hỏi"],
@@ -87,3 +88,10 @@ def test_csv_true_false_answers_in_text():
     text = "question,answer\nThe sky is blue.,TRUE\nSnow is black.,false\nNước sôi ở 100 độ C.,đ\n"
     questions = read_questions(text.encode(), "bank.csv").questions
     assert [q.options[0].correct for q in questions] == [True, False, True]
+
+
+def test_separator_with_steady_columns_wins_when_no_question_header_exists():
+    text = "username;full name;role\nlan;Trần Thị Lan, phó bí thư;trainer\nan;Lê An;candidate\n"
+    assert read_csv_rows(text.encode()) == [["username", "full name", "role"],
+                                            ["lan", "Trần Thị Lan, phó bí thư", "trainer"],
+                                            ["an", "Lê An", "candidate"]]

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from importer_files import xlsx_bytes
 
 from importers import (
     AnswerError,
@@ -17,6 +16,7 @@ from importers import (
     parse_answer,
     read_questions,
 )
+from tests.importers.importer_files import xlsx_bytes
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 GIFT_ALPHABET = st.sampled_from(list("{}=~#:%\\$/->TFab1 \n\t.") + ["::", "####", "$CATEGORY:",

@@ -8,9 +8,9 @@ import struct
 import zipfile
 
 import pytest
-from importer_files import ENGLISH_HEADER, ods_bytes, xlsx_bytes
 
 from importers import ImportFileError, read_questions, safety
+from tests.importers.importer_files import ENGLISH_HEADER, ods_bytes, xlsx_bytes
 
 WORKBOOK = [ENGLISH_HEADER, ["Q?", "x", "y", None, None, "A"]]
 

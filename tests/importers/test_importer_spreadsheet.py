@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from importer_files import xlsx_bytes
 
 from importers import ImportFileError, ParsedOption, read_questions
+from tests.importers.importer_files import xlsx_bytes
 
 VI_HEADER = ["STT", "Nội dung câu hỏi", "Phương án A", "Phương án B", "Phương án C",
              "Phương án D", "Đáp án đúng", "Loại câu hỏi", "Chủ đề", "Mức độ", "Điểm",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from importer_files import ods_bytes, xlsx_bytes
 
 from importers import RowError, read_questions
+from tests.importers.importer_files import ods_bytes, xlsx_bytes
 
 HEADER = ["Câu hỏi", "A", "B", "C", "D", "Đáp án", "Loại", "Chủ đề", "Mức độ", "Điểm",
           "Giải thích"]

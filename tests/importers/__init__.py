@@ -1,0 +1,1 @@
+"""Tests of the importers package (question files into dataclasses)."""
