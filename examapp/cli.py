@@ -71,13 +71,17 @@ def serve_command(demo: bool, host: str, port: int) -> None:
         for username, password, role in logins:
             click.echo(f"  {username:<12} {password:<16} {role}", err=True)
     click.echo(f"Serving on http://{host}:{port}", err=True)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # app.run() refuses to start inside a Flask CLI command; werkzeug's server is what it wraps.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True)
 
 
 def init_app(app) -> None:
     """Attach every command to the app, so `examapp X` and `flask --app examapp X` both work."""
+    from examapp.banks.cli import banks
     from examapp.exams.cli import exams
     from examapp.users.cli import users
 
-    for command in (init_db_command, serve_command, users, exams):
+    for command in (init_db_command, serve_command, users, banks, exams):
         app.cli.add_command(command)

@@ -1,0 +1,78 @@
+"""Writing a bank back to the template's xlsx columns, so the file re-imports without loss."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from examapp.banks.models import Option, Question, QuestionBank, Topic
+
+LETTERS = "ABCDEFGH"
+COLUMNS = ("question", *(f"option_{letter.lower()}" for letter in LETTERS), "answer", "type", "topic",
+           "difficulty", "points", "explanation")
+# Text starting with these is a formula when typed into Excel or LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def export_bank(db: Session, bank: QuestionBank, include_retired: bool = False) -> bytes:
+    """The bank as an xlsx workbook with the CONTRACT columns (active questions unless asked)."""
+    questions = (select(Question.id, Question.text, Question.type, Topic.name, Question.difficulty,
+                        Question.points, Question.explanation)
+                 .join(Topic, Topic.id == Question.topic_id).where(Question.bank_id == bank.id))
+    if not include_retired:
+        questions = questions.where(Question.status == "active")
+    options: dict[int, list[tuple[str, bool]]] = {}
+    chosen = questions.with_only_columns(Question.id).scalar_subquery()
+    for question_id, text, correct in db.execute(
+        select(Option.question_id, Option.text, Option.is_correct)
+        .where(Option.question_id.in_(chosen)).order_by(Option.question_id, Option.position)
+    ):
+        options.setdefault(question_id, []).append((text, correct))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("questions")
+    bold = Font(bold=True)
+    header = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for qid, *fields in db.execute(questions.order_by(Question.id)):
+        text, kind, topic, difficulty, points, explanation = fields
+        row = question_row(text, kind, options.get(qid, []), topic, difficulty, points, explanation)
+        sheet.append([_guarded(sheet, value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def question_row(text: str, kind: str, options: list[tuple[str, bool]], topic: str, difficulty: str,
+                 points: Decimal, explanation: str | None) -> list[str | int | float | None]:
+    """One question as the template's row: options A-H, the answer letters or true/false."""
+    cells: list[str | None] = [None] * len(LETTERS)
+    if kind == "true_false":
+        answer = "true" if dict(options).get("True") else "false"
+    else:
+        cells[: len(options)] = [option for option, _ in options]
+        answer = ",".join(LETTERS[i] for i, (_, correct) in enumerate(options) if correct)
+    return [text, *cells, answer, kind, topic, difficulty, _number(points), explanation]
+
+
+def _number(points: Decimal) -> int | float:
+    return int(points) if points == points.to_integral_value() else float(points)
+
+
+def _guarded(sheet, value: str | int | float | None):
+    """Formula-like text becomes a string cell with Excel's quote prefix, so it stays text when edited."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value  # openpyxl writes other str values as plain strings already
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell

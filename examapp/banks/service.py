@@ -1,0 +1,574 @@
+"""Question banks: creating banks, importing files all or nothing, searching, editing and retiring questions.
+
+No Flask here: the pages, the API and the CLI call these with a Session and plain values,
+and commit (or roll back) themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from time import perf_counter
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from examapp.audit.service import record
+from examapp.auth.models import User
+from examapp.banks.bulk import insert_rows
+from examapp.banks.models import (
+    DIFFICULTIES,
+    QUESTION_TYPES,
+    STATUSES,
+    ImportJob,
+    Option,
+    Question,
+    QuestionBank,
+    QuestionRevision,
+    StagedUpload,
+    Topic,
+)
+from examapp.db import utcnow
+from importers import (
+    ImportFileError,
+    ParsedQuestion,
+    RowError,
+    content_key,
+    read_questions,
+)
+
+DEFAULT_TOPIC = "General"
+MAX_NAME = 200
+MAX_STEM = 4000
+MAX_OPTION = 1000
+MAX_OPTIONS = 8
+MAX_POINTS = Decimal(1000)
+STAGE_TTL = timedelta(hours=1)
+TRUE_FALSE_TEXTS = ("True", "False")
+_SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MARKS = re.compile("[\u0300-\u036f]")  # combining diacritics: the accents and tones of Vietnamese
+
+Progress = Callable[[int, int], None]
+
+
+class BankError(ValueError):
+    """Input the bank rules refuse; the message says what to fix."""
+
+
+class BankExists(BankError):
+    """The name is taken: a conflict rather than bad input."""
+
+
+class QuestionError(BankError):
+    """An edit the question rules refuse; `problems` maps each form field to what is wrong."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def fold_text(text: str) -> str:
+    """Casefolded text without accents (đ -> d) and with single spaces: what search compares."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return _SPACES.sub(" ", _MARKS.sub("", decomposed).casefold()).strip()
+
+
+# ---- banks -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BankSummary:
+    id: int
+    name: str
+    description: str
+    owner: str | None
+    active: int
+    retired: int
+    topics: int
+    created_at: Any
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "description": self.description, "owner": self.owner,
+                "questions": self.active + self.retired, "active": self.active, "retired": self.retired,
+                "topics": self.topics, "created_at": self.created_at.isoformat()}
+
+
+def bank_by_name(db: Session, name: str) -> QuestionBank | None:
+    return db.scalar(select(QuestionBank).where(func.lower(QuestionBank.name) == name.strip().lower()))
+
+
+def create_bank(db: Session, name: str, owner_id: int | None = None, description: str = "",
+                actor_id: int | None = None) -> QuestionBank:
+    """Add a bank (caller commits); names are unique whatever their case."""
+    name = _SPACES.sub(" ", name or "").strip()
+    if not name:
+        raise BankError("the bank needs a name")
+    if len(name) > MAX_NAME:
+        raise BankError(f"the bank name must be at most {MAX_NAME} characters")
+    if bank_by_name(db, name) is not None:
+        raise BankExists(f"a bank named '{name}' already exists; choose another name")
+    bank = QuestionBank(name=name, description=(description or "").strip(), owner_id=owner_id)
+    db.add(bank)
+    db.flush()
+    record(db, actor_id, "bank.create", name, bank_id=bank.id, owner_id=owner_id)
+    return bank
+
+
+def may_manage(user: User, bank: QuestionBank) -> bool:
+    """Admins manage every bank; a trainer only the banks they own."""
+    return user.role == "admin" or (user.role == "trainer" and bank.owner_id == user.id)
+
+
+def list_banks(db: Session, owner_id: int | None = None) -> list[BankSummary]:
+    """Every bank (or only one owner's) with its question and topic counts, by name."""
+    query = select(QuestionBank, User.username).outerjoin(User, User.id == QuestionBank.owner_id)
+    if owner_id is not None:
+        query = query.where(QuestionBank.owner_id == owner_id)
+    rows = db.execute(query.order_by(QuestionBank.name)).all()
+    ids = [bank.id for bank, _ in rows]
+    counts: dict[tuple[int, str], int] = {}
+    topics: dict[int, int] = {}
+    if ids:
+        for bank_id, status, n in db.execute(
+            select(Question.bank_id, Question.status, func.count())
+            .where(Question.bank_id.in_(ids)).group_by(Question.bank_id, Question.status)
+        ):
+            counts[(bank_id, status)] = n
+        topics = dict(db.execute(
+            select(Topic.bank_id, func.count()).where(Topic.bank_id.in_(ids)).group_by(Topic.bank_id)
+        ).all())
+    return [
+        BankSummary(bank.id, bank.name, bank.description, owner, counts.get((bank.id, "active"), 0),
+                    counts.get((bank.id, "retired"), 0), topics.get(bank.id, 0), bank.created_at)
+        for bank, owner in rows
+    ]
+
+
+@dataclass(frozen=True)
+class BankStats:
+    active: int
+    retired: int
+    by_difficulty: dict[str, int]
+    by_topic: list[tuple[Topic, int]]
+
+
+def bank_stats(db: Session, bank: QuestionBank) -> BankStats:
+    """Counts for the bank page: active questions by difficulty and by topic."""
+    by_status = dict(db.execute(
+        select(Question.status, func.count()).where(Question.bank_id == bank.id).group_by(Question.status)
+    ).all())
+    by_difficulty = dict(db.execute(
+        select(Question.difficulty, func.count())
+        .where(Question.bank_id == bank.id, Question.status == "active").group_by(Question.difficulty)
+    ).all())
+    per_topic = dict(db.execute(
+        select(Question.topic_id, func.count())
+        .where(Question.bank_id == bank.id, Question.status == "active").group_by(Question.topic_id)
+    ).all())
+    topics = db.scalars(select(Topic).where(Topic.bank_id == bank.id).order_by(Topic.name)).all()
+    return BankStats(
+        active=by_status.get("active", 0), retired=by_status.get("retired", 0),
+        by_difficulty={d: by_difficulty.get(d, 0) for d in DIFFICULTIES},
+        by_topic=[(t, per_topic.get(t.id, 0)) for t in topics],
+    )
+
+
+# ---- importing -----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run or a rejection, would have done)."""
+
+    bank: str
+    imported: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    status: str = "imported"  # the ImportJob status: imported | rejected | dry_run | unreadable
+    rejected: bool = False  # nothing could be imported (a dry run says whether it would be)
+    file_error: str | None = None  # the whole file could not be read
+    format: str = ""
+    rows_read: int = 0
+    job_id: int | None = None
+    questions: list[ParsedQuestion] = field(default_factory=list)  # the valid rows, duplicates included
+    duplicate_rows: list[int] = field(default_factory=list)  # valid rows the bank already holds
+    seconds: dict[str, float] = field(default_factory=dict)  # read, validate, write
+
+    def as_dict(self) -> dict:
+        """The CLI's and the API's JSON: bank, imported, duplicates, skipped, errors."""
+        return {"bank": self.bank, "imported": self.imported, "duplicates": self.duplicates,
+                "skipped": self.skipped, "errors": [error_dict(e) for e in self.errors]}
+
+
+def error_dict(error: RowError) -> dict:
+    return {"row": error.row, "column": error.column, "message": error.message}
+
+
+def import_questions(
+    db: Session,
+    bank: QuestionBank,
+    source: Any,
+    filename: str,
+    *,
+    format: str = "auto",
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    user_id: int | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check every row, then write all valid new questions at once, or none if any row is bad.
+
+    The ImportJob is added in every case, rejected and dry runs too; the caller commits.
+    """
+    name = display_filename(filename)
+    started = perf_counter()
+    try:
+        result = read_questions(source, filename, format, progress=progress)
+    except ImportFileError as exc:
+        report = ImportReport(bank=bank.name, errors=[RowError(None, None, str(exc))], status="unreadable",
+                              rejected=True, file_error=str(exc), format=(format or "auto")[:10])
+        _record_job(db, bank, report, name, user_id, dry_run)
+        return report
+    read_done = perf_counter()
+
+    errors = sorted([*result.errors, *_app_errors(result.questions)],
+                    key=lambda e: (e.row is not None, e.row or 0))
+    bad_rows = {e.row for e in errors}
+    valid = [q for q in result.questions if q.row not in bad_rows]
+    keys = [content_key(q.text, [o.text for o in q.options]) for q in valid]
+    rejected = bool(errors) and (not skip_invalid or None in bad_rows)
+    report = ImportReport(bank=bank.name, errors=errors, rejected=rejected, format=result.format,
+                          rows_read=result.rows_read, skipped=len(bad_rows - {None}))
+    report.status = "dry_run" if dry_run else "rejected" if rejected else "imported"
+    job = _record_job(db, bank, report, name, user_id, dry_run)  # on SQLite this takes the write lock
+    writing = not dry_run and not rejected and bool(valid)
+    if writing:  # imports into one bank queue here on PostgreSQL, so the duplicate check holds
+        db.execute(select(QuestionBank.id).where(QuestionBank.id == bank.id).with_for_update())
+    existing = set(db.scalars(select(Question.content_hash).where(Question.bank_id == bank.id)))
+    new: list[tuple[ParsedQuestion, str]] = []
+    for question, key in zip(valid, keys, strict=True):
+        if key in existing:
+            report.duplicate_rows.append(question.row)
+        else:
+            new.append((question, key))
+    report.duplicates = len(report.duplicate_rows)
+    report.questions = valid
+    report.imported = 0 if rejected else len(new)
+    validated = perf_counter()
+    if writing and new:
+        _write_questions(db, bank, job.id, new)
+    _fill_job(job, report)
+    db.flush()
+    report.seconds = {"read": read_done - started, "validate": validated - read_done,
+                      "write": perf_counter() - validated}
+    return report
+
+
+def display_filename(filename: str) -> str:
+    """The base name of an uploaded file, without directories or control characters."""
+    base = os.path.basename((filename or "").replace("\\", "/"))
+    return _CONTROL.sub("", base)[:255] or "upload"
+
+
+def _app_errors(questions: list[ParsedQuestion]) -> list[RowError]:
+    """Rules of the database the importer does not know: points are stored with two decimals."""
+    errors = []
+    for q in questions:
+        if q.points.as_tuple().exponent < -2:
+            errors.append(RowError(q.row, "points", f"points {q.points} has more than two decimals; "
+                                                    f"write e.g. {q.points.quantize(Decimal('0.01'))}"))
+    return errors
+
+
+def _record_job(db: Session, bank: QuestionBank, report: ImportReport, filename: str,
+                user_id: int | None, dry_run: bool) -> ImportJob:
+    job = ImportJob(bank_id=bank.id, user_id=user_id, filename=filename, format=report.format[:10],
+                    dry_run=dry_run, created_at=utcnow())
+    _fill_job(job, report)
+    db.add(job)
+    db.flush()
+    report.job_id = job.id
+    return job
+
+
+def _fill_job(job: ImportJob, report: ImportReport) -> None:
+    job.status = report.status
+    job.imported = report.imported
+    job.duplicates = report.duplicates
+    job.skipped = report.skipped
+    job.rows_read = report.rows_read
+    job.errors = [error_dict(e) for e in report.errors]
+
+
+def topic_ids(db: Session, bank: QuestionBank, names: set[str]) -> dict[str, int]:
+    """Ids of the named topics, creating the missing ones; names match whatever their case."""
+    known = {fold_text(name): tid for tid, name in
+             db.execute(select(Topic.id, Topic.name).where(Topic.bank_id == bank.id))}
+    missing: dict[str, str] = {}
+    for name in sorted(names):
+        if fold_text(name) not in known:
+            missing.setdefault(fold_text(name), name)
+    if missing:
+        created = db.execute(insert(Topic).returning(Topic.id, Topic.name),
+                             [{"bank_id": bank.id, "name": name} for name in missing.values()])
+        known.update({fold_text(name): tid for tid, name in created})
+    return {name: known[fold_text(name)] for name in names}
+
+
+QUESTION_COLUMNS = ("bank_id", "topic_id", "type", "text", "search_text", "difficulty", "points",
+                    "explanation", "content_hash", "status", "version", "source_row", "import_job_id",
+                    "created_at", "updated_at")
+
+
+def _write_questions(db: Session, bank: QuestionBank, job_id: int,
+                     new: list[tuple[ParsedQuestion, str]]) -> None:
+    """Two bulk inserts (questions, then all their options); ids found by content hash in between."""
+    topics = topic_ids(db, bank, {q.topic or DEFAULT_TOPIC for q, _ in new})
+    now = utcnow()
+    insert_rows(db, Question.__table__, QUESTION_COLUMNS, [
+        (bank.id, topics[q.topic or DEFAULT_TOPIC], q.type, q.text, fold_text(q.text), q.difficulty, q.points,
+         q.explanation, key, "active", 1, q.row, job_id, now, now)
+        for q, key in new
+    ])
+    ids = dict(db.execute(select(Question.content_hash, Question.id).where(
+        Question.bank_id == bank.id, Question.import_job_id == job_id)).all())
+    insert_rows(db, Option.__table__, ("question_id", "position", "text", "is_correct"), [
+        (ids[key], position, option.text, option.correct)
+        for q, key in new
+        for position, option in enumerate(q.options)
+    ])
+
+
+def import_jobs(db: Session, bank: QuestionBank, limit: int = 50) -> list[ImportJob]:
+    return list(db.scalars(
+        select(ImportJob).options(selectinload(ImportJob.user)).where(ImportJob.bank_id == bank.id)
+        .order_by(ImportJob.id.desc()).limit(limit)
+    ))
+
+
+# ---- staged uploads (between the upload preview and its confirmation) ---------------------
+
+
+def stage_upload(db: Session, bank: QuestionBank, user_id: int, filename: str, format: str,
+                 skip_invalid: bool, data: bytes) -> str:
+    """Keep an uploaded file until it is confirmed; returns the random token naming it."""
+    db.execute(delete(StagedUpload).where(StagedUpload.created_at < utcnow() - STAGE_TTL))
+    token = secrets.token_urlsafe(32)
+    db.add(StagedUpload(token=token, bank_id=bank.id, user_id=user_id, filename=display_filename(filename),
+                        format=format, skip_invalid=skip_invalid, data=data, created_at=utcnow()))
+    db.flush()
+    return token
+
+
+def staged_upload(db: Session, token: str, bank: QuestionBank, user_id: int) -> StagedUpload | None:
+    """The staged file, only for the user who uploaded it, into the same bank, before it expires."""
+    return db.scalar(select(StagedUpload).where(
+        StagedUpload.token == token, StagedUpload.bank_id == bank.id, StagedUpload.user_id == user_id,
+        StagedUpload.created_at >= utcnow() - STAGE_TTL,
+    ))
+
+
+# ---- questions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionFilter:
+    text: str = ""
+    topic_id: int | None = None
+    difficulty: str | None = None
+    type: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Question]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_questions(db: Session, bank: QuestionBank, wanted: QuestionFilter, page: int = 1,
+                     per_page: int = 25) -> Page:
+    """One page of the bank's questions matching the filter, oldest first; text ignores accents."""
+    query = select(Question).where(Question.bank_id == bank.id)
+    if wanted.text.strip():
+        query = query.where(Question.search_text.contains(fold_text(wanted.text), autoescape=True))
+    if wanted.topic_id is not None:
+        query = query.where(Question.topic_id == wanted.topic_id)
+    if wanted.difficulty:
+        query = query.where(Question.difficulty == wanted.difficulty)
+    if wanted.type:
+        query = query.where(Question.type == wanted.type)
+    if wanted.status:
+        query = query.where(Question.status == wanted.status)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    per_page = min(max(per_page, 1), 200)
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    items = db.scalars(
+        query.options(selectinload(Question.options), selectinload(Question.topic))
+        .order_by(Question.id).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return Page(list(items), total, page, per_page)
+
+
+def question_in_bank(db: Session, bank: QuestionBank, question_id: int) -> Question | None:
+    question = db.get(Question, question_id)
+    return question if question is not None and question.bank_id == bank.id else None
+
+
+def question_dict(question: Question, with_key: bool = True) -> dict:
+    options = [{"id": o.id, "position": o.position, "text": o.text} for o in question.options]
+    if with_key:
+        for entry, option in zip(options, question.options, strict=True):
+            entry["is_correct"] = option.is_correct
+    return {"id": question.id, "type": question.type, "text": question.text, "topic": question.topic.name,
+            "difficulty": question.difficulty, "points": str(question.points.normalize()),
+            "explanation": question.explanation, "status": question.status, "version": question.version,
+            "options": options}
+
+
+@dataclass(frozen=True)
+class QuestionDraft:
+    """A question as an edit form gives it. For true_false, `options` is ignored and `truth` used."""
+
+    text: str
+    type: str
+    options: tuple[tuple[str, bool], ...]
+    topic: str
+    difficulty: str
+    points: Decimal
+    explanation: str | None = None
+    truth: bool | None = None
+
+
+def snapshot(question: Question) -> dict:
+    """The parts of a question an edit can change, as stored in its revision."""
+    return {"text": question.text, "type": question.type, "topic": question.topic.name,
+            "difficulty": question.difficulty, "points": str(question.points),
+            "explanation": question.explanation,
+            "options": [{"text": o.text, "correct": o.is_correct} for o in question.options]}
+
+
+def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id: int | None) -> bool:
+    """Apply an edit as a new version, keeping the old text in a QuestionRevision.
+
+    Returns False when nothing changed. Option rows are updated in place by position.
+    """
+    options, problems = _check_draft(draft)
+    text = draft.text.strip()
+    key = content_key(text, [t for t, _ in options]) if not problems else ""
+    if key and key != question.content_hash and db.scalar(select(Question.id).where(
+            Question.bank_id == question.bank_id, Question.content_hash == key, Question.id != question.id)):
+        problems["text"] = "another question of this bank already has this text and these options"
+    if problems:
+        raise QuestionError(problems)
+    before = snapshot(question)
+    topic_id = topic_ids(db, question.bank, {draft.topic.strip() or DEFAULT_TOPIC})[
+        draft.topic.strip() or DEFAULT_TOPIC]
+    after = {"text": text, "type": draft.type, "difficulty": draft.difficulty,
+             "points": str(draft.points), "explanation": (draft.explanation or "").strip() or None,
+             "options": [{"text": t, "correct": c} for t, c in options]}
+    unchanged = (topic_id == question.topic_id and Decimal(before["points"]) == draft.points
+                 and all(before[k] == after[k] for k in ("text", "type", "difficulty", "explanation",
+                                                         "options")))
+    if unchanged:
+        return False
+    db.add(QuestionRevision(question_id=question.id, version=question.version, snapshot=before,
+                            edited_by_id=user_id, edited_at=utcnow()))
+    question.text = text
+    question.search_text = fold_text(text)
+    question.type = draft.type
+    question.topic_id = topic_id
+    question.difficulty = draft.difficulty
+    question.points = draft.points
+    question.explanation = after["explanation"]
+    question.content_hash = key
+    question.version += 1
+    question.updated_at = utcnow()
+    current = list(question.options)
+    for position, (option_text, correct) in enumerate(options):
+        if position < len(current):
+            current[position].text = option_text
+            current[position].is_correct = correct
+        else:
+            question.options.append(Option(position=position, text=option_text, is_correct=correct))
+    for extra in current[len(options):]:
+        question.options.remove(extra)
+    db.flush()
+    db.expire(question, ["topic"])
+    record(db, user_id, "question.edit", str(question.id), bank_id=question.bank_id, version=question.version)
+    return True
+
+
+def _check_draft(draft: QuestionDraft) -> tuple[list[tuple[str, bool]], dict[str, str]]:
+    problems: dict[str, str] = {}
+    text = (draft.text or "").strip()
+    if not text:
+        problems["text"] = "the question text is empty"
+    elif len(text) > MAX_STEM:
+        problems["text"] = f"the question text must be at most {MAX_STEM} characters"
+    if draft.type not in QUESTION_TYPES:
+        problems["type"] = f"the type must be one of {', '.join(QUESTION_TYPES)}"
+    if draft.difficulty not in DIFFICULTIES:
+        problems["difficulty"] = f"the difficulty must be one of {', '.join(DIFFICULTIES)}"
+    points = draft.points
+    if points is None or not points.is_finite() or points <= 0 or points > MAX_POINTS:
+        problems["points"] = f"points must be greater than 0 and at most {MAX_POINTS}"
+    elif points.as_tuple().exponent < -2:
+        problems["points"] = "points can have at most two decimals"
+    if len(draft.topic.strip()) > MAX_NAME:
+        problems["topic"] = f"the topic must be at most {MAX_NAME} characters"
+    if len((draft.explanation or "").strip()) > MAX_STEM:
+        problems["explanation"] = f"the explanation must be at most {MAX_STEM} characters"
+    if draft.type == "true_false":
+        if draft.truth is None:
+            problems["options"] = "say whether the statement is true or false"
+            return [], problems
+        return [(TRUE_FALSE_TEXTS[0], draft.truth), (TRUE_FALSE_TEXTS[1], not draft.truth)], problems
+    options = [(t.strip(), c) for t, c in draft.options if t.strip()]
+    correct = sum(c for _, c in options)
+    if len(options) < 2:
+        problems["options"] = "give at least two options"
+    elif len(options) > MAX_OPTIONS:
+        problems["options"] = f"give at most {MAX_OPTIONS} options"
+    elif any(len(t) > MAX_OPTION for t, _ in options):
+        problems["options"] = f"an option must be at most {MAX_OPTION} characters"
+    elif len({fold_text(t) for t, _ in options}) < len(options):
+        problems["options"] = "two options have the same text"
+    elif correct == 0:
+        problems["options"] = "mark the correct option"
+    elif draft.type == "single" and correct > 1:
+        problems["options"] = "a single question has exactly one correct option; mark one or make it multiple"
+    return options, problems
+
+
+def revisions(db: Session, question: Question) -> list[QuestionRevision]:
+    return list(db.scalars(select(QuestionRevision).where(QuestionRevision.question_id == question.id)
+                           .order_by(QuestionRevision.version.desc())))
+
+
+def set_status(db: Session, question: Question, status: str, user_id: int | None) -> bool:
+    """Retire or restore a question; retired ones are kept but no longer drawn into papers."""
+    if status not in STATUSES:
+        raise BankError(f"the status must be one of {', '.join(STATUSES)}")
+    if question.status == status:
+        return False
+    question.status = status
+    question.updated_at = utcnow()
+    record(db, user_id, "question.retire" if status == "retired" else "question.restore", str(question.id),
+           bank_id=question.bank_id)
+    return True
