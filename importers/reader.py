@@ -32,16 +32,39 @@ def read_questions(
     """Read a question file; bad rows land in errors, a bad file raises ImportFileError."""
     fmt = format_from_name(filename, format)
     data = _read_bytes(source)
-    if not data.strip():
+    if not data or data.isspace():
         raise ImportFileError("the file is empty")
     try:
-        return _dispatch(data, fmt, progress)
+        return _dispatch(data, fmt, _guarded(progress))
     except ImportFileError:
         raise
+    except _CallerError as exc:
+        raise exc.original from None
     except (MemoryError, RecursionError) as exc:
         raise ImportFileError("the file is too complex to read") from exc
     except Exception as exc:  # promise: never a stack trace for a bad file
         raise ImportFileError(f"the file could not be read ({type(exc).__name__})") from exc
+
+
+class _CallerError(Exception):
+    """Carries an exception raised by the caller's progress callback past the file-error net."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+def _guarded(progress: Progress | None) -> Progress | None:
+    if progress is None:
+        return None
+
+    def call(done: int, total: int) -> None:
+        try:
+            progress(done, total)
+        except Exception as exc:
+            raise _CallerError(exc) from exc
+
+    return call
 
 
 def _dispatch(data: bytes, fmt: str, progress: Progress | None) -> ImportResult:

@@ -159,3 +159,9 @@ def test_file_with_only_comments_and_categories_is_an_error():
 def test_line_numbers_count_only_real_line_breaks():
     result = gift("Stem with\u2028a line separator? {=a ~b}\n\nQ2?\x0c {=c ~d}\n")
     assert [q.row for q in result.questions] == [1, 3]
+
+
+def test_single_full_weight_on_a_tilde_answer_is_a_single_question():
+    question = gift("Q? {~%100%a ~%0%b ~c}").questions[0]
+    assert question.type == "single"
+    assert [o.correct for o in question.options] == [True, False, False]

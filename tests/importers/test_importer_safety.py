@@ -160,3 +160,14 @@ def test_text_mode_file_object_is_refused(tmp_path):
 
 def test_import_file_error_is_a_value_error():
     assert issubclass(ImportFileError, ValueError)
+
+
+def test_an_unexpected_parser_failure_still_becomes_an_import_file_error(monkeypatch):
+    from importers import reader
+
+    def broken(text):
+        raise TypeError("bug")
+
+    monkeypatch.setattr(reader, "parse_gift", broken)
+    with pytest.raises(ImportFileError, match="could not be read"):
+        read_questions(b"Q? {=a ~b}", "bank.gift")

@@ -296,3 +296,15 @@ def test_path_and_file_object_sources_read_the_same(header, tmp_path):
         from_handle = read_questions(handle, path.name)
     assert from_path.questions == from_str.questions == from_handle.questions
     assert len(from_path.questions) == 1
+
+
+def test_an_error_in_the_progress_callback_reaches_the_caller_unchanged(header):
+    class Stop(Exception):
+        pass
+
+    def progress(done, total):
+        raise Stop
+
+    with pytest.raises(Stop):
+        read_questions(xlsx_bytes([header, ["Q?", "x", "y", None, None, "A"]]), "b.xlsx",
+                       progress=progress)
