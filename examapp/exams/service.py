@@ -223,7 +223,7 @@ def _check_rules(db: Session, spec: ExamSpec) -> tuple[list[str], dict[str, int]
         elif rule.points is None:
             values = sorted({pts for pts, _ in matching})
             if len(values) > 1:
-                listed = ", ".join(f"{v:g}" for v in values)
+                listed = ", ".join(f"{v.normalize():f}" for v in values)
                 problems.append(f"rule {n} ({_describe(rule)}) draws questions worth different points "
                                 f"({listed}); give the rule 'points' so every paper is worth the same")
             else:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from examapp import db
 from examapp.auth.models import User
+from examapp.auth.service import NewUser, create_user
 from examapp.banks.models import Option, Question, QuestionBank, Topic
 from examapp.db import utcnow
 from examapp.exams import service
@@ -78,8 +79,6 @@ def make_exam(app: Flask, bank_id: int, candidates: tuple[str, ...] = (), **over
 
 
 def _admin(s) -> User:
-    from examapp.auth.service import NewUser, create_user
-
     return create_user(s, NewUser(f"examadmin{next(_names)}", "admin", "Exam Admin", None, None))
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from examapp import db
 from examapp.audit.models import AuditLog
-from examapp.exams.models import Answer, Attempt, Exam
+from examapp.exams.models import Answer, Attempt, AttemptQuestion, Exam
 
 EXAM = {
     "title": "Điều lệ Đảng 2026", "rules": [
@@ -21,8 +21,6 @@ EXAM = {
 
 def correct_options(question: dict, app, attempt_id: int) -> list[int]:
     """The key, read from the server's frozen paper (the API never shows it before submission)."""
-    from examapp.exams.models import AttemptQuestion
-
     with app.app_context():
         aq = db.session().scalar(select(AttemptQuestion).where(
             AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.question_id == question["id"]))

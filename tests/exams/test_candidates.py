@@ -1,0 +1,129 @@
+"""Assigning candidates by usernames, by unit (with sub-units) and from a spreadsheet; extra time."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from examapp import db
+from examapp.auth.models import User
+from examapp.exams import service
+from examapp.exams.models import ExamCandidate
+from tests.exams.factories import make_exam
+
+
+def candidates(app, exam_id) -> dict[str, float]:
+    with app.app_context():
+        rows = db.session().execute(select(User.username, ExamCandidate.extra_minutes)
+                                    .join(User, User.id == ExamCandidate.user_id)
+                                    .where(ExamCandidate.exam_id == exam_id)).all()
+        return dict(rows)
+
+
+def test_unknown_usernames_are_listed_and_nothing_is_assigned(app, accounts, bank_id):
+    admin = accounts.client("admin")
+    alice = accounts.user("candidate")
+    exam_id = make_exam(app, bank_id)
+    response = admin.post(f"/api/v1/exams/{exam_id}/candidates",
+                          json={"usernames": [alice.username, "ghost1", "ghost2"]})
+    assert response.status_code == 400
+    assert "unknown usernames: ghost1, ghost2" in response.get_json()["error"]["message"]
+    assert candidates(app, exam_id) == {}
+
+
+def test_assigning_twice_adds_once_and_updates_extra_time(app, accounts, bank_id):
+    admin = accounts.client("admin")
+    alice, bob = accounts.user("candidate"), accounts.user("candidate")
+    exam_id = make_exam(app, bank_id)
+    url = f"/api/v1/exams/{exam_id}/candidates"
+    first = admin.post(url, json={"usernames": [alice.username, bob.username]}).get_json()
+    assert first["added"] == 2 and first["total"] == 2
+    second = admin.post(url, json={"usernames": [alice.username], "extra_minutes": 15}).get_json()
+    assert second["added"] == 0 and second["updated"] == 1 and second["total"] == 2
+    assert candidates(app, exam_id) == {alice.username: 15.0, bob.username: 0.0}
+
+
+def test_assigning_a_unit_takes_its_sub_units(app, accounts, bank_id):
+    admin = accounts.client("admin")
+    accounts.unit("TOP")
+    accounts.unit("MID", parent="TOP")
+    accounts.unit("LOW", parent="MID")
+    accounts.unit("OTHER")
+    inside = [accounts.user("candidate", unit=u).username for u in ("TOP", "MID", "LOW")]
+    accounts.user("candidate", unit="OTHER")
+    exam_id = make_exam(app, bank_id)
+    response = admin.post(f"/api/v1/exams/{exam_id}/candidates", json={"unit": "MID"})
+    assert response.status_code == 200 and response.get_json()["added"] == 2
+    assert set(candidates(app, exam_id)) == set(inside[1:])
+    unknown = admin.post(f"/api/v1/exams/{exam_id}/candidates", json={"unit": "NOPE"})
+    assert unknown.status_code == 400 and "unknown unit code 'NOPE'" in unknown.get_json()["error"]["message"]
+
+
+def spreadsheet(rows: list[dict], kind: str = "xlsx") -> bytes:
+    buffer = io.BytesIO()
+    frame = pd.DataFrame(rows)
+    if kind == "csv":
+        frame.to_csv(buffer, index=False)
+    else:
+        frame.to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+def test_assigning_from_a_spreadsheet(app, accounts, bank_id):
+    admin = accounts.client("admin")
+    alice, bob = accounts.user("candidate"), accounts.user("candidate")
+    exam_id = make_exam(app, bank_id)
+    data = spreadsheet([{"Username": alice.username, "Extra minutes": 20},
+                        {"Username": bob.username, "Extra minutes": None}])
+    response = admin.post(f"/api/v1/exams/{exam_id}/candidates/file",
+                          data={"file": (io.BytesIO(data), "list.xlsx")},
+                          content_type="multipart/form-data", headers={"X-CSRFToken": "x"})
+    assert response.status_code == 200, response.get_json()
+    assert candidates(app, exam_id) == {alice.username: 20.0, bob.username: 0.0}
+
+
+def test_a_spreadsheet_with_unknown_usernames_assigns_nothing(app, accounts, bank_id):
+    admin = accounts.client("admin")
+    alice = accounts.user("candidate")
+    exam_id = make_exam(app, bank_id)
+    data = spreadsheet([{"username": alice.username}, {"username": "nobody"}], "csv")
+    response = admin.post(f"/api/v1/exams/{exam_id}/candidates/file",
+                          data={"file": (io.BytesIO(data), "list.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "nobody" in response.get_json()["error"]["message"]
+    assert candidates(app, exam_id) == {}
+
+
+def test_reading_candidate_files_names_bad_cells():
+    rows = service.read_candidate_file(spreadsheet([{"Tên đăng nhập": "an", "extra_minutes": "5"}], "csv"),
+                                       "a.csv")
+    assert rows == [service.CandidateRow("an", 5.0)]
+    for data, name, words in [
+        (spreadsheet([{"name": "an"}], "csv"), "a.csv", "'username' column"),
+        (spreadsheet([{"username": "an", "extra_minutes": "soon"}], "csv"), "a.csv",
+         "row 2, column extra_minutes"),
+        (b"whatever", "a.txt", ".xlsx, .ods or .csv"),
+        (b"not a zip", "a.xlsx", "cannot read"),
+    ]:
+        try:
+            service.read_candidate_file(data, name)
+        except service.ExamInvalid as exc:
+            assert words in str(exc)
+        else:
+            raise AssertionError(f"{name} should be refused")
+
+
+def test_extra_time_for_a_running_attempt_moves_its_deadline(app, accounts, bank_id):
+    admin = accounts.client("admin")
+    alice = accounts.client("candidate")
+    exam_id = make_exam(app, bank_id, (alice.user.username,), duration_minutes=30)
+    paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
+    admin.post(f"/api/v1/exams/{exam_id}/candidates",
+               json={"usernames": [alice.user.username], "extra_minutes": 15})
+    state = alice.get(f"/api/v1/attempts/{paper['attempt_id']}").get_json()
+    moved = datetime.fromisoformat(state["deadline"]) - datetime.fromisoformat(paper["deadline"])
+    assert moved.total_seconds() == 15 * 60
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(ExamCandidate)) == 1

@@ -1,0 +1,97 @@
+"""Candidate tickets: one-time codes for one exam, valid while it is open, limited per address."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from examapp import db
+from examapp.db import utcnow
+from examapp.exams import service
+from examapp.exams.models import ExamTicket
+from tests.exams.factories import make_exam
+
+
+def issue(app, accounts, exam_id, usernames=None) -> dict[str, str]:
+    proctor = accounts.client("proctor")
+    response = proctor.post(f"/api/v1/exams/{exam_id}/tickets", json={"usernames": usernames})
+    assert response.status_code == 201, response.get_json()
+    return {t["username"]: t["ticket"] for t in response.get_json()["tickets"]}
+
+
+def test_a_ticket_logs_its_candidate_in_once(app, accounts, bank_id):
+    alice = accounts.user("candidate")
+    exam_id = make_exam(app, bank_id, (alice.username,))
+    ticket = issue(app, accounts, exam_id)[alice.username]
+    assert len(ticket.replace("-", "")) == 10
+    with app.app_context():
+        stored = db.session().scalar(select(ExamTicket.ticket_hash))
+        assert ticket.replace("-", "") not in stored and len(stored) == 64
+    c = app.test_client()
+    response = c.post("/api/v1/auth/ticket", json={"ticket": ticket.lower()})
+    assert response.status_code == 200 and response.get_json()["username"] == alice.username
+    assert c.post(f"/api/v1/exams/{exam_id}/attempts", json={}).status_code == 201
+    again = app.test_client().post("/api/v1/auth/ticket", json={"ticket": ticket})
+    assert again.status_code == 401 and "already been used" in again.get_json()["error"]["message"]
+
+
+def test_a_ticket_works_only_while_its_exam_is_open(app, accounts, bank_id):
+    alice = accounts.user("candidate")
+    exam_id = make_exam(app, bank_id, (alice.username,), opens_at=utcnow() + timedelta(hours=1))
+    ticket = issue(app, accounts, exam_id)[alice.username]
+    response = app.test_client().post("/api/v1/auth/ticket", json={"ticket": ticket})
+    assert response.status_code == 401 and "opens at" in response.get_json()["error"]["message"]
+    with app.app_context():
+        s = db.session()
+        assert service.user_for_ticket(s, ticket, utcnow() + timedelta(hours=2)).username == alice.username
+
+
+def test_reissuing_replaces_the_old_ticket(app, accounts, bank_id):
+    alice, bob = accounts.user("candidate"), accounts.user("candidate")
+    exam_id = make_exam(app, bank_id, (alice.username, bob.username))
+    old = issue(app, accounts, exam_id)
+    new = issue(app, accounts, exam_id, [alice.username])
+    assert set(new) == {alice.username}
+    c = app.test_client()
+    assert c.post("/api/v1/auth/ticket", json={"ticket": old[alice.username]}).status_code == 401
+    assert c.post("/api/v1/auth/ticket", json={"ticket": old[bob.username]}).status_code == 200
+    assert c.post("/api/v1/auth/ticket", json={"ticket": new[alice.username]}).status_code == 200
+
+
+def test_tickets_only_for_candidates_of_the_exam(app, accounts, bank_id):
+    exam_id = make_exam(app, bank_id)
+    proctor = accounts.client("proctor")
+    assert proctor.post(f"/api/v1/exams/{exam_id}/tickets", json={}).status_code == 400
+    response = proctor.post(f"/api/v1/exams/{exam_id}/tickets", json={"usernames": ["someone"]})
+    assert response.status_code == 400 and "someone" in response.get_json()["error"]["message"]
+
+
+def test_wrong_tickets_are_limited_per_address(app, accounts, bank_id):
+    app.config["TICKET_MAX_FAILURES_PER_ADDRESS"] = 3
+    alice = accounts.user("candidate")
+    exam_id = make_exam(app, bank_id, (alice.username,))
+    ticket = issue(app, accounts, exam_id)[alice.username]
+    c = app.test_client()
+    for guess in ("AAAAA-AAAAA", "short", "BBBBB-BBBBB"):
+        assert c.post("/api/v1/auth/ticket", json={"ticket": guess}).status_code == 401
+    blocked = c.post("/api/v1/auth/ticket", json={"ticket": ticket})
+    assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+
+
+def test_tickets_cli_writes_a_csv(app, accounts, bank_id, runner, tmp_path):
+    alice = accounts.user("candidate", full_name="Lê Hoàng Anh")
+    exam_id = make_exam(app, bank_id, (alice.username,))
+    out = tmp_path / "tickets.csv"
+    result = runner.invoke(args=["exams", "tickets", str(exam_id), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[0]["username"] == alice.username and rows[0]["name"] == "Lê Hoàng Anh"
+    login = app.test_client().post("/api/v1/auth/ticket", json={"ticket": rows[0]["ticket"]})
+    assert login.status_code == 200
+    printed = runner.invoke(args=["exams", "tickets", str(exam_id)])
+    assert printed.exit_code == 0 and printed.output.splitlines()[0] == "username,name,ticket"
+    missing = runner.invoke(args=["exams", "tickets", "9999", "--json"])
+    assert missing.exit_code == 1 and "no exam 9999" in missing.output
