@@ -47,8 +47,8 @@ def to_local(moment: datetime | None) -> datetime | None:
 class RuleForm(Form):
     """One blueprint line; a row left blank is ignored."""
 
-    topic = SelectField(_l("Topic"), choices=[], validate_choice=False)
-    difficulty = SelectField(_l("Difficulty"), choices=DIFFICULTY_CHOICES)
+    topic = SelectField(_l("Topic"), choices=[], default="", validate_choice=False)
+    difficulty = SelectField(_l("Difficulty"), choices=DIFFICULTY_CHOICES, default="")
     count = IntegerField(_l("Questions"), validators=[Optional(), NumberRange(min=1, max=500)],
                          render_kw={"inputmode": "numeric"})
     points = DecimalField(_l("Points each"), places=None,
@@ -59,9 +59,12 @@ class RuleForm(Form):
         return not (self.topic.data or self.difficulty.data or self.count.data is not None
                     or self.points.data is not None)
 
-    def validate_count(self, field: IntegerField) -> None:
-        if field.data is None and not self.is_blank():
-            raise ValidationError(_l("Say how many questions this rule draws."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.count.data is None and not self.is_blank():
+            self.count.errors.append(_l("Say how many questions this rule draws."))
+            return False
+        return valid
 
 
 class ExamForm(FlaskForm):

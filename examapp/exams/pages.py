@@ -134,6 +134,22 @@ def _spec(form: ExamForm) -> ExamSpec:
     )
 
 
+RULE_PROBLEM = re.compile(r"(?:^|;\s+)(rule (\d+)\b.*?)(?=;\s+rule \d+\b|$)")
+
+
+def _place_rule_problems(form: ExamForm, message: str) -> list[str]:
+    """Put the service's "rule N ..." problems next to the row they are about; the rest stay on top."""
+    filled = [row for row in form.rules if not row.form.is_blank()]
+    for text, number in RULE_PROBLEM.findall(message):
+        index = int(number) - 1
+        if index < len(filled):
+            filled[index].form.count.errors.append(text)
+    rest = RULE_PROBLEM.sub("", message).strip("; ")
+    if rest or not RULE_PROBLEM.search(message):
+        return [rest or message]
+    return [_("Fix the marked rules of the blueprint.")]
+
+
 @bp.route("/exams")
 @access.roles(*STAFF)
 def exams_page():
@@ -156,8 +172,8 @@ def new_exam():
             exam = service.create_exam(s, _spec(form), current_user)
         except ExamError as exc:
             s.rollback()
-            problems = [p.strip() for p in str(exc).split(";") if p.strip()]
-            status = 400 if exc.status < 500 else exc.status
+            problems = _place_rule_problems(form, str(exc))
+            status = exc.status
         else:
             s.commit()
             flash(_("Exam “%(title)s” saved.", title=exam.title), "success")
@@ -232,7 +248,7 @@ def candidates_page(exam_id: int):
             results = _assign(exam, form)
         except ExamError as exc:
             s.rollback()
-            problems = [p.strip() for p in str(exc).split(";") if p.strip()]
+            problems = [str(exc)]
             status = exc.status
         else:
             if not results:
