@@ -20,6 +20,7 @@ MENU = [
     NavItem("main.dashboard", _l("Administration"), frozenset({"admin"})),
     NavItem("orgs.units_page", _l("Organisation"), frozenset({"admin", "leader", "trainer", "proctor"})),
     NavItem("users.users_page", _l("Accounts"), frozenset({"admin", "leader"})),
+    NavItem("banks.banks_page", _l("Question banks"), frozenset({"admin", "trainer"})),
     NavItem("exam_pages.exams_page", _l("Exams"), frozenset({"admin", "trainer", "proctor"})),
     NavItem("exam_pages.my_exams", _l("My exams"), frozenset({"candidate"})),
 ]

@@ -102,7 +102,12 @@ class BankSummary:
 
 
 def bank_by_name(db: Session, name: str) -> QuestionBank | None:
-    return db.scalar(select(QuestionBank).where(func.lower(QuestionBank.name) == name.strip().lower()))
+    """The bank whose name matches whatever the case (SQLite's lower() knows only ASCII)."""
+    wanted = _SPACES.sub(" ", name).strip().casefold()
+    for bank_id, bank_name in db.execute(select(QuestionBank.id, QuestionBank.name)):
+        if bank_name.casefold() == wanted:
+            return db.get(QuestionBank, bank_id)
+    return None
 
 
 def create_bank(db: Session, name: str, owner_id: int | None = None, description: str = "",

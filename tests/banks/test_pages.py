@@ -1,0 +1,231 @@
+"""Bank pages: list, bank, upload -> preview -> confirm, edit, preview, retire, history, export."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from examapp import db
+from examapp.banks.models import ImportJob, Question, StagedUpload
+from tests.banks.files import good_rows, row, xlsx_bytes
+
+
+def _upload(client, bank_id, data, name="bank.xlsx", **form):
+    payload = {"file": (io.BytesIO(data), name), "format": "auto", **form}
+    return client.post(f"/banks/{bank_id}/import", data=payload, content_type="multipart/form-data")
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def _questions(app) -> int:
+    with app.app_context():
+        return db.session().scalar(select(func.count()).select_from(Question))
+
+
+def test_trainer_creates_a_bank_and_sees_only_own_banks(accounts, banks):
+    trainer = accounts.client("trainer")
+    banks.create("Bank of someone else", owner=accounts.user("trainer"))
+    response = trainer.post("/banks", data={"name": "Điều lệ Đảng", "description": "Ôn tập"})
+    assert response.status_code == 302
+    page = trainer.get("/banks").get_data(as_text=True)
+    assert "Điều lệ Đảng" in page and "Bank of someone else" not in page
+    assert 'aria-current="page"' in page and "Question banks" in page
+    again = trainer.post("/banks", data={"name": "điều lệ đảng"})
+    assert again.status_code == 409 and "already exists" in again.get_data(as_text=True)
+
+
+def test_admin_sees_every_bank(accounts, banks):
+    banks.create("Trainer bank", owner=accounts.user("trainer"))
+    assert "Trainer bank" in accounts.client("admin").get("/banks").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["candidate", "proctor", "leader"])
+def test_other_roles_get_403_on_every_bank_page(accounts, banks, role):
+    bank_id = banks.create(owner=accounts.user("trainer"))
+    banks.load(bank_id, good_rows(1))
+    client = accounts.client(role)
+    for url in [
+        "/banks",
+        f"/banks/{bank_id}",
+        f"/banks/{bank_id}/import",
+        f"/banks/{bank_id}/imports",
+        f"/banks/{bank_id}/export.xlsx",
+        f"/banks/{bank_id}/questions/1",
+        f"/banks/{bank_id}/questions/1/edit",
+    ]:
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/banks/{bank_id}/questions/1/retire").status_code == 403
+
+
+def test_another_trainers_bank_is_403(accounts, banks):
+    bank_id = banks.create(owner=accounts.user("trainer"))
+    banks.load(bank_id, good_rows(1))
+    intruder = accounts.client("trainer")
+    for url in [
+        f"/banks/{bank_id}",
+        f"/banks/{bank_id}/import",
+        f"/banks/{bank_id}/export.xlsx",
+        f"/banks/{bank_id}/questions/1",
+    ]:
+        assert intruder.get(url).status_code == 403, url
+    assert _upload(intruder, bank_id, xlsx_bytes(good_rows(2))).status_code == 403
+    assert intruder.post(f"/banks/{bank_id}/questions/1/retire").status_code == 403
+
+
+def test_upload_preview_marks_bad_cells_then_confirm_imports(app, accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    header = ["STT", "Câu hỏi", "Phương án A", "Phương án B", "Đáp án", "Mức độ"]
+    rows = [
+        [1, "Thủ đô?", "Hà Nội", "Huế", "A", "dễ"],
+        [2, "Sông dài nhất?", "Hồng", "Mê Kông", "E", "khó"],
+        [3, "Núi cao nhất?", "Fansipan", "Bà Đen", "A", "siêu khó"],
+    ]
+    data = xlsx_bytes(rows, header=header, title="NGÂN HÀNG CÂU HỎI")
+    preview = _upload(trainer, bank_id, data, name="cau_hoi.xlsx")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "Row 4" in html and "column “Đáp án”" in html and "column “Mức độ”" in html
+    assert re.search(
+        r'id="row-4" class="bad">.*?<td class="bad"><span class="visually-hidden">Error: </span>E</td>',
+        html,
+        re.S,
+    )
+    assert re.search(
+        r'id="row-5" class="bad">.*?<td class="bad"><span class="visually-hidden">Error: </span>siêu khó',
+        html,
+        re.S,
+    )
+    assert 'id="row-3" class="ok"' in html and "Nothing will be imported" in html
+    assert _questions(app) == 0
+    # all-or-nothing: confirming the rejected file imports nothing, skipping the bad rows imports the rest
+    token = _token(html)
+    rejected = trainer.post(f"/banks/{bank_id}/import/confirm", data={"token": token})
+    assert rejected.status_code == 302 and _questions(app) == 0
+    preview = _upload(trainer, bank_id, data, name="cau_hoi.xlsx")
+    done = trainer.post(
+        f"/banks/{bank_id}/import/confirm",
+        data={"token": _token(preview.get_data(as_text=True)), "skip_invalid": "1"},
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/banks/{bank_id}")
+    assert _questions(app) == 1
+    with app.app_context():
+        s = db.session()
+        assert s.scalar(select(func.count()).select_from(StagedUpload)) == 0
+        statuses = s.scalars(select(ImportJob.status).order_by(ImportJob.id)).all()
+    assert statuses == ["dry_run", "rejected", "dry_run", "imported"]
+    history = trainer.get(f"/banks/{bank_id}/imports").get_data(as_text=True)
+    assert "cau_hoi.xlsx" in history and "siêu khó" in history
+
+
+def test_valid_upload_confirms_once(app, accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    html = _upload(trainer, bank_id, xlsx_bytes(good_rows(3))).get_data(as_text=True)
+    assert "Import 3 question(s)" in html
+    token = _token(html)
+    assert trainer.post(f"/banks/{bank_id}/import/confirm", data={"token": token}).status_code == 302
+    assert _questions(app) == 3
+    replay = trainer.post(f"/banks/{bank_id}/import/confirm", data={"token": token}, follow_redirects=True)
+    assert "expired or was already imported" in replay.get_data(as_text=True) and _questions(app) == 3
+
+
+def test_a_staged_upload_belongs_to_its_uploader(app, accounts, banks):
+    admin = accounts.client("admin")
+    owner = accounts.client("trainer")
+    bank_id = banks.create(owner=owner.user)
+    token = _token(_upload(owner, bank_id, xlsx_bytes(good_rows(2))).get_data(as_text=True))
+    admin.post(f"/banks/{bank_id}/import/confirm", data={"token": token})
+    assert _questions(app) == 0
+
+
+def test_upload_refuses_wrong_files_with_a_clear_message(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    fake = _upload(trainer, bank_id, b"plain text, not a workbook", name="bank.xlsx")
+    assert fake.status_code == 400 and "not a valid xlsx workbook" in fake.get_data(as_text=True)
+    exe = _upload(trainer, bank_id, b"MZ\x90\x00", name="virus.exe")
+    assert exe.status_code == 400 and "Use a .xlsx" in exe.get_data(as_text=True)
+    missing = trainer.post(
+        f"/banks/{bank_id}/import", data={"format": "auto"}, content_type="multipart/form-data"
+    )
+    assert missing.status_code == 400 and "Choose a file" in missing.get_data(as_text=True)
+
+
+def test_upload_over_the_limit_is_413(small_uploads, accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    response = _upload(trainer, bank_id, b"x" * 5000)
+    assert response.status_code == 413 and "larger than the limit" in response.get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_refused(csrf_on, accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    banks.load(bank_id, good_rows(1))
+    assert trainer.post(f"/banks/{bank_id}/questions/1/retire").status_code == 400
+    assert _upload(trainer, bank_id, xlsx_bytes(good_rows(1))).status_code == 400
+    page = trainer.get(f"/banks/{bank_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    ok = trainer.post(f"/banks/{bank_id}/questions/1/retire", data={"csrf_token": token})
+    assert ok.status_code == 302
+
+
+def test_bank_page_searches_filters_and_pages(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    banks.load(
+        bank_id, [*good_rows(30), row("Đảng Cộng sản ra đời năm nào?", topic="Đảng", difficulty="hard")]
+    )
+    page = trainer.get(f"/banks/{bank_id}").get_data(as_text=True)
+    assert "31 question(s) found." in page and 'rel="next"' in page
+    found = trainer.get(f"/banks/{bank_id}?q=dang+cong&difficulty=hard").get_data(as_text=True)
+    assert "1 question(s) found." in found and "Đảng Cộng sản" in found
+    second = trainer.get(f"/banks/{bank_id}?page=2").get_data(as_text=True)
+    assert 'aria-current="page">2<' in second
+
+
+def test_question_preview_edit_and_retire(app, accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    banks.load(bank_id, good_rows(1))
+    preview = trainer.get(f"/banks/{bank_id}/questions/1").get_data(as_text=True)
+    assert 'class="right"' in preview and "correct" in preview and "disabled" in preview
+    form = trainer.get(f"/banks/{bank_id}/questions/1/edit").get_data(as_text=True)
+    assert 'value="Hà Nội"' in form
+    data = {
+        "text": "Thủ đô nước ta?",
+        "type": "single",
+        "topic": "Địa lý",
+        "difficulty": "medium",
+        "points": "2",
+        "explanation": "",
+        "truth": "true",
+        "options-0-text": "Hà Nội",
+        "options-0-correct": "y",
+        "options-1-text": "Huế",
+    }
+    saved = trainer.post(f"/banks/{bank_id}/questions/1/edit", data=data, follow_redirects=True)
+    assert "Saved as version 2" in saved.get_data(as_text=True)
+    assert "Version 1" in saved.get_data(as_text=True)
+    bad = trainer.post(f"/banks/{bank_id}/questions/1/edit", data={**data, "options-0-correct": ""})
+    assert bad.status_code == 400 and "mark the correct option" in bad.get_data(as_text=True)
+    retired = trainer.post(f"/banks/{bank_id}/questions/1/retire", follow_redirects=True)
+    assert "Question retired" in retired.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().get(Question, 1).status == "retired"
+    assert trainer.get(f"/banks/{bank_id}/questions/999").status_code == 404
+
+
+def test_export_download(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    banks.load(bank_id, good_rows(2))
+    response = trainer.get(f"/banks/{bank_id}/export.xlsx")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    assert "attachment" in response.headers["Content-Disposition"]
