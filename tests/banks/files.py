@@ -49,6 +49,10 @@ def xlsx_bytes(rows: list[list], header: list[str] | None = None, title: str | N
     sheet.append(header or HEADER)
     for values in rows:
         sheet.append(values)
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text a trainer typed, not a formula
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
