@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from examapp.auth.models import User
 from examapp.auth.service import NewUser, create_user
+from examapp.banks.demo import seed_banks
 from examapp.orgs.service import create_unit
 
 DEMO_UNITS = [
@@ -35,4 +36,5 @@ def seed(db: Session) -> list[tuple[str, str, str]]:
         for username, name, role, unit, password in DEMO_USERS:
             create_user(db, NewUser(username, role, name, unit, password))
         db.commit()
+    seed_banks(db)
     return [(u, p, r) for u, _, r, _, p in DEMO_USERS]
