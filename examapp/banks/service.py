@@ -314,19 +314,26 @@ def _fill_job(job: ImportJob, report: ImportReport) -> None:
     job.errors = [error_dict(e) for e in report.errors]
 
 
+def _topic_key(name: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip().casefold()
+
+
 def topic_ids(db: Session, bank: QuestionBank, names: set[str]) -> dict[str, int]:
-    """Ids of the named topics, creating the missing ones; names match whatever their case."""
-    known = {fold_text(name): tid for tid, name in
+    """Ids of the named topics, creating the missing ones; names match whatever their case.
+
+    Accents count: Vietnamese words that differ only in their tone marks are different words.
+    """
+    known = {_topic_key(name): tid for tid, name in
              db.execute(select(Topic.id, Topic.name).where(Topic.bank_id == bank.id))}
     missing: dict[str, str] = {}
     for name in sorted(names):
-        if fold_text(name) not in known:
-            missing.setdefault(fold_text(name), name)
+        if _topic_key(name) not in known:
+            missing.setdefault(_topic_key(name), name)
     if missing:
         created = db.execute(insert(Topic).returning(Topic.id, Topic.name),
                              [{"bank_id": bank.id, "name": name} for name in missing.values()])
-        known.update({fold_text(name): tid for tid, name in created})
-    return {name: known[fold_text(name)] for name in names}
+        known.update({_topic_key(name): tid for tid, name in created})
+    return {name: known[_topic_key(name)] for name in names}
 
 
 QUESTION_COLUMNS = ("bank_id", "topic_id", "type", "text", "search_text", "difficulty", "points",
