@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, literal, select, update
+from sqlalchemy import JSON, Engine, case, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -256,6 +259,50 @@ def _upsert(db: Session):
     return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+@dataclass(frozen=True)
+class PaperIndex:
+    """The parts of a drawn paper that never change: whose it is, and each question's options."""
+
+    user_id: int
+    questions: dict[int, tuple[str, frozenset[int]]]
+
+
+class _PaperCache:
+    """Paper indexes per database, most recently used kept; safe to share between threads and to
+    keep per process, since a drawn paper is frozen."""
+
+    def __init__(self, size: int = 20000) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict[int, PaperIndex]] = (
+            weakref.WeakKeyDictionary())
+
+    def get(self, db: Session, attempt_id: int) -> PaperIndex | None:
+        engine = db.get_bind()
+        with self.lock:
+            papers = self.by_engine.setdefault(engine, OrderedDict())
+            if attempt_id in papers:
+                papers.move_to_end(attempt_id)
+                return papers[attempt_id]
+        rows = db.connection().execute(
+            select(Attempt.user_id, AttemptQuestion.question_id, AttemptQuestion.type,
+                   AttemptQuestion.options)
+            .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+            .where(Attempt.id == attempt_id)).all()
+        if not rows:
+            return None
+        paper = PaperIndex(rows[0].user_id, {
+            r.question_id: (r.type, frozenset(o["id"] for o in r.options)) for r in rows})
+        with self.lock:
+            papers[attempt_id] = paper
+            while len(papers) > self.size:
+                papers.popitem(last=False)
+        return paper
+
+
+papers = _PaperCache()
+
+
 def save_answer(db: Session, attempt_id: int, user_id: int, question_id: int, now: datetime,
                 grace_seconds: float, options: list[int] | None = None,
                 flagged: bool | None = None) -> SaveReceipt:
@@ -267,46 +314,48 @@ def save_answer(db: Session, attempt_id: int, user_id: int, question_id: int, no
     """
     if options is None and flagged is None:
         raise ExamInvalid("give 'options' and/or 'flagged'")
-    # One indexed query: the attempt (share-locked, so finalising waits for this save) and the
-    # question's frozen options if it is on the paper.
-    row = db.execute(
-        select(Attempt.user_id, Attempt.status, Attempt.deadline, AttemptQuestion.type,
-               AttemptQuestion.options)
-        .outerjoin(AttemptQuestion, and_(AttemptQuestion.attempt_id == Attempt.id,
-                                         AttemptQuestion.question_id == question_id))
-        .where(Attempt.id == attempt_id)
-        .with_for_update(read=True, of=Attempt)
-    ).first()
-    if row is None or row.user_id != user_id:
+    paper = papers.get(db, attempt_id)
+    if paper is None or paper.user_id != user_id:
         raise ExamNotFound(f"no attempt {attempt_id} of yours")
-    if row.status != IN_PROGRESS:
-        raise ExamConflict("this attempt has been submitted; answers are no longer accepted")
-    if now > row.deadline + timedelta(seconds=grace_seconds):
-        finalise_attempt(db, attempt_id, now, "deadline")
-        raise DeadlinePassed(
-            f"time is up: the deadline was {fmt_time(row.deadline)}; the attempt has been submitted "
-            "with the answers saved before it")
-    if row.type is None:
+    if question_id not in paper.questions:
         raise AnswerInvalid(f"question {question_id} is not on this paper")
-    chosen = None if options is None else _check_options(row.type, row.options, question_id, options)
-    upsert = _upsert(db)
-    stmt = upsert(Answer).values(attempt_id=attempt_id, question_id=question_id,
-                                 options=chosen or [], flagged=bool(flagged), revision=1, saved_at=now)
+    kind, own = paper.questions[question_id]
+    chosen = None if options is None else _check_options(kind, own, question_id, options)
+    # One statement: the row is written only while the attempt is in progress and in time; the
+    # attempt row is share-locked, so finalising (an UPDATE of it) waits for this save to commit.
+    live = (select(literal(attempt_id), literal(question_id), literal(chosen or [], JSON),
+                   literal(bool(flagged)), literal(1), literal(now, UTCDateTime))
+            .where(Attempt.id == attempt_id, Attempt.status == IN_PROGRESS,
+                   Attempt.deadline >= now - timedelta(seconds=grace_seconds))
+            .with_for_update(read=True))
+    stmt = _upsert(db)(Answer).from_select(
+        ["attempt_id", "question_id", "options", "flagged", "revision", "saved_at"], live)
     changes: dict[str, Any] = {"revision": Answer.revision + 1, "saved_at": stmt.excluded.saved_at}
     if chosen is not None:
         changes["options"] = stmt.excluded.options
     if flagged is not None:
         changes["flagged"] = stmt.excluded.flagged
-    revision = db.execute(
+    revision = db.connection().execute(
         stmt.on_conflict_do_update(index_elements=[Answer.attempt_id, Answer.question_id], set_=changes)
-        .returning(Answer.revision)
-    ).scalar_one()
+        .returning(Answer.revision)).scalar()
+    if revision is None:
+        _refuse_late_answer(db, attempt_id, now)
     return SaveReceipt(now, revision)
 
 
-def _check_options(kind: str, paper_options: list[dict[str, Any]], question_id: int,
-                   options: list[int]) -> list[int]:
-    own = {o["id"] for o in paper_options}
+def _refuse_late_answer(db: Session, attempt_id: int, now: datetime) -> None:
+    """Why an answer was not written: the attempt is submitted, or its time (and grace) is up."""
+    status, deadline = db.execute(select(Attempt.status, Attempt.deadline)
+                                  .where(Attempt.id == attempt_id)).one()
+    if status != IN_PROGRESS:
+        raise ExamConflict("this attempt has been submitted; answers are no longer accepted")
+    finalise_attempt(db, attempt_id, now, "deadline")
+    raise DeadlinePassed(
+        f"time is up: the deadline was {fmt_time(deadline)}; the attempt has been submitted "
+        "with the answers saved before it")
+
+
+def _check_options(kind: str, own: frozenset[int], question_id: int, options: list[int]) -> list[int]:
     foreign = [o for o in options if o not in own]
     if foreign:
         listed = ", ".join(str(o) for o in foreign)
