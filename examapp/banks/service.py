@@ -10,7 +10,7 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -318,15 +318,17 @@ def _topic_key(name: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip().casefold()
 
 
-def topic_ids(db: Session, bank: QuestionBank, names: set[str]) -> dict[str, int]:
+def topic_ids(db: Session, bank: QuestionBank, names: Iterable[str]) -> dict[str, int]:
     """Ids of the named topics, creating the missing ones; names match whatever their case.
 
     Accents count: Vietnamese words that differ only in their tone marks are different words.
+    A new topic written several ways is created as first written.
     """
+    names = list(dict.fromkeys(names))
     known = {_topic_key(name): tid for tid, name in
              db.execute(select(Topic.id, Topic.name).where(Topic.bank_id == bank.id))}
     missing: dict[str, str] = {}
-    for name in sorted(names):
+    for name in names:
         if _topic_key(name) not in known:
             missing.setdefault(_topic_key(name), name)
     if missing:
@@ -344,7 +346,7 @@ QUESTION_COLUMNS = ("bank_id", "topic_id", "type", "text", "search_text", "diffi
 def _write_questions(db: Session, bank: QuestionBank, job_id: int,
                      new: list[tuple[ParsedQuestion, str]]) -> None:
     """Two bulk inserts (questions, then all their options); ids found by content hash in between."""
-    topics = topic_ids(db, bank, {q.topic or DEFAULT_TOPIC for q, _ in new})
+    topics = topic_ids(db, bank, (q.topic or DEFAULT_TOPIC for q, _ in new))
     now = utcnow()
     insert_rows(db, Question.__table__, QUESTION_COLUMNS, [
         (bank.id, topics[q.topic or DEFAULT_TOPIC], q.type, q.text, fold_text(q.text), q.difficulty, q.points,

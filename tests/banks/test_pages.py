@@ -229,3 +229,30 @@ def test_export_download(accounts, banks):
     response = trainer.get(f"/banks/{bank_id}/export.xlsx")
     assert response.status_code == 200 and response.data[:2] == b"PK"
     assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_text_format_and_headerless_files_preview_as_parsed_rows(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    gift = "::Q1:: Thủ đô Việt Nam? {=Hà Nội ~Huế}\n\n::Q2:: Câu hỏi không có đáp án đúng {~A ~B}\n"
+    html = _upload(trainer, bank_id, gift.encode(), name="bank.gift").get_data(as_text=True)
+    assert "Thủ đô Việt Nam?" in html and "A. Hà Nội" in html and "no option is marked correct" in html
+    no_header = xlsx_bytes([["just", "some", "cells"]], header=["a", "b", "c"])
+    html = _upload(trainer, bank_id, no_header).get_data(as_text=True)
+    assert "no header row" in html and "Import the" not in html
+
+
+def test_csv_preview_shows_the_sheet(accounts, banks):
+    from tests.banks.files import csv_bytes
+
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    html = _upload(
+        trainer, bank_id, csv_bytes([*good_rows(2), row("Xấu", answer="K")]), name="b.csv"
+    ).get_data(as_text=True)
+    assert re.search(
+        r'id="row-4" class="bad">.*?<td class="bad"><span class="visually-hidden">Error: </span>K</td>',
+        html,
+        re.S,
+    )
+    assert "Import the 2 valid question(s), skip 1 row(s)" in html

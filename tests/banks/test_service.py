@@ -282,3 +282,27 @@ def test_pagination(session, bank):
     assert (first.total, first.pages, len(first.items), len(last.items)) == (7, 3, 3, 1)
     assert beyond.page == 3 and [q.id for q in beyond.items] == [q.id for q in last.items]
     assert {q.id for q in first.items}.isdisjoint(q.id for q in last.items)
+
+
+def test_topics_match_whatever_their_case_but_keep_accents(session, bank):
+    rows = [row("Một?", topic="Lịch sử"), row("Hai?", topic="LỊCH SỬ"), row("Ba?", topic="Lich su")]
+    import_questions(session, bank, xlsx_bytes(rows), "a.xlsx")
+    session.commit()
+    assert sorted(session.scalars(select(Topic.name))) == ["Lich su", "Lịch sử"]
+
+
+def test_staged_uploads_expire(session, bank, accounts):
+    from datetime import timedelta
+
+    from examapp.banks.models import StagedUpload
+    from examapp.banks.service import stage_upload, staged_upload
+
+    user = accounts.user("trainer")
+    token = stage_upload(session, bank, user.id, "../../etc/passwd.xlsx", "auto", False, b"data")
+    staged = staged_upload(session, token, bank, user.id)
+    assert staged.filename == "passwd.xlsx" and staged_upload(session, token, bank, user.id + 1) is None
+    staged.created_at -= timedelta(hours=2)
+    session.commit()
+    assert staged_upload(session, token, bank, user.id) is None
+    stage_upload(session, bank, user.id, "b.xlsx", "auto", False, b"data")
+    assert count(session, StagedUpload) == 1  # the expired one was cleared
