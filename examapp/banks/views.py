@@ -4,6 +4,7 @@ and the /api/v1/banks routes. Trainers see only their own banks; admins see all.
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from io import BytesIO
 from typing import Literal
@@ -67,8 +68,8 @@ def _own_banks(user) -> list:
 
 def _export_response(bank: QuestionBank):
     data = export_bank(db.session(), bank, include_retired=request.args.get("retired") == "1")
-    return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{bank.name}.xlsx")
+    safe_name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", bank.name).strip(". ") or "bank"
+    return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{safe_name}.xlsx")
 
 
 # ---- pages -----------------------------------------------------------------------------------

@@ -224,11 +224,12 @@ def test_question_preview_edit_and_retire(app, accounts, banks):
 
 def test_export_download(accounts, banks):
     trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+    bank_id = banks.create("Ôn tập 2026/2027: Đảng", owner=trainer.user)
     banks.load(bank_id, good_rows(2))
     response = trainer.get(f"/banks/{bank_id}/export.xlsx")
     assert response.status_code == 200 and response.data[:2] == b"PK"
     assert "attachment" in response.headers["Content-Disposition"]
+    assert "/" not in response.headers["Content-Disposition"].split("filename")[1]
 
 
 def test_text_format_and_headerless_files_preview_as_parsed_rows(accounts, banks):
