@@ -340,7 +340,8 @@ def _paper_strings() -> dict[str, str]:
     return {
         "saved": _("Saved"), "saving": _("Saving…"), "unsaved": _("Not saved — retrying"),
         "refused": _("Not saved:"), "not_answered": _("Not answered"),
-        "all_saved": _("All answers saved"), "unsaved_n": _("{n} answers not saved — retrying"),
+        "all_saved": _("All answers saved"), "unsaved_1": _("1 answer not saved — retrying"),
+        "unsaved_n": _("{n} answers not saved — retrying"),
         "retrying": _("Not saved — retrying. Keep this page open; your answers are kept here."),
         "logged_out": _("You have been logged out. Log in again in a new tab; your answers are kept here."),
         "answered": _("answered"), "unanswered": _("not answered"), "flagged": _("flagged"),

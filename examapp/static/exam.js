@@ -34,7 +34,7 @@
   let retryDelay = 0;
   let retryTimer = null;
 
-  const fill = (text, n) => text.replace("{n}", n);
+  const notSaved = (n) => (n === 1 ? T.unsaved_1 : T.unsaved_n.replace("{n}", n));
   const key = (what) => `examapp:${what}:${form.dataset.attempt}`;
   const load = (what, fallback) => {
     try { return JSON.parse(localStorage.getItem(key(what))) ?? fallback; } catch { return fallback; }
@@ -73,12 +73,12 @@
       link.classList.toggle("unsaved", state === "unsaved" || state === "refused");
       const words = [answered ? T.answered : T.unanswered];
       if (flagged) words.push(T.flagged);
-      link.setAttribute("aria-label", `${link.dataset.number}: ${words.join(", ")}`);
+      link.setAttribute("aria-label", `${link.dataset.label}: ${words.join(", ")}`);
     }
     let text = T.all_saved;
     let state = "saved";
     if (failing.size) {
-      text = loggedOut ? T.logged_out : fill(T.unsaved_n, failing.size);
+      text = loggedOut ? T.logged_out : notSaved(failing.size);
       state = "unsaved";
     } else if (pending.size) {
       text = T.saving;
@@ -304,7 +304,7 @@
     if (!done) {
       const warning = document.getElementById("sum-warning");
       warning.hidden = false;
-      warning.textContent = fill(T.unsaved_n, pending.size);
+      warning.textContent = notSaved(pending.size);
       return;
     }
     summary.close();
