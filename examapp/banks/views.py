@@ -49,6 +49,7 @@ bp = Blueprint("banks", __name__)
 api = Blueprint("banks_api", __name__, url_prefix="/api/v1")
 
 MANAGERS = ("admin", "trainer")
+FILTER_ARGS = ("q", "topic", "difficulty", "type", "status")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -100,9 +101,8 @@ def banks_page():
 
 def _filter_from_args(bank: QuestionBank) -> tuple[QuestionFilter, int]:
     args = request.args
-    topic_id = args.get("topic", type=int)
-    if topic_id is not None and db.session().get(Topic, topic_id) is None:
-        topic_id = None
+    topic = db.session().get(Topic, args.get("topic", 0, type=int) or 0)
+    topic_id = topic.id if topic is not None and topic.bank_id == bank.id else None
     wanted = QuestionFilter(
         text=args.get("q", "")[:200],
         topic_id=topic_id,
@@ -119,7 +119,7 @@ def bank_page(bank_id: int):
     bank = _bank(bank_id)
     wanted, page_number = _filter_from_args(bank)
     page = search_questions(db.session(), bank, wanted, page_number, 25)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template("banks/detail.html", bank=bank, page=page, wanted=wanted, args=args,
                            stats=bank_stats(db.session(), bank), difficulties=DIFFICULTIES,
                            types=QUESTION_TYPES, statuses=STATUSES)

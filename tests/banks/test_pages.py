@@ -186,8 +186,8 @@ def test_bank_page_searches_filters_and_pages(accounts, banks):
     assert "31 question(s) found." in page and 'rel="next"' in page
     found = trainer.get(f"/banks/{bank_id}?q=dang+cong&difficulty=hard").get_data(as_text=True)
     assert "1 question(s) found." in found and "Đảng Cộng sản" in found
-    second = trainer.get(f"/banks/{bank_id}?page=2").get_data(as_text=True)
-    assert 'aria-current="page">2<' in second
+    second = trainer.get(f"/banks/{bank_id}?page=2&bank_id=7&topic=x&status=nonsense").get_data(as_text=True)
+    assert 'aria-current="page">2<' in second and "31 question(s) found." in second
 
 
 def test_question_preview_edit_and_retire(app, accounts, banks):
