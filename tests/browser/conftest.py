@@ -26,6 +26,7 @@ from tests.exams_pages.factory import make_bank, make_exam
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CANDIDATE = ("thisinh01", "Thi#sinh2026")
+PROCTOR = ("giamthi", "Giam#thi2026")
 ROOM_CODE = "P101"
 
 
@@ -62,6 +63,7 @@ def _seed(app: Flask, **exam_settings) -> int:
         db.upgrade(app.extensions["examapp.engine"])
         trainer = create_user(s, NewUser("giangvien", "trainer", "Nguyễn Thị Lan", None, "Giang#vien2026"))
         candidate = create_user(s, NewUser(CANDIDATE[0], "candidate", "Lê Hoàng Anh", None, CANDIDATE[1]))
+        create_user(s, NewUser(PROCTOR[0], "proctor", "Trần Văn Minh", None, PROCTOR[1]))
         bank = make_bank(s, trainer)
         exam = make_exam(s, bank, trainer, room_code=ROOM_CODE, **exam_settings)
         service.assign_candidates(s, exam, [service.CandidateRow(candidate.username)], None)

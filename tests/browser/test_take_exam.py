@@ -170,3 +170,22 @@ def test_the_page_submits_itself_at_the_deadline(context, short_exam):
         assert attempt.status == "submitted"
         assert attempt.submitted_at <= attempt.deadline + timedelta(seconds=5)
     assert len([o for o in _saved(short_exam, attempt_id).values() if o]) == 1
+
+
+def test_unsaved_choices_survive_a_reload_and_are_sent_afterwards(context, live_exam):
+    page = context.new_page()
+    attempt_id = _start(page, live_exam)
+    page.route("**/answers/*", lambda route: route.abort())  # the server cannot be reached
+    current = page.locator(".question.current")
+    qid = current.get_attribute("data-qid")
+    chosen = int(current.locator(".options input").nth(2).get_attribute("value"))
+    current.locator(".options label").nth(2).click()
+    expect(current.locator(".q-state")).to_have_text("Not saved — retrying")
+
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page with unsaved answers?"
+    page.reload()
+    assert _checked(page)[qid] == [chosen], "the unsaved choice was lost on reload"
+    assert qid not in _saved(live_exam, attempt_id)
+    page.unroute("**/answers/*")
+    expect(page.locator(f'.question[data-qid="{qid}"] .q-state')).to_have_text("Saved", timeout=20_000)
+    assert _saved(live_exam, attempt_id)[qid] == [chosen]
