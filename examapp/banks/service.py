@@ -254,10 +254,11 @@ def import_questions(
     report = ImportReport(bank=bank.name, errors=errors, rejected=rejected, format=result.format,
                           rows_read=result.rows_read, skipped=len(bad_rows - {None}))
     report.status = "dry_run" if dry_run else "rejected" if rejected else "imported"
-    job = _record_job(db, bank, report, name, user_id, dry_run)  # on SQLite this takes the write lock
     writing = not dry_run and not rejected and bool(valid)
-    if writing:  # imports into one bank queue here on PostgreSQL, so the duplicate check holds
-        db.execute(select(QuestionBank.id).where(QuestionBank.id == bank.id).with_for_update())
+    if writing:  # imports into one bank queue here, so the duplicate check below holds.
+        # NO KEY UPDATE: other imports' foreign-key checks on the bank row must not wait on it.
+        db.execute(select(QuestionBank.id).where(QuestionBank.id == bank.id).with_for_update(key_share=True))
+    job = _record_job(db, bank, report, name, user_id, dry_run)  # on SQLite this takes the write lock
     existing = set(db.scalars(select(Question.content_hash).where(Question.bank_id == bank.id)))
     new: list[tuple[ParsedQuestion, str]] = []
     for question, key in zip(valid, keys, strict=True):
