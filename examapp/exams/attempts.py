@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import JSON, Engine, case, func, insert, literal, select, update
+from sqlalchemy import JSON, Engine, case, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -123,14 +123,16 @@ def start_attempt(db: Session, exam_id: int, user: User, now: datetime, room_cod
         ExamCandidate.exam_id == exam_id, ExamCandidate.user_id == user.id))
     if exam is None or candidate is None:
         raise ExamNotFound(f"exam {exam_id} is not assigned to you")
-    current = _attempt_in_progress(db, exam_id, user.id)
+    mine = db.scalars(select(Attempt).where(Attempt.exam_id == exam_id, Attempt.user_id == user.id)
+                      .order_by(Attempt.number)).all()
+    current = next((a for a in mine if a.status == IN_PROGRESS), None)
     finalised = False
     if current is not None:
         if not is_expired(current, now, grace_seconds):
             return current, False
         finalised = finalise_attempt(db, current.id, now, "deadline")
     try:
-        return _new_attempt(db, exam, candidate, user, now, room_code), True
+        return _new_attempt(db, exam, candidate, user, now, room_code, len(mine)), True
     except ExamError as exc:
         exc.keep_changes = exc.keep_changes or finalised
         raise
@@ -159,11 +161,9 @@ def check_window(exam: Exam, now: datetime) -> None:
 
 
 def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: User, now: datetime,
-                 room_code: str | None) -> Attempt:
+                 room_code: str | None, used: int) -> Attempt:
     check_room_code(exam, room_code)
     check_window(exam, now)
-    used = db.scalar(select(func.coalesce(func.max(Attempt.number), 0)).where(
-        Attempt.exam_id == exam.id, Attempt.user_id == user.id))
     if used >= exam.max_attempts:
         raise ExamConflict(f"you have used all {exam.max_attempts} attempt(s) of this exam")
     seed = secrets.randbits(63)
@@ -171,13 +171,15 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: User, 
     drawn = draw_questions(_rule_pools(db, exam, rules), [r.count for r in rules], seed,
                            exam.shuffle_questions)
     ids = [d.question_id for d in drawn]
-    texts = {qid: (kind, text) for qid, kind, text in db.execute(
-        select(Question.id, Question.type, Question.text).where(Question.id.in_(ids)))}
+    texts: dict[int, tuple[str, str]] = {}
     options: dict[int, dict[int, dict[str, Any]]] = {}
-    for qid, oid, text, correct in db.execute(
-            select(Option.question_id, Option.id, Option.text, Option.is_correct)
-            .where(Option.question_id.in_(ids)).order_by(Option.question_id, Option.position)):
-        options.setdefault(qid, {})[oid] = {"id": oid, "text": text, "is_correct": bool(correct)}
+    for qid, kind, text, oid, option_text, correct in db.connection().execute(
+            select(Question.id, Question.type, Question.text, Option.id, Option.text, Option.is_correct)
+            .outerjoin(Option, Option.question_id == Question.id)
+            .where(Question.id.in_(ids)).order_by(Question.id, Option.position)):
+        texts[qid] = (kind, text)
+        if oid is not None:
+            options.setdefault(qid, {})[oid] = {"id": oid, "text": option_text, "is_correct": bool(correct)}
     points = {r.position: r.points for r in rules}
     attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=seed,
                       status=IN_PROGRESS, started_at=now,
@@ -202,7 +204,7 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: User, 
         rows.append({"attempt_id": attempt.id, "question_id": d.question_id, "position": position,
                      "rule_position": d.rule_position, "type": kind, "text": text,
                      "points": points[d.rule_position], "options": [own[o] for o in order]})
-    db.execute(insert(AttemptQuestion), rows)
+    db.connection().execute(insert(AttemptQuestion.__table__).values(rows))
     return attempt
 
 
@@ -227,15 +229,19 @@ def _rule_pools(db: Session, exam: Exam, rules: list[ExamRule]) -> list[list[int
 
 def attempt_paper(db: Session, attempt: Attempt, now: datetime) -> AttemptPaper:
     """The frozen paper (in paper order) and the saved answers of an attempt."""
+    conn = db.connection()
     questions = [
-        PaperQuestion(aq.question_id, aq.position, aq.type, aq.text, aq.points,
-                      [PaperOption(o["id"], o["text"]) for o in aq.options])
-        for aq in db.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                             .order_by(AttemptQuestion.position))
+        PaperQuestion(qid, position, kind, text, points, [PaperOption(o["id"], o["text"]) for o in options])
+        for qid, position, kind, text, points, options in conn.execute(
+            select(AttemptQuestion.question_id, AttemptQuestion.position, AttemptQuestion.type,
+                   AttemptQuestion.text, AttemptQuestion.points, AttemptQuestion.options)
+            .where(AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position))
     ]
     answers = {
-        a.question_id: SavedAnswer(list(a.options), a.flagged, a.revision, a.saved_at)
-        for a in db.scalars(select(Answer).where(Answer.attempt_id == attempt.id))
+        qid: SavedAnswer(list(options), flagged, revision, saved_at)
+        for qid, options, flagged, revision, saved_at in conn.execute(
+            select(Answer.question_id, Answer.options, Answer.flagged, Answer.revision, Answer.saved_at)
+            .where(Answer.attempt_id == attempt.id))
     }
     return AttemptPaper(attempt, questions, answers, now)
 

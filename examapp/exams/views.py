@@ -248,8 +248,9 @@ def start_attempt(exam_id: int, body: StartBody):
     s = db.session()
     now = utcnow()
     attempt, created = service.start_attempt(s, exam_id, current_user, now, body.room_code, _grace())
+    paper = _paper_dict(service.attempt_paper(s, attempt, now))
     s.commit()
-    return _paper_dict(service.attempt_paper(s, attempt, now)), 201 if created else 200
+    return paper, 201 if created else 200
 
 
 class AnswerBody(StrictBody):
