@@ -29,16 +29,23 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
+# Two catalogs per language: `messages` (our pages) and `wtforms` (WTForms' validator messages,
+# which WTForms itself ships no Vietnamese for).
+WTFORMS_POT = $(shell $(BIN)/python -c "from wtforms.i18n import messages_path; print(messages_path())")/wtforms.pot
+
 translations: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o examapp/translations/messages.pot examapp
 	for lang in vi; do \
-	  if [ -f examapp/translations/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update -i examapp/translations/messages.pot -d examapp/translations -l $$lang --no-fuzzy-matching; \
-	  else \
-	    $(BIN)/pybabel init -i examapp/translations/messages.pot -d examapp/translations -l $$lang; \
-	  fi; \
+	  for source in messages:examapp/translations/messages.pot wtforms:$(WTFORMS_POT); do \
+	    domain=$${source%%:*}; pot=$${source#*:}; \
+	    if [ -f examapp/translations/$$lang/LC_MESSAGES/$$domain.po ]; then \
+	      $(BIN)/pybabel update -D $$domain -i $$pot -d examapp/translations -l $$lang --no-fuzzy-matching --ignore-obsolete; \
+	    else \
+	      $(BIN)/pybabel init -D $$domain -i $$pot -d examapp/translations -l $$lang; \
+	    fi; \
+	  done; \
 	done
-	$(BIN)/pybabel compile -d examapp/translations
+	$(BIN)/pybabel compile -D "messages wtforms" -d examapp/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

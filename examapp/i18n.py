@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+CATALOGS = Path(__file__).parent / "translations"
 
 babel = Babel()
 
@@ -22,6 +27,33 @@ def select_locale() -> str:
     ]
 
 
+@cache
+def _wtforms_catalog(locale: str) -> NullTranslations:
+    return Translations.load(str(CATALOGS), [locale], domain="wtforms")
+
+
+class WTFormsMessages:
+    """WTForms ships no Vietnamese, so its validator messages come from our `wtforms` catalog.
+
+    Flask-WTF looks for the request's WTForms translations in `request.wtforms_translations`
+    first; the locale is read only when a message is actually shown.
+    """
+
+    def ugettext(self, string: str) -> str:
+        return _wtforms_catalog(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+
+
+_WTFORMS_MESSAGES = WTFormsMessages()
+
+
+def _use_our_wtforms_messages() -> None:
+    request.wtforms_translations = _WTFORMS_MESSAGES
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Ho_Chi_Minh")
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    app.before_request(_use_our_wtforms_messages)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 CODES = {
@@ -10,6 +13,16 @@ CODES = {
     405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large",
     415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests",
     500: "internal_error",
+}
+# What an error page says when the view gave no message of its own.
+PAGE_MESSAGES = {
+    400: _l("The request could not be understood. Go back and try again."),
+    403: _l("You do not have permission to open this page."),
+    404: _l("This page does not exist."),
+    405: _l("This page cannot be used this way."),
+    410: _l("This is no longer available."),
+    429: _l("Too many requests. Wait a moment and try again."),
+    500: _l("Something went wrong on the server. It has been logged; try again later."),
 }
 
 
@@ -46,11 +59,22 @@ def _http_error(exc: HTTPException):
     if _wants_json():
         response = error_body(status, message)
     else:
-        response = make_response(render_template("error.html", status=status, message=message), status)
+        page = render_template("error.html", status=status, message=_page_message(exc, status))
+        response = make_response(page, status)
     for name, value in exc.get_headers():
         if name in ("Retry-After", "Allow"):
             response.headers[name] = value
     return response
+
+
+def _page_message(exc: HTTPException, status: int) -> str:
+    """Pages speak the reader's language; a view's own abort() message is already translated."""
+    if status == 413:
+        limit = (request.max_content_length or 0) / (1024 * 1024)
+        return _("The file is larger than the limit of %(mb)s MB.", mb=format_decimal(round(limit, 1)))
+    if exc.description and exc.description != type(exc).description:
+        return exc.description
+    return str(PAGE_MESSAGES.get(status, _l("The request could not be completed.")))
 
 
 def _api_error(exc: ApiError):
@@ -65,7 +89,7 @@ def _unexpected(exc: Exception):
     current_app.logger.exception("unhandled error")
     if _wants_json():
         return error_body(500, "internal error; it has been logged")
-    return render_template("error.html", status=500, message="internal error"), 500
+    return render_template("error.html", status=500, message=PAGE_MESSAGES[500]), 500
 
 
 def init_app(app: Flask) -> None:

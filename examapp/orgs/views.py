@@ -12,7 +12,7 @@ from pydantic import Field
 from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import Body, documented
-from examapp.orgs.forms import UnitForm
+from examapp.orgs.forms import KIND_LABELS, UnitForm
 from examapp.orgs.service import UnitError, UnitExists, create_unit, unit_choices, unit_tree
 
 bp = Blueprint("orgs", __name__)
@@ -40,7 +40,7 @@ def units_page():
                 return redirect(url_for("orgs.units_page"))
     elif request.method == "POST":
         abort(403)
-    return render_template("orgs/units.html", tree=unit_tree(s), form=form)
+    return render_template("orgs/units.html", tree=unit_tree(s), form=form, kind_labels=KIND_LABELS)
 
 
 class UnitBody(Body):
