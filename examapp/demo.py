@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examapp.auth.models import User
 from examapp.auth.service import NewUser, create_user
 from examapp.banks.demo import seed_banks
+from examapp.exams.demo import seed_exam
 from examapp.orgs.service import create_unit
+
+log = logging.getLogger(__name__)
 
 DEMO_UNITS = [
     ("TU", "Đảng bộ Khối các cơ quan tỉnh", None, "committee"),
@@ -37,4 +42,7 @@ def seed(db: Session) -> list[tuple[str, str, str]]:
             create_user(db, NewUser(username, role, name, unit, password))
         db.commit()
     seed_banks(db)
+    room_code = seed_exam(db)
+    if room_code:
+        log.info("demo exam for candidate1 and candidate2: room code %s", room_code)
     return [(u, p, r) for u, _, r, _, p in DEMO_USERS]
