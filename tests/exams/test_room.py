@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from examapp import db
 from examapp.audit.models import AuditLog
+from examapp.exams.sweeper import sweep_once
 from tests.exams.factories import make_bank, make_exam
 
 
@@ -116,3 +117,21 @@ def test_sweep_cli(app, accounts, bank_id, runner):
     assert json.loads(result.output) == {"finalised": 1, "attempt_ids": [paper["attempt_id"]]}
     again = runner.invoke(args=["exams", "sweep", "--json"])
     assert json.loads(again.output)["finalised"] == 0
+
+
+def test_the_server_sweeper_finalises_expired_attempts(app, accounts, bank_id):
+    alice = accounts.client("candidate")
+    app.config["GRACE_SECONDS"] = 0.0
+    exam_id = make_exam(app, bank_id, (alice.user.username,), duration_minutes=0.001)
+    paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
+    time.sleep(0.1)
+    assert sweep_once(app) == [paper["attempt_id"]]
+    assert sweep_once(app) == []
+
+
+def test_the_api_describes_the_exam_routes(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/exams", "/api/v1/exams/{exam_id}/attempts", "/api/v1/auth/ticket",
+                 "/api/v1/attempts/{attempt_id}/answers/{question_id}", "/api/v1/exams/{exam_id}/room"):
+        assert path in paths
+    assert "AnswerBody" in str(paths["/api/v1/attempts/{attempt_id}/answers/{question_id}"]["put"])
