@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from typing import NoReturn
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
@@ -74,13 +75,18 @@ def _grace() -> float:
     return float(current_app.config["GRACE_SECONDS"])
 
 
-def _fail(exc: ExamError) -> None:
-    """Turn a service refusal into the page's error status, keeping a finalised attempt."""
+def _settle(exc: ExamError) -> None:
+    """After a service refusal: keep what it finalised on the way (an expired attempt), drop the rest."""
     s = db.session()
     if exc.keep_changes:
         s.commit()
     else:
         s.rollback()
+
+
+def _fail(exc: ExamError) -> NoReturn:
+    """Answer a service refusal with its status and message."""
+    _settle(exc)
     abort(exc.status, str(exc))
 
 
@@ -107,7 +113,7 @@ def _fill_choices(form: ExamForm, banks: list[QuestionBank]) -> None:
         select(Topic.name, QuestionBank.name).join(QuestionBank, Topic.bank_id == QuestionBank.id)
         .where(Topic.bank_id.in_([b.id for b in banks])).order_by(QuestionBank.name, Topic.name)
     ).all()
-    grouped: dict[str, list[tuple[str, str]]] = {"": [("", str(_l("Any topic")))]}
+    grouped: dict[str, list[tuple[str, str]]] = {str(_l("All banks")): [("", str(_l("Any topic")))]}
     for topic, bank in topics:
         grouped.setdefault(bank, []).append((topic, topic))
     for row in form.rules:
@@ -140,8 +146,8 @@ RULE_PROBLEM = re.compile(r"(?:^|;\s+)(rule (\d+)\b.*?)(?=;\s+rule \d+\b|$)")
 def _place_rule_problems(form: ExamForm, message: str) -> list[str]:
     """Put the service's "rule N ..." problems next to the row they are about; the rest stay on top."""
     filled = [row for row in form.rules if not row.form.is_blank()]
-    for text, number in RULE_PROBLEM.findall(message):
-        index = int(number) - 1
+    for text, rule_number in RULE_PROBLEM.findall(message):
+        index = int(rule_number) - 1
         if index < len(filled):
             filled[index].form.count.errors.append(text)
     rest = RULE_PROBLEM.sub("", message).strip("; ")
@@ -327,7 +333,7 @@ def start_page(exam_id: int):
             attempt, _created = service.start_attempt(s, exam_id, current_user, utcnow(),
                                                       form.room_code.data, _grace())
         except ExamError as exc:
-            s.rollback()
+            _settle(exc)
             problem, status = str(exc), exc.status
         else:
             s.commit()

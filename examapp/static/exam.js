@@ -24,6 +24,7 @@
   let deadline = Date.parse(form.dataset.deadline);
   let offset = Date.parse(form.dataset.serverTime) - Date.now(); // server clock minus this clock
   let locked = false;
+  let closing = false;
   let loggedOut = false;
   let current = 0;
   const pending = new Map(); // question id -> {options, flagged} still to save; the latest wins
@@ -216,6 +217,13 @@
   }
 
   async function timeUp() {
+    if (closing) return;
+    closing = true;
+    await sync(); // a proctor may have just given more time
+    if (deadline - (Date.now() + offset) > 0 || form.dataset.finished) {
+      closing = false;
+      return;
+    }
     lock(T.time_up);
     await settled(Math.max(graceMs - 1000, 500));
     submit();

@@ -178,8 +178,8 @@ def test_unsaved_choices_survive_a_reload_and_are_sent_afterwards(context, live_
     page.route("**/answers/*", lambda route: route.abort())  # the server cannot be reached
     current = page.locator(".question.current")
     qid = current.get_attribute("data-qid")
-    chosen = int(current.locator(".options input").nth(2).get_attribute("value"))
-    current.locator(".options label").nth(2).click()
+    chosen = int(current.locator(".options input").nth(1).get_attribute("value"))
+    current.locator(".options label").nth(1).click()
     expect(current.locator(".q-state")).to_have_text("Not saved — retrying")
 
     page.on("dialog", lambda dialog: dialog.accept())  # "leave the page with unsaved answers?"
@@ -189,3 +189,17 @@ def test_unsaved_choices_survive_a_reload_and_are_sent_afterwards(context, live_
     page.unroute("**/answers/*")
     expect(page.locator(f'.question[data-qid="{qid}"] .q-state')).to_have_text("Saved", timeout=20_000)
     assert _saved(live_exam, attempt_id)[qid] == [chosen]
+
+
+def test_extra_time_given_just_before_the_deadline_keeps_the_paper_open(context, short_exam):
+    page = context.new_page()
+    attempt_id = _start(page, short_exam)
+    with short_exam.app.app_context():
+        s = db.session()
+        exam = s.get(Attempt, attempt_id).exam
+        service.extend_time(s, exam, CANDIDATE[0], 1, None, utcnow())
+        s.commit()
+    page.wait_for_timeout(8000)  # past the first deadline
+    assert page.url.endswith(f"/attempts/{attempt_id}")
+    expect(page.locator("#time-left")).to_have_text(re.compile(r"^0:[3-5]\d$"))
+    _answer_current(page)
