@@ -74,7 +74,9 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No ping per checkout: it costs a round trip on every request. A connection the server
+    # dropped fails one request, and SQLAlchemy then refreshes the whole pool.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def init_app(app: Flask) -> None:
