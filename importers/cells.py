@@ -1,4 +1,4 @@
-"""Turning a cell value read by pandas into the text the trainer sees in the sheet."""
+"""Turning a cell value read by calamine or pandas into the text the trainer sees in the sheet."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from importers.normalise import clean_text
 
 def cell_text(value: object) -> str:
     """Return the cell as displayed: 1945 not 1945.0, dates day-first, booleans true/false."""
+    if type(value) is str:  # most cells: checked first, and exactly, to keep the common path short
+        return clean_text(value) if value else ""
     # NaN and NaT are the only values that differ from themselves: pandas' empty cells.
     if value is None or value != value:
         return ""

@@ -12,12 +12,13 @@ from collections.abc import Sequence
 # C0/C1 control characters other than tab and newline: PostgreSQL refuses NUL and the
 # others only come from broken exports.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SPACES = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def clean_text(value: str) -> str:
     """Return cell or line text as stored: NFC, LF line ends, no control chars, trimmed."""
+    if value.isprintable():  # the common case: no line breaks, tabs or control characters
+        return unicodedata.normalize("NFC", value).strip()
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = _CONTROL.sub("", value)
     return unicodedata.normalize("NFC", value).strip()
@@ -29,8 +30,9 @@ def text_lines(text: str) -> list[str]:
 
 
 def collapse(value: str) -> str:
-    """Return text with every run of whitespace turned into one space."""
-    return _SPACES.sub(" ", value).strip()
+    """Return text with every run of whitespace turned into one space, trimmed."""
+    # str.split() splits on exactly the characters the regex \s matches, several times faster.
+    return " ".join(value.split())
 
 
 def strip_accents(value: str) -> str:

@@ -11,11 +11,7 @@ from importers.formats import format_from_name
 from importers.gift import looks_like_gift, parse_gift
 from importers.model import ImportFileError, ImportResult, ParsedQuestion, RowError
 from importers.safety import MAX_FILE_BYTES, check_file_size, decode_text
-from importers.spreadsheet import (
-    questions_from_sheets,
-    read_csv_rows,
-    read_workbook_sheets,
-)
+from importers.spreadsheet import iter_workbook_sheets, questions_from_sheets, read_csv_rows
 from importers.validate import DuplicateFinder, text_question
 
 Progress = Callable[[int, int], None]
@@ -69,7 +65,7 @@ def _guarded(progress: Progress | None) -> Progress | None:
 
 def _dispatch(data: bytes, fmt: str, progress: Progress | None) -> ImportResult:
     if fmt in ("xlsx", "xlsm", "ods"):
-        return questions_from_sheets(read_workbook_sheets(data, fmt), fmt, progress)
+        return questions_from_sheets(iter_workbook_sheets(data, fmt), fmt, progress)
     if fmt == "csv":
         return questions_from_sheets([read_csv_rows(data)], fmt, progress)
     if fmt == "txt":

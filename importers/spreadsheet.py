@@ -1,4 +1,4 @@
-"""Spreadsheet formats (xlsx, xlsm, ods via pandas; csv) turned into rows of displayed text."""
+"""Spreadsheets (xlsx, xlsm, ods via python-calamine, else pandas; csv) as rows of displayed text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import io
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from importers.cells import cell_text
 from importers.headers import HEADER_SEARCH_ROWS, find_header
@@ -27,35 +27,70 @@ NO_HEADER = (
 
 
 def read_workbook_sheets(data: bytes, fmt: str) -> list[Rows]:
-    """Return every sheet as rows of displayed text, calamine first, then the pure-Python engine."""
-    import pandas as pd  # imported here: it costs half a second and only workbooks need it
+    """Return every worksheet as rows of displayed text."""
+    return list(iter_workbook_sheets(data, fmt))
 
+
+def iter_workbook_sheets(data: bytes, fmt: str) -> Iterator[Rows]:
+    """Yield the worksheets in order as rows of displayed text, each read only when asked for.
+
+    python-calamine reads first; if it fails, pandas with the pure-Python engine (openpyxl, odf)
+    takes over from the sheet calamine could not read.
+    """
     check_workbook_zip(data, fmt)
-    what = "ods spreadsheet" if fmt == "ods" else f"{fmt} workbook"
-    failure: Exception | None = None
-    for engine in ("calamine", _FALLBACK_ENGINE[fmt]):
-        try:
-            with warnings.catch_warnings():
-                # openpyxl warns about data validation and unknown extensions; not our concern.
-                warnings.simplefilter("ignore")
-                frames = pd.read_excel(
-                    io.BytesIO(data),
-                    sheet_name=None,
-                    header=None,
-                    dtype=object,
-                    engine=engine,
-                    keep_default_na=False,
-                    na_filter=False,
-                )
-        except Exception as exc:  # any engine failure means "try the next one"
-            failure = exc
-            continue
-        return [
-            [[cell_text(value) for value in row] for row in frame.itertuples(index=False)]
-            for frame in frames.values()
-        ]
-    reason = str(failure).splitlines()[0][:200] if failure and str(failure) else "unreadable"
-    raise ImportFileError(f"file is not a valid {what}: {reason}") from failure
+    done = 0
+    try:
+        for rows in _calamine_sheets(data):
+            yield rows
+            done += 1
+    except Exception:  # any calamine failure means "let the other engine try"
+        yield from _pandas_sheets(data, fmt)[done:]
+
+
+def _calamine_sheets(data: bytes) -> Iterator[Rows]:
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+        for sheet in book.sheets_metadata:
+            if sheet.typ != SheetTypeEnum.WorkSheet:  # chart sheets hold no cells
+                continue
+            # skip_empty_area=False: rows[0] is the sheet's row 1 even when the data starts lower.
+            rows = book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+            yield [[_calamine_cell(value) for value in row] for row in rows]
+
+
+def _calamine_cell(value: object) -> str:
+    # Whole floats of any size read as integers, as pandas hands them over from every engine.
+    if type(value) is float and value.is_integer():
+        return str(int(value))
+    return cell_text(value)
+
+
+def _pandas_sheets(data: bytes, fmt: str) -> list[Rows]:
+    import pandas as pd  # imported here: it costs half a second and only this fallback needs it
+
+    engine = _FALLBACK_ENGINE[fmt]
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about data validation and unknown extensions; not our concern.
+            warnings.simplefilter("ignore")
+            frames = pd.read_excel(
+                io.BytesIO(data),
+                sheet_name=None,
+                header=None,
+                dtype=object,
+                engine=engine,
+                keep_default_na=False,
+                na_filter=False,
+            )
+    except Exception as exc:  # promise: a file error the trainer can read, never a stack trace
+        what = "ods spreadsheet" if fmt == "ods" else f"{fmt} workbook"
+        reason = str(exc).splitlines()[0][:200] if str(exc) else "unreadable"
+        raise ImportFileError(f"file is not a valid {what}: {reason}") from exc
+    return [
+        [[cell_text(value) for value in row] for row in frame.itertuples(index=False)]
+        for frame in frames.values()
+    ]
 
 
 def read_csv_rows(data: bytes) -> Rows:
@@ -88,7 +123,7 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def questions_from_sheets(sheets: list[Rows], fmt: str, progress: Progress | None) -> ImportResult:
+def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress | None) -> ImportResult:
     """Find the first sheet with a header row and check each row under it."""
     result = ImportResult(format=fmt)
     for rows in sheets:

@@ -7,8 +7,10 @@ import io
 import zipfile
 from decimal import Decimal
 
+import openpyxl
 import pandas as pd
 import pytest
+import python_calamine
 
 from importers import ImportFileError, ParsedOption, read_questions
 from tests.importers.importer_files import xlsx_bytes
@@ -205,42 +207,114 @@ def test_xlsm_workbook_reads(header):
     assert result.questions[0].options[1].correct
 
 
-def test_openpyxl_reads_the_file_when_calamine_cannot(header, monkeypatch):
+class _Calamine:
+    """Stands in for python_calamine.CalamineWorkbook: fails where told, records sheets read."""
+
+    real = python_calamine.CalamineWorkbook
+    read: list[str] = []
+    fail_at: int | None = 0  # index of the first sheet that cannot be read; 0: not even opened
+
+    @classmethod
+    def from_filelike(cls, handle):
+        if cls.fail_at == 0:
+            raise python_calamine.CalamineError("calamine cannot read this")
+        return cls(cls.real.from_filelike(handle))
+
+    def __init__(self, book):
+        self.book = book
+        self.sheets_metadata = book.sheets_metadata
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.book.close()
+
+    def get_sheet_by_name(self, name):
+        if self.fail_at is not None and len(self.read) >= self.fail_at:
+            raise python_calamine.CalamineError(f"cannot read sheet {name}")
+        self.read.append(name)
+        return self.book.get_sheet_by_name(name)
+
+
+@pytest.fixture
+def calamine(monkeypatch):
+    """Replace calamine's workbook with _Calamine; set fail_at on the returned class."""
+    monkeypatch.setattr(_Calamine, "read", [])
+    monkeypatch.setattr(_Calamine, "fail_at", 0)
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", _Calamine)
+    return _Calamine
+
+
+def test_openpyxl_reads_the_file_when_calamine_cannot(header, calamine, monkeypatch):
     real = pd.read_excel
     engines = []
 
-    def calamine_fails(*args, **kwargs):
+    def recording(*args, **kwargs):
         engines.append(kwargs["engine"])
-        if kwargs["engine"] == "calamine":
-            raise ValueError("calamine cannot read this")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pd, "read_excel", calamine_fails)
+    monkeypatch.setattr(pd, "read_excel", recording)
     result = read_questions(xlsx_bytes([header, ["Q?", 1945, "y", None, None, "A"]]), "b.xlsx")
-    assert engines == ["calamine", "openpyxl"]
+    assert engines == ["openpyxl"]
     assert result.questions[0].options[0].text == "1945"
 
 
-def test_odf_reads_the_file_when_calamine_cannot(ods, monkeypatch):
-    real = pd.read_excel
-
-    def calamine_fails(*args, **kwargs):
-        if kwargs["engine"] == "calamine":
-            raise ValueError("calamine cannot read this")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(pd, "read_excel", calamine_fails)
+def test_odf_reads_the_file_when_calamine_cannot(ods, calamine):
     result = read_questions(ods([["question", "a", "b", "answer"], ["Q?", 1, 2, "B"]]), "b.ods")
     assert [o.text for o in result.questions[0].options] == ["1", "2"]
 
 
-def test_both_engines_failing_is_an_import_file_error(header, monkeypatch):
+def test_openpyxl_takes_over_at_the_sheet_calamine_cannot_read(header, calamine):
+    calamine.fail_at = 1
+    instructions = {"Hướng dẫn": [["Điền mỗi câu hỏi vào một dòng"]]}
+    data = xlsx_bytes([header, ["Q?", 1945, "y", None, None, "A"]], sheets=instructions)
+    result = read_questions(data, "bank.xlsx")
+    assert calamine.read == ["Hướng dẫn"]
+    assert result.errors == [] and [q.row for q in result.questions] == [2]
+    assert result.questions[0].options[0].text == "1945"
+
+
+def test_sheets_after_the_one_with_the_questions_are_not_read(header, calamine):
+    calamine.fail_at = None
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([header, ["Q?", "x", "y", None, None, "A"]])))
+    workbook.create_sheet("Nhật ký").append(["a large log the import does not need"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = read_questions(buffer.getvalue(), "bank.xlsx")
+    assert len(result.questions) == 1 and calamine.read == [workbook.sheetnames[0]]
+
+
+def test_both_engines_failing_is_an_import_file_error(header, calamine, monkeypatch):
     def always_fails(*args, **kwargs):
         raise KeyError("There is no item named 'xl/sharedStrings.xml' in the archive")
 
     monkeypatch.setattr(pd, "read_excel", always_fails)
-    with pytest.raises(ImportFileError, match="not a valid xlsx workbook"):
+    with pytest.raises(ImportFileError, match="not a valid xlsx workbook: .*sharedStrings"):
         read_questions(xlsx_bytes([header]), "bank.xlsx")
+
+
+def test_rows_keep_the_sheet_numbers_when_the_table_starts_lower_and_further_right():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["C4"], sheet["D4"], sheet["E4"], sheet["F4"] = "question", "a", "b", "answer"
+    sheet["C6"], sheet["D6"], sheet["E6"], sheet["F6"] = "Q?", 1945, 2.5, "Z"
+    sheet["C7"], sheet["D7"], sheet["E7"], sheet["F7"] = "R?", True, dt.date(1945, 9, 2), "b"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = read_questions(buffer.getvalue(), "bank.xlsx")
+    assert [(e.row, e.column) for e in result.errors] == [(6, "answer")]
+    assert [q.row for q in result.questions] == [7]
+    assert [o.text for o in result.questions[0].options] == ["true", "02/09/1945"]
+
+
+def test_huge_whole_numbers_read_in_full_whichever_engine_reads_them(header, calamine):
+    data = xlsx_bytes([header, ["Which?", 1e20, 2.5, None, None, "A"]])
+    by_openpyxl = read_questions(data, "bank.xlsx").questions[0]
+    calamine.fail_at = None
+    by_calamine = read_questions(data, "bank.xlsx").questions[0]
+    assert [o.text for o in by_calamine.options] == ["100000000000000000000", "2.5"]
+    assert by_calamine == by_openpyxl
 
 
 def test_missing_header_is_one_row_error_without_row_or_column():
@@ -308,3 +382,13 @@ def test_an_error_in_the_progress_callback_reaches_the_caller_unchanged(header):
     with pytest.raises(Stop):
         read_questions(xlsx_bytes([header, ["Q?", "x", "y", None, None, "A"]]), "b.xlsx",
                        progress=progress)
+
+
+def test_calamine_and_openpyxl_read_the_same_questions(calamine):
+    data = vietnamese_bank()
+    by_openpyxl = read_questions(data, "bank.xlsx")
+    calamine.fail_at = None
+    by_calamine = read_questions(data, "bank.xlsx")
+    assert len(by_calamine.questions) == 10
+    assert (by_calamine.questions, by_calamine.errors, by_calamine.rows_read) == (
+        by_openpyxl.questions, by_openpyxl.errors, by_openpyxl.rows_read)
