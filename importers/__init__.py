@@ -26,7 +26,7 @@ Choices worth knowing:
 - Duplicates inside the file are errors on the later copy ("duplicate of row 7"); content_key()
   is the same hash the caller uses against the database (for true_false pass "True", "False").
 - At most 8 options (A–H) in every format, so an exported bank re-imports without loss.
-- Points: > 0 and <= 1000; "1,5" is read as 1.5.
+- Points: > 0 and <= 1000, at most two decimals (banks store them so); "1,5" is read as 1.5.
 - GIFT: per-answer feedback is dropped, general feedback (####) becomes the explanation, the
   last part of a $CATEGORY path becomes the topic; the title (::t::) is not kept.
 - Aiken: ANSWER may name several letters (a multiple question) or true/false with no options;

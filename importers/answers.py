@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,10 +55,15 @@ def parse_answer(answer: str, option_letters: Sequence[str]) -> ParsedAnswer:
     not checked against option_letters here; the row rules report a letter naming an empty
     option with the column it refers to.
     """
+    return _parse_answer(answer, "".join(option_letters).upper())
+
+
+@functools.lru_cache(maxsize=1024)  # a bank repeats the same few answers (B, A;C, Đúng) on every row
+def _parse_answer(answer: str, option_letters: str) -> ParsedAnswer:
     text = collapse(answer)
     if not text:
         raise AnswerError("answer is empty; write the letter of the correct option, e.g. B")
-    filled = {letter.upper() for letter in option_letters}
+    filled = frozenset(option_letters)
     truth = truth_value(text)
     if truth is not None and not (len(text) == 1 and text.upper() in filled):
         return ParsedAnswer(truth=truth)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 
 from importers.normalise import collapse, fold
 
 MAX_POINTS = Decimal(1000)
+_CENTS = Decimal("0.01")
 
 _TYPES = {
     "single": (
@@ -89,8 +91,9 @@ def parse_difficulty(value: str) -> str:
     return found
 
 
+@functools.lru_cache(maxsize=1024)  # a bank repeats the same few points values on every row
 def parse_points(value: str) -> Decimal:
-    """Return the points as a Decimal > 0; a decimal comma (1,5) is accepted."""
+    """Return the points as a Decimal > 0 with at most two decimals; a decimal comma (1,5) is accepted."""
     text = collapse(value).replace(" ", "")
     if text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")
@@ -104,5 +107,8 @@ def parse_points(value: str) -> Decimal:
         raise FieldError(f"points must be greater than 0, not {collapse(value)}")
     if points > MAX_POINTS:
         raise FieldError(f"points must be at most {MAX_POINTS}, not {collapse(value)}")
+    if points.as_tuple().exponent < -2:  # banks store points with two decimals
+        nearest = max(points.quantize(_CENTS), _CENTS)
+        raise FieldError(f"points {collapse(value)} has more than two decimals; write e.g. {nearest}")
     # 1e3 -> 1000, so the value reads back as the trainer meant it.
     return Decimal(int(points)) if points.as_tuple().exponent > 0 else points

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from importers.normalise import content_key as make_content_key
+
 QUESTION_TYPES = ("single", "multiple", "true_false")
 DIFFICULTIES = ("easy", "medium", "hard")
 
@@ -29,6 +31,13 @@ class ParsedQuestion:
     difficulty: str = "medium"
     points: Decimal = Decimal(1)
     explanation: str | None = None
+    # content_key(text, option texts): the duplicate check's hash, worked out once per question.
+    content_key: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.content_key:
+            key = make_content_key(self.text, [option.text for option in self.options])
+            object.__setattr__(self, "content_key", key)
 
 
 @dataclass(frozen=True)

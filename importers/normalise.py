@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
+from json.encoder import encode_basestring_ascii
 
 # C0/C1 control characters other than tab and newline: PostgreSQL refuses NUL and the
 # others only come from broken exports.
@@ -48,13 +48,15 @@ def fold(value: str) -> str:
 
 
 def _key_text(value: str) -> str:
-    folded = unicodedata.normalize("NFC", value).casefold()
-    return collapse(unicodedata.normalize("NFC", folded))
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
+    return " ".join(folded.split())
 
 
 def content_key(text: str, options: Sequence[str]) -> str:
     """Return the sha256 hex that identifies a question's content, ignoring option order."""
-    parts = [_key_text(text), *sorted(_key_text(option) for option in options)]
-    # JSON keeps the parts apart whatever characters they contain.
-    encoded = json.dumps(parts).encode("ascii")
-    return hashlib.sha256(encoded).hexdigest()
+    parts = sorted(map(_key_text, options))
+    parts.insert(0, _key_text(text))
+    # The JSON array json.dumps writes, built directly: it keeps the parts apart whatever
+    # characters they contain.
+    encoded = "[" + ", ".join(map(encode_basestring_ascii, parts)) + "]"
+    return hashlib.sha256(encoded.encode("ascii")).hexdigest()

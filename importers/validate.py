@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 
 from importers.answers import AnswerError, ParsedAnswer, parse_answer
@@ -16,6 +16,7 @@ MAX_OPTION = 1000
 MAX_EXPLANATION = 4000
 MAX_TOPIC = 200
 MAX_OPTIONS = len(OPTION_LETTERS)  # the spreadsheet has columns A..H; exports must fit them
+_OPTION_COLUMNS = tuple(zip(OPTION_LETTERS, OPTION_FIELDS, strict=True))
 
 
 def true_false_options(truth: bool) -> tuple[ParsedOption, ...]:
@@ -30,9 +31,8 @@ class DuplicateFinder:
         self._unit = unit  # "row" for spreadsheets, "line" for text formats
         self._seen: dict[str, int] = {}
 
-    def check(self, row: int, text: str, options: Sequence[str]) -> str | None:
-        """Return "duplicate of row N" if seen before, else remember this question."""
-        key = content_key(text, options)
+    def check(self, row: int, key: str) -> str | None:
+        """Return "duplicate of row N" if the content key was seen before, else remember it."""
         first = self._seen.setdefault(key, row)
         if first != row:
             return f"duplicate of {self._unit} {first}; remove one of the two copies"
@@ -60,8 +60,8 @@ def sheet_row(
     elif message := _too_long("question", stem, MAX_STEM):
         fail("question", message)
 
-    texts = {letter: values.get(name, "") for letter, name in zip(OPTION_LETTERS, OPTION_FIELDS, strict=True)}
-    filled = [letter for letter in OPTION_LETTERS if texts[letter]]
+    texts = {letter: values.get(name, "") for letter, name in _OPTION_COLUMNS}
+    filled = [letter for letter, text in texts.items() if text]
     _check_option_gaps(filled, header, fail)
     for letter in filled:
         if message := _too_long(f"option {letter}", texts[letter], MAX_OPTION):
@@ -135,7 +135,8 @@ def sheet_row(
         except FieldError as exc:
             fail("points", str(exc))
 
-    if stem and (duplicate := duplicates.check(row, stem, _duplicate_texts(kind, filled, texts))):
+    key = content_key(stem, _duplicate_texts(kind, filled, texts)) if stem else ""
+    if key and (duplicate := duplicates.check(row, key)):
         fail("question", duplicate)
     if errors or not options:
         return None, errors
@@ -149,6 +150,7 @@ def sheet_row(
         difficulty=difficulty,
         points=points,
         explanation=explanation,
+        content_key=key,
     ), []
 
 
@@ -160,6 +162,8 @@ def _check_option_gaps(filled: list[str], header: HeaderRow, fail) -> None:
     if not filled:
         return
     last = OPTION_LETTERS.index(filled[-1])
+    if last + 1 == len(filled):  # A, B, ... without a gap: the usual row
+        return
     gaps = [letter for letter in OPTION_LETTERS[:last] if letter not in filled]
     if gaps:
         first = gaps[0]
@@ -235,6 +239,6 @@ def text_question(question: ParsedQuestion, duplicates: DuplicateFinder) -> list
         messages.append(message)
     if message := _too_long("explanation", question.explanation, MAX_EXPLANATION):
         messages.append(message)
-    if question.text and (duplicate := duplicates.check(row, question.text, [o.text for o in options])):
+    if question.text and (duplicate := duplicates.check(row, question.content_key)):
         messages.append(duplicate)
     return [RowError(row, None, message) for message in messages]

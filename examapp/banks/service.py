@@ -245,11 +245,9 @@ def import_questions(
         return report
     read_done = perf_counter()
 
-    errors = sorted([*result.errors, *_app_errors(result.questions)],
-                    key=lambda e: (e.row is not None, e.row or 0))
+    errors = sorted(result.errors, key=lambda e: (e.row is not None, e.row or 0))
     bad_rows = {e.row for e in errors}
     valid = [q for q in result.questions if q.row not in bad_rows]
-    keys = [content_key(q.text, [o.text for o in q.options]) for q in valid]
     rejected = bool(errors) and (not skip_invalid or None in bad_rows)
     report = ImportReport(bank=bank.name, errors=errors, rejected=rejected, format=result.format,
                           rows_read=result.rows_read, skipped=len(bad_rows - {None}))
@@ -260,12 +258,12 @@ def import_questions(
         db.execute(select(QuestionBank.id).where(QuestionBank.id == bank.id).with_for_update(key_share=True))
     job = _record_job(db, bank, report, name, user_id, dry_run)  # on SQLite this takes the write lock
     existing = set(db.scalars(select(Question.content_hash).where(Question.bank_id == bank.id)))
-    new: list[tuple[ParsedQuestion, str]] = []
-    for question, key in zip(valid, keys, strict=True):
-        if key in existing:
+    new: list[ParsedQuestion] = []
+    for question in valid:
+        if question.content_key in existing:
             report.duplicate_rows.append(question.row)
         else:
-            new.append((question, key))
+            new.append(question)
     report.duplicates = len(report.duplicate_rows)
     report.questions = valid
     report.imported = 0 if rejected else len(new)
@@ -283,16 +281,6 @@ def display_filename(filename: str) -> str:
     """The base name of an uploaded file, without directories or control characters."""
     base = os.path.basename((filename or "").replace("\\", "/"))
     return _CONTROL.sub("", base)[:255] or "upload"
-
-
-def _app_errors(questions: list[ParsedQuestion]) -> list[RowError]:
-    """Rules of the database the importer does not know: points are stored with two decimals."""
-    errors = []
-    for q in questions:
-        if q.points.as_tuple().exponent < -2:
-            errors.append(RowError(q.row, "points", f"points {q.points} has more than two decimals; "
-                                                    f"write e.g. {q.points.quantize(Decimal('0.01'))}"))
-    return errors
 
 
 def _record_job(db: Session, bank: QuestionBank, report: ImportReport, filename: str,
@@ -344,21 +332,20 @@ QUESTION_COLUMNS = ("bank_id", "topic_id", "type", "text", "search_text", "diffi
                     "created_at", "updated_at")
 
 
-def _write_questions(db: Session, bank: QuestionBank, job_id: int,
-                     new: list[tuple[ParsedQuestion, str]]) -> None:
+def _write_questions(db: Session, bank: QuestionBank, job_id: int, new: list[ParsedQuestion]) -> None:
     """Two bulk inserts (questions, then all their options); ids found by content hash in between."""
-    topics = topic_ids(db, bank, (q.topic or DEFAULT_TOPIC for q, _ in new))
+    topics = topic_ids(db, bank, (q.topic or DEFAULT_TOPIC for q in new))
     now = utcnow()
     insert_rows(db, Question.__table__, QUESTION_COLUMNS, [
         (bank.id, topics[q.topic or DEFAULT_TOPIC], q.type, q.text, fold_text(q.text), q.difficulty, q.points,
-         q.explanation, key, "active", 1, q.row, job_id, now, now)
-        for q, key in new
+         q.explanation, q.content_key, "active", 1, q.row, job_id, now, now)
+        for q in new
     ])
     ids = dict(db.execute(select(Question.content_hash, Question.id).where(
         Question.bank_id == bank.id, Question.import_job_id == job_id)).all())
     insert_rows(db, Option.__table__, ("question_id", "position", "text", "is_correct"), [
-        (ids[key], position, option.text, option.correct)
-        for q, key in new
+        (ids[q.content_key], position, option.text, option.correct)
+        for q in new
         for position, option in enumerate(q.options)
     ])
 

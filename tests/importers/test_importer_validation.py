@@ -79,6 +79,20 @@ def test_non_positive_or_non_numeric_points_are_errors(cell, words):
     assert words in error.message
 
 
+@pytest.mark.parametrize(("cell", "nearest"), [("1.255", "1.26"), (0.125, "0.12"), ("0,001", "0.01"),
+                                               (1 / 3, "0.33")])
+def test_points_with_more_than_two_decimals_are_an_error_on_the_points_column(cell, nearest):
+    error = only_error(row(points=cell))
+    assert (error.row, error.column) == (3, "Điểm")
+    assert "more than two decimals" in error.message and f"write e.g. {nearest}" in error.message
+
+
+def test_points_with_two_decimals_are_kept_exactly():
+    result = errors_of(row(points="2.25"), row(question="R?", points=0.5))
+    assert result.errors == []
+    assert [str(q.points) for q in result.questions] == ["2.25", "0.5"]
+
+
 @pytest.mark.parametrize(
     ("field", "limit", "column"),
     [("question", 4000, "Câu hỏi"), ("a", 1000, "A"), ("explanation", 4000, "Giải thích"),
