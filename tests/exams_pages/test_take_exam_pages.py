@@ -209,10 +209,14 @@ def test_review_policy_answers_after_close_shows_the_key_only_after_closing(setu
     assert after.count(">your answer<") == 7
 
 
-def test_true_false_options_pass_through_translation(setup, app):
+def test_true_false_options_are_shown_in_the_readers_language(setup, app):
     attempt_id = start(setup.candidate, setup.exam_id)
-    page = setup.candidate.get(f"/attempts/{attempt_id}").get_data(as_text=True)
-    assert re.search(r"<span>True</span>", page) and re.search(r"<span>False</span>", page)
+    english = setup.candidate.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert english.count("<span>True</span>") == 2 and english.count("<span>False</span>") == 2
+    vietnamese = setup.candidate.get(f"/attempts/{attempt_id}", headers={"Accept-Language": "vi"})
+    html = vietnamese.get_data(as_text=True)
+    assert html.count("<span>Đúng</span>") == 2 and html.count("<span>Sai</span>") == 2
+    assert "Câu 1/6" in html
 
 
 def test_another_candidates_attempt_is_not_found(setup, app, accounts):
