@@ -7,10 +7,29 @@ values go through each column type's bind processor, so they are stored as the O
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
+
+
+def reserve_ids(db: Session, table: Table, count: int) -> list[int]:
+    """Ids for `count` new rows of `table`, to pass to insert_rows so nothing is read back.
+
+    PostgreSQL draws them from the id column's sequence. SQLite continues after the highest
+    id, as it would itself: call this once the transaction has written, so that it holds
+    SQLite's single write lock and no other connection can take those ids first.
+    """
+    if count <= 0:
+        return []
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        sequence = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                        "FROM generate_series(1, :count)")
+        quoted = connection.dialect.identifier_preparer.quote(table.name)
+        return list(connection.execute(sequence, {"table": quoted, "count": count}).scalars())
+    start = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+    return list(range(start, start + count))
 
 
 def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
@@ -32,7 +51,7 @@ def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Iterabl
                   for i, name in enumerate(columns)]
     processors = [(i, p) for i, p in processors if p is not None]
     if processors:
-        rows = (_processed(row, processors) for row in rows)
+        rows = _processed(rows, processors)
     placeholders = ", ".join("?" for _ in columns)
     cursor = raw.cursor()
     try:
@@ -43,8 +62,23 @@ def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Iterabl
         cursor.close()
 
 
-def _processed(row: tuple, processors: list) -> list:
-    values = list(row)
-    for i, process in processors:
-        values[i] = process(values[i])
-    return values
+_NOTHING = object()
+
+
+def _processed(rows: Iterable[tuple], processors: list) -> Iterator[list]:
+    """Rows with their values bound; the same object repeated down a column is processed once.
+
+    An import stamps one datetime on every row and its points repeat: formatting them again
+    on each row was most of the cost of binding.
+    """
+    last = [(_NOTHING, None)] * len(processors)
+    for row in rows:
+        values = list(row)
+        for n, (i, process) in enumerate(processors):
+            value = values[i]
+            seen, bound = last[n]
+            if value is not seen:
+                bound = process(value)
+                last[n] = (value, bound)
+            values[i] = bound
+        yield values

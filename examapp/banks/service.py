@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from examapp.audit.service import record
 from examapp.auth.models import User
-from examapp.banks.bulk import insert_rows
+from examapp.banks.bulk import insert_rows, reserve_ids
 from examapp.banks.models import (
     DIFFICULTIES,
     QUESTION_TYPES,
@@ -54,7 +54,7 @@ STAGE_TTL = timedelta(hours=1)
 TRUE_FALSE_TEXTS = ("True", "False")
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_MARKS = re.compile("[\u0300-\u036f]")  # combining diacritics: the accents and tones of Vietnamese
+_MARKS = re.compile("[\u0300-\u036f]+")  # combining diacritics: the accents and tones of Vietnamese
 
 Progress = Callable[[int, int], None]
 
@@ -78,7 +78,7 @@ class QuestionError(BankError):
 def fold_text(text: str) -> str:
     """Casefolded text without accents (đ -> d) and with single spaces: what search compares."""
     decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    return _SPACES.sub(" ", _MARKS.sub("", decomposed).casefold()).strip()
+    return " ".join(_MARKS.sub("", decomposed).casefold().split())  # split(): the spaces \s matches
 
 
 # ---- banks -------------------------------------------------------------------------------
@@ -327,25 +327,24 @@ def topic_ids(db: Session, bank: QuestionBank, names: Iterable[str]) -> dict[str
     return {name: known[_topic_key(name)] for name in names}
 
 
-QUESTION_COLUMNS = ("bank_id", "topic_id", "type", "text", "search_text", "difficulty", "points",
+QUESTION_COLUMNS = ("id", "bank_id", "topic_id", "type", "text", "search_text", "difficulty", "points",
                     "explanation", "content_hash", "status", "version", "source_row", "import_job_id",
                     "created_at", "updated_at")
 
 
 def _write_questions(db: Session, bank: QuestionBank, job_id: int, new: list[ParsedQuestion]) -> None:
-    """Two bulk inserts (questions, then all their options); ids found by content hash in between."""
+    """Two bulk inserts, questions then all their options, with ids reserved beforehand."""
     topics = topic_ids(db, bank, (q.topic or DEFAULT_TOPIC for q in new))
+    ids = reserve_ids(db, Question.__table__, len(new))
     now = utcnow()
     insert_rows(db, Question.__table__, QUESTION_COLUMNS, [
-        (bank.id, topics[q.topic or DEFAULT_TOPIC], q.type, q.text, fold_text(q.text), q.difficulty, q.points,
-         q.explanation, q.content_key, "active", 1, q.row, job_id, now, now)
-        for q in new
+        (qid, bank.id, topics[q.topic or DEFAULT_TOPIC], q.type, q.text, fold_text(q.text), q.difficulty,
+         q.points, q.explanation, q.content_key, "active", 1, q.row, job_id, now, now)
+        for qid, q in zip(ids, new, strict=True)
     ])
-    ids = dict(db.execute(select(Question.content_hash, Question.id).where(
-        Question.bank_id == bank.id, Question.import_job_id == job_id)).all())
     insert_rows(db, Option.__table__, ("question_id", "position", "text", "is_correct"), [
-        (ids[q.content_key], position, option.text, option.correct)
-        for q in new
+        (qid, position, option.text, option.correct)
+        for qid, q in zip(ids, new, strict=True)
         for position, option in enumerate(q.options)
     ])
 
