@@ -17,9 +17,10 @@ from examapp.api.errors import ApiError
 
 
 class Body(BaseModel):
-    """Base of request bodies: unknown fields are refused so a typo does not pass silently."""
+    """Base of request bodies: unknown fields are refused so a typo does not pass silently, and
+    numbers and booleans must have their JSON type ("5" is not 5)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -35,9 +36,10 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse(model: type[BaseModel], data: Any) -> BaseModel:
+def parse(model: type[BaseModel], data: Any, *, from_text: bool = False) -> BaseModel:
+    """Validate a body; `from_text` for query strings, whose numbers necessarily arrive as text."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=False if from_text else None)
     except ValidationError as exc:
         raise ApiError(400, describe_validation_error(exc)) from None
 
@@ -68,7 +70,7 @@ def documented(
             if body is not None:
                 kwargs["body"] = parse(body, json_body())
             if query is not None:
-                kwargs["query"] = parse(query, request.args.to_dict())
+                kwargs["query"] = parse(query, request.args.to_dict(), from_text=True)
             return view(*args, **kwargs)
 
         run.openapi = {

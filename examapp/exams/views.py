@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from flask import Blueprint, current_app, request
 from flask_login import current_user, login_user
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from examapp import access, db
 from examapp.api.errors import ApiError, error_body
@@ -49,23 +49,17 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="milliseconds")
 
 
-class StrictBody(Body):
-    """JSON bodies whose numbers and booleans must have the right JSON type ("5" is not 5)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
-
-
 # ---------------------------------------------------------------- definitions
 
 
-class RuleBody(StrictBody):
+class RuleBody(Body):
     topic: str | None = Field(default=None, min_length=1, max_length=200)
     difficulty: Literal["easy", "medium", "hard"] | None = None
     count: int = Field(ge=1, le=500)
     points: float | None = Field(default=None, gt=0, le=1000)
 
 
-class ExamBody(StrictBody):
+class ExamBody(Body):
     title: str = Field(min_length=1, max_length=200)
     bank_id: int
     rules: list[RuleBody] = Field(min_length=1, max_length=50)
@@ -130,7 +124,7 @@ def get_exam(exam_id: int):
 # ---------------------------------------------------------------- candidates
 
 
-class CandidatesBody(StrictBody):
+class CandidatesBody(Body):
     usernames: list[str] | None = Field(default=None, max_length=20000)
     unit: str | None = Field(default=None, min_length=1, max_length=40)
     extra_minutes: float | None = Field(default=None, ge=0, le=1440)
@@ -173,7 +167,7 @@ def add_candidates_file(exam_id: int):
 # ---------------------------------------------------------------- tickets
 
 
-class TicketsBody(StrictBody):
+class TicketsBody(Body):
     usernames: list[str] | None = Field(default=None, max_length=20000)
 
 
@@ -190,7 +184,7 @@ def issue_tickets(exam_id: int, body: TicketsBody):
                         for t in issued]}, 201
 
 
-class TicketLoginBody(StrictBody):
+class TicketLoginBody(Body):
     ticket: str = Field(min_length=1, max_length=40)
 
 
@@ -220,7 +214,7 @@ def ticket_login(body: TicketLoginBody):
 # ---------------------------------------------------------------- attempts
 
 
-class StartBody(StrictBody):
+class StartBody(Body):
     room_code: str | None = Field(default=None, max_length=40)
 
 
@@ -253,7 +247,7 @@ def start_attempt(exam_id: int, body: StartBody):
     return paper, 201 if created else 200
 
 
-class AnswerBody(StrictBody):
+class AnswerBody(Body):
     options: list[int] | None = Field(default=None, max_length=50)
     flagged: bool | None = None
 
@@ -318,7 +312,7 @@ def room(exam_id: int):
             "server_time": _iso(now), "counts": counts, "candidates": [c.as_dict() for c in lines]}
 
 
-class ExtendBody(StrictBody):
+class ExtendBody(Body):
     minutes: float = Field(gt=0, le=1440)
 
 
