@@ -7,6 +7,7 @@ deadline plus a short grace. An acknowledged answer is one committed upsert.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import threading
@@ -18,7 +19,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import JSON, Engine, case, insert, literal, select, update
+from sqlalchemy import JSON, Engine, bindparam, case, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -47,6 +48,7 @@ from examapp.exams.models import (
     ExamCandidate,
     ExamRule,
 )
+from examapp.messages import msg
 
 log = logging.getLogger(__name__)
 STAFF_READERS = ("admin", "proctor")
@@ -122,7 +124,7 @@ def start_attempt(db: Session, exam_id: int, user: User, now: datetime, room_cod
     candidate = db.scalar(select(ExamCandidate).where(
         ExamCandidate.exam_id == exam_id, ExamCandidate.user_id == user.id))
     if exam is None or candidate is None:
-        raise ExamNotFound(f"exam {exam_id} is not assigned to you")
+        raise ExamNotFound(msg("exam %(exam)s is not assigned to you", exam=exam_id))
     mine = db.scalars(select(Attempt).where(Attempt.exam_id == exam_id, Attempt.user_id == user.id)
                       .order_by(Attempt.number)).all()
     current = next((a for a in mine if a.status == IN_PROGRESS), None)
@@ -148,16 +150,16 @@ def check_room_code(exam: Exam, room_code: str | None) -> None:
         return
     given = (room_code or "").strip()
     if not given:
-        raise ExamForbidden("this exam needs the room code; ask the proctor for it")
+        raise ExamForbidden(msg("this exam needs the room code; ask the proctor for it"))
     if given.casefold() != exam.room_code.casefold():
-        raise ExamForbidden("the room code is not correct")
+        raise ExamForbidden(msg("the room code is not correct"))
 
 
 def check_window(exam: Exam, now: datetime) -> None:
     if exam.opens_at and now < exam.opens_at:
-        raise ExamConflict(f"the exam opens at {fmt_time(exam.opens_at)}")
+        raise ExamConflict(msg("the exam opens at %(time)s", time=fmt_time(exam.opens_at)))
     if exam.closes_at and now >= exam.closes_at:
-        raise ExamConflict(f"the exam closed at {fmt_time(exam.closes_at)}")
+        raise ExamConflict(msg("the exam closed at %(time)s", time=fmt_time(exam.closes_at)))
 
 
 def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: User, now: datetime,
@@ -165,7 +167,7 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: User, 
     check_room_code(exam, room_code)
     check_window(exam, now)
     if used >= exam.max_attempts:
-        raise ExamConflict(f"you have used all {exam.max_attempts} attempt(s) of this exam")
+        raise ExamConflict(msg("you have used all %(max)s attempt(s) of this exam", max=exam.max_attempts))
     seed = secrets.randbits(63)
     rules = list(exam.rules)
     drawn = draw_questions(_rule_pools(db, exam, rules), [r.count for r in rules], seed,
@@ -193,7 +195,7 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: User, 
         # The same candidate started twice at once: the other request won; resume its attempt.
         other = _attempt_in_progress(db, exam.id, user.id)
         if other is None:
-            raise ExamConflict("this attempt was started twice at once; try again") from None
+            raise ExamConflict(msg("this attempt was started twice at once; try again")) from None
         return other
     rows = []
     for position, d in enumerate(drawn, start=1):
@@ -217,9 +219,10 @@ def _rule_pools(db: Session, exam: Exam, rules: list[ExamRule]) -> list[list[int
         pool = [qid for qid, topic, difficulty in bank
                 if rule.topic_id in (None, topic) and rule.difficulty in (None, difficulty)]
         if len(pool) < rule.count:
-            raise ExamConflict(
-                f"rule {rule.position} of this exam asks for {rule.count} questions but the bank has "
-                f"only {len(pool)} active now; tell the exam's author")
+            raise ExamConflict(msg(
+                "rule %(n)s of this exam asks for %(count)s questions but the bank has only "
+                "%(available)s active now; tell the exam's author",
+                n=rule.position, count=rule.count, available=len(pool)))
         pools.append(pool)
     return pools
 
@@ -252,17 +255,13 @@ def attempt_for_user(db: Session, attempt_id: int, user: User, now: datetime,
     deadline + grace has passed (commit afterwards). Raises ExamNotFound otherwise."""
     attempt = db.get(Attempt, attempt_id)
     if attempt is None or (attempt.user_id != user.id and user.role not in STAFF_READERS):
-        raise ExamNotFound(f"no attempt {attempt_id} of yours")
+        raise ExamNotFound(msg("no attempt %(attempt)s of yours", attempt=attempt_id))
     if is_expired(attempt, now, grace_seconds):
         finalise_attempt(db, attempt.id, now, "deadline")
     return attempt
 
 
 # ---------------------------------------------------------------- saving
-
-
-def _upsert(db: Session):
-    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 @dataclass(frozen=True)
@@ -309,6 +308,30 @@ class _PaperCache:
 papers = _PaperCache()
 
 
+@functools.cache
+def _save_statement(dialect: str, with_options: bool, with_flag: bool):
+    """The answer upsert, built once per shape: building it costs more CPU than running it.
+
+    The row is written only while the attempt is in progress and in time; the attempt row is
+    share-locked, so finalising (an UPDATE of it) waits for this save to commit.
+    """
+    live = (select(bindparam("attempt_id"), bindparam("question_id"), bindparam("options", type_=JSON),
+                   bindparam("flagged"), literal(1), bindparam("now", type_=UTCDateTime))
+            .where(Attempt.id == bindparam("attempt_id"), Attempt.status == IN_PROGRESS,
+                   Attempt.deadline >= bindparam("earliest", type_=UTCDateTime))
+            .with_for_update(read=True))
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = upsert(Answer).from_select(
+        ["attempt_id", "question_id", "options", "flagged", "revision", "saved_at"], live)
+    changes: dict[str, Any] = {"revision": Answer.revision + 1, "saved_at": stmt.excluded.saved_at}
+    if with_options:
+        changes["options"] = stmt.excluded.options
+    if with_flag:
+        changes["flagged"] = stmt.excluded.flagged
+    return (stmt.on_conflict_do_update(index_elements=[Answer.attempt_id, Answer.question_id], set_=changes)
+            .returning(Answer.revision))
+
+
 def save_answer(db: Session, attempt_id: int, user_id: int, question_id: int, now: datetime,
                 grace_seconds: float, options: list[int] | None = None,
                 flagged: bool | None = None) -> SaveReceipt:
@@ -319,31 +342,19 @@ def save_answer(db: Session, attempt_id: int, user_id: int, question_id: int, no
     -> DeadlinePassed (the attempt is then finalised in the session: commit it).
     """
     if options is None and flagged is None:
-        raise ExamInvalid("give 'options' and/or 'flagged'")
+        raise ExamInvalid(msg("give 'options' and/or 'flagged'"))
     paper = papers.get(db, attempt_id)
     if paper is None or paper.user_id != user_id:
-        raise ExamNotFound(f"no attempt {attempt_id} of yours")
+        raise ExamNotFound(msg("no attempt %(attempt)s of yours", attempt=attempt_id))
     if question_id not in paper.questions:
-        raise AnswerInvalid(f"question {question_id} is not on this paper")
+        raise AnswerInvalid(msg("question %(question)s is not on this paper", question=question_id))
     kind, own = paper.questions[question_id]
     chosen = None if options is None else _check_options(kind, own, question_id, options)
-    # One statement: the row is written only while the attempt is in progress and in time; the
-    # attempt row is share-locked, so finalising (an UPDATE of it) waits for this save to commit.
-    live = (select(literal(attempt_id), literal(question_id), literal(chosen or [], JSON),
-                   literal(bool(flagged)), literal(1), literal(now, UTCDateTime))
-            .where(Attempt.id == attempt_id, Attempt.status == IN_PROGRESS,
-                   Attempt.deadline >= now - timedelta(seconds=grace_seconds))
-            .with_for_update(read=True))
-    stmt = _upsert(db)(Answer).from_select(
-        ["attempt_id", "question_id", "options", "flagged", "revision", "saved_at"], live)
-    changes: dict[str, Any] = {"revision": Answer.revision + 1, "saved_at": stmt.excluded.saved_at}
-    if chosen is not None:
-        changes["options"] = stmt.excluded.options
-    if flagged is not None:
-        changes["flagged"] = stmt.excluded.flagged
+    params = {"attempt_id": attempt_id, "question_id": question_id, "options": chosen or [],
+              "flagged": bool(flagged), "now": now, "earliest": now - timedelta(seconds=grace_seconds)}
     revision = db.connection().execute(
-        stmt.on_conflict_do_update(index_elements=[Answer.attempt_id, Answer.question_id], set_=changes)
-        .returning(Answer.revision)).scalar()
+        _save_statement(db.get_bind().dialect.name, chosen is not None, flagged is not None),
+        params).scalar()
     if revision is None:
         _refuse_late_answer(db, attempt_id, now)
     return SaveReceipt(now, revision)
@@ -354,21 +365,23 @@ def _refuse_late_answer(db: Session, attempt_id: int, now: datetime) -> None:
     status, deadline = db.execute(select(Attempt.status, Attempt.deadline)
                                   .where(Attempt.id == attempt_id)).one()
     if status != IN_PROGRESS:
-        raise ExamConflict("this attempt has been submitted; answers are no longer accepted")
+        raise ExamConflict(msg("this attempt has been submitted; answers are no longer accepted"))
     finalise_attempt(db, attempt_id, now, "deadline")
-    raise DeadlinePassed(
-        f"time is up: the deadline was {fmt_time(deadline)}; the attempt has been submitted "
-        "with the answers saved before it")
+    raise DeadlinePassed(msg(
+        "time is up: the deadline was %(time)s; the attempt has been submitted with the answers saved "
+        "before it", time=fmt_time(deadline)))
 
 
 def _check_options(kind: str, own: frozenset[int], question_id: int, options: list[int]) -> list[int]:
     foreign = [o for o in options if o not in own]
     if foreign:
         listed = ", ".join(str(o) for o in foreign)
-        raise AnswerInvalid(f"option(s) {listed} do not belong to question {question_id}")
+        raise AnswerInvalid(msg("option(s) %(options)s do not belong to question %(question)s",
+                                options=listed, question=question_id))
     chosen = list(dict.fromkeys(options))
     if kind != "multiple" and len(chosen) > 1:
-        raise AnswerInvalid(f"question {question_id} takes one option; {len(chosen)} were given")
+        raise AnswerInvalid(msg("question %(question)s takes one option; %(given)s were given",
+                                question=question_id, given=len(chosen)))
     return chosen
 
 
@@ -380,7 +393,7 @@ def submit_attempt(db: Session, attempt_id: int, user_id: int, now: datetime,
     """Finish and grade the attempt; submitting again returns the same result."""
     attempt = db.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user_id:
-        raise ExamNotFound(f"no attempt {attempt_id} of yours")
+        raise ExamNotFound(msg("no attempt %(attempt)s of yours", attempt=attempt_id))
     if attempt.status == IN_PROGRESS:
         late = now > attempt.deadline + timedelta(seconds=grace_seconds)
         finalise_attempt(db, attempt_id, now, "deadline" if late else "candidate")
