@@ -34,7 +34,7 @@ lint: $(VENV)/.installed-test
 WTFORMS_POT = $(shell $(BIN)/python -c "from wtforms.i18n import messages_path; print(messages_path())")/wtforms.pot
 
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o examapp/translations/messages.pot examapp
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k msg -o examapp/translations/messages.pot examapp
 	for lang in vi; do \
 	  for source in messages:examapp/translations/messages.pot wtforms:$(WTFORMS_POT); do \
 	    domain=$${source%%:*}; pot=$${source#*:}; \

@@ -9,6 +9,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from examapp.messages import Message, msg
+
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Checked against when the username is unknown, so both cases cost the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -32,16 +34,16 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
-def password_problem(password: str, username: str = "") -> str | None:
+def password_problem(password: str, username: str = "") -> Message | None:
     """Why a password is too weak, or None when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"the password must have at least {MIN_LENGTH} characters"
+        return msg("the password must have at least %(min)s characters", min=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"the password must have at most {MAX_LENGTH} characters"
+        return msg("the password must have at most %(max)s characters", max=MAX_LENGTH)
     if password.lower() in COMMON:
-        return "the password is one of the most common passwords; choose another"
+        return msg("the password is one of the most common passwords; choose another")
     if username and username.lower() in password.lower():
-        return "the password must not contain the username"
+        return msg("the password must not contain the username")
     if password.isdigit() or password.isalpha():
-        return "the password must mix letters with digits or symbols"
+        return msg("the password must mix letters with digits or symbols")
     return None

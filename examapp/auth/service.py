@@ -14,6 +14,7 @@ from examapp.audit.service import record
 from examapp.auth.models import ROLES, ApiToken, User
 from examapp.auth.passwords import hash_password, password_problem, verify_password
 from examapp.db import utcnow
+from examapp.messages import Message, msg, msg_join
 from examapp.orgs.models import OrgUnit
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
@@ -32,24 +33,23 @@ class NewUser:
     password: str | None = None
 
 
-def check_new_user(db: Session, new: NewUser) -> tuple[list[str], OrgUnit | None]:
+def check_new_user(db: Session, new: NewUser) -> tuple[list[Message], OrgUnit | None]:
     """Every problem with a would-be account (empty when it can be created) and its unit."""
     problems = []
     if not USERNAME_RE.match(new.username or ""):
-        problems.append(
-            "username must be 3-80 characters of letters, digits and . _ @ - (no spaces)"
-        )
+        problems.append(msg("username must be 3-80 characters of letters, digits and . _ @ - (no spaces)"))
     elif db.scalar(select(User.id).where(User.username == new.username)) is not None:
-        problems.append(f"username '{new.username}' is already taken")
+        problems.append(msg("username '%(username)s' is already taken", username=new.username))
     if new.role not in ROLES:
-        problems.append(f"unknown role '{new.role}'; use one of {', '.join(ROLES)}")
+        problems.append(msg("unknown role '%(role)s'; use one of %(roles)s", role=new.role,
+                            roles=", ".join(ROLES)))
     if len(new.full_name or "") > 200:
-        problems.append("full name must be at most 200 characters")
+        problems.append(msg("full name must be at most 200 characters"))
     unit = None
     if new.unit_code:
         unit = db.scalar(select(OrgUnit).where(OrgUnit.code == new.unit_code))
         if unit is None:
-            problems.append(f"unknown unit code '{new.unit_code}'")
+            problems.append(msg("unknown unit code '%(code)s'", code=new.unit_code))
     if new.password is not None:
         problem = password_problem(new.password, new.username or "")
         if problem:
@@ -61,7 +61,7 @@ def create_user(db: Session, new: NewUser, actor_id: int | None = None) -> User:
     """Add an account (caller commits); raises AccountError listing every problem."""
     problems, unit = check_new_user(db, new)
     if problems:
-        raise AccountError("; ".join(problems))
+        raise AccountError(msg_join(problems))
     user = User(
         username=new.username,
         role=new.role,
@@ -83,7 +83,7 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
 
 def change_password(db: Session, user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
-        raise AccountError("the current password is not correct")
+        raise AccountError(msg("the current password is not correct"))
     problem = password_problem(new, user.username)
     if problem:
         raise AccountError(problem)

@@ -17,6 +17,7 @@ from examapp.auth.forms import ChangePasswordForm, LoginForm
 from examapp.auth.login import client_address, limits
 from examapp.auth.models import User
 from examapp.auth.service import AccountError, authenticate, change_password
+from examapp.messages import translated
 from examapp.store import store
 
 bp = Blueprint("auth", __name__)
@@ -78,7 +79,7 @@ def password():
         try:
             change_password(db.session(), current_user, form.current.data, form.new.data)
         except AccountError as exc:
-            form.new.errors.append(str(exc))
+            form.new.errors.append(translated(exc))
         else:
             db.session().commit()
             flash(_("Your password has been changed."), "success")

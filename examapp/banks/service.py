@@ -36,6 +36,7 @@ from examapp.banks.models import (
     Topic,
 )
 from examapp.db import utcnow
+from examapp.messages import Message, msg, msg_join
 from importers import (
     ImportFileError,
     ParsedQuestion,
@@ -70,8 +71,8 @@ class BankExists(BankError):
 class QuestionError(BankError):
     """An edit the question rules refuse; `problems` maps each form field to what is wrong."""
 
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(problems.values()))
+    def __init__(self, problems: dict[str, Message]) -> None:
+        super().__init__(msg_join(problems.values()))
         self.problems = problems
 
 
@@ -115,11 +116,11 @@ def create_bank(db: Session, name: str, owner_id: int | None = None, description
     """Add a bank (caller commits); names are unique whatever their case."""
     name = _SPACES.sub(" ", name or "").strip()
     if not name:
-        raise BankError("the bank needs a name")
+        raise BankError(msg("the bank needs a name"))
     if len(name) > MAX_NAME:
-        raise BankError(f"the bank name must be at most {MAX_NAME} characters")
+        raise BankError(msg("the bank name must be at most %(max)s characters", max=MAX_NAME))
     if bank_by_name(db, name) is not None:
-        raise BankExists(f"a bank named '{name}' already exists; choose another name")
+        raise BankExists(msg("a bank named '%(name)s' already exists; choose another name", name=name))
     bank = QuestionBank(name=name, description=(description or "").strip(), owner_id=owner_id)
     db.add(bank)
     db.flush()
@@ -474,7 +475,7 @@ def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id
     key = content_key(text, [t for t, _ in options]) if not problems else ""
     if key and key != question.content_hash and db.scalar(select(Question.id).where(
             Question.bank_id == question.bank_id, Question.content_hash == key, Question.id != question.id)):
-        problems["text"] = "another question of this bank already has this text and these options"
+        problems["text"] = msg("another question of this bank already has this text and these options")
     if problems:
         raise QuestionError(problems)
     before = snapshot(question)
@@ -515,45 +516,47 @@ def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id
     return True
 
 
-def _check_draft(draft: QuestionDraft) -> tuple[list[tuple[str, bool]], dict[str, str]]:
-    problems: dict[str, str] = {}
+def _check_draft(draft: QuestionDraft) -> tuple[list[tuple[str, bool]], dict[str, Message]]:
+    problems: dict[str, Message] = {}
     text = (draft.text or "").strip()
     if not text:
-        problems["text"] = "the question text is empty"
+        problems["text"] = msg("the question text is empty")
     elif len(text) > MAX_STEM:
-        problems["text"] = f"the question text must be at most {MAX_STEM} characters"
+        problems["text"] = msg("the question text must be at most %(max)s characters", max=MAX_STEM)
     if draft.type not in QUESTION_TYPES:
-        problems["type"] = f"the type must be one of {', '.join(QUESTION_TYPES)}"
+        problems["type"] = msg("the type must be one of %(types)s", types=", ".join(QUESTION_TYPES))
     if draft.difficulty not in DIFFICULTIES:
-        problems["difficulty"] = f"the difficulty must be one of {', '.join(DIFFICULTIES)}"
+        problems["difficulty"] = msg("the difficulty must be one of %(difficulties)s",
+                                     difficulties=", ".join(DIFFICULTIES))
     points = draft.points
     if points is None or not points.is_finite() or points <= 0 or points > MAX_POINTS:
-        problems["points"] = f"points must be greater than 0 and at most {MAX_POINTS}"
+        problems["points"] = msg("points must be greater than 0 and at most %(max)s", max=MAX_POINTS)
     elif points.as_tuple().exponent < -2:
-        problems["points"] = "points can have at most two decimals"
+        problems["points"] = msg("points can have at most two decimals")
     if len(draft.topic.strip()) > MAX_NAME:
-        problems["topic"] = f"the topic must be at most {MAX_NAME} characters"
+        problems["topic"] = msg("the topic must be at most %(max)s characters", max=MAX_NAME)
     if len((draft.explanation or "").strip()) > MAX_STEM:
-        problems["explanation"] = f"the explanation must be at most {MAX_STEM} characters"
+        problems["explanation"] = msg("the explanation must be at most %(max)s characters", max=MAX_STEM)
     if draft.type == "true_false":
         if draft.truth is None:
-            problems["options"] = "say whether the statement is true or false"
+            problems["options"] = msg("say whether the statement is true or false")
             return [], problems
         return [(TRUE_FALSE_TEXTS[0], draft.truth), (TRUE_FALSE_TEXTS[1], not draft.truth)], problems
     options = [(t.strip(), c) for t, c in draft.options if t.strip()]
     correct = sum(c for _, c in options)
     if len(options) < 2:
-        problems["options"] = "give at least two options"
+        problems["options"] = msg("give at least two options")
     elif len(options) > MAX_OPTIONS:
-        problems["options"] = f"give at most {MAX_OPTIONS} options"
+        problems["options"] = msg("give at most %(max)s options", max=MAX_OPTIONS)
     elif any(len(t) > MAX_OPTION for t, _ in options):
-        problems["options"] = f"an option must be at most {MAX_OPTION} characters"
+        problems["options"] = msg("an option must be at most %(max)s characters", max=MAX_OPTION)
     elif len({fold_text(t) for t, _ in options}) < len(options):
-        problems["options"] = "two options have the same text"
+        problems["options"] = msg("two options have the same text")
     elif correct == 0:
-        problems["options"] = "mark the correct option"
+        problems["options"] = msg("mark the correct option")
     elif draft.type == "single" and correct > 1:
-        problems["options"] = "a single question has exactly one correct option; mark one or make it multiple"
+        problems["options"] = msg("a single question has exactly one correct option; mark one or make it "
+                                  "multiple")
     return options, problems
 
 
@@ -565,7 +568,7 @@ def revisions(db: Session, question: Question) -> list[QuestionRevision]:
 def set_status(db: Session, question: Question, status: str, user_id: int | None) -> bool:
     """Retire or restore a question; retired ones are kept but no longer drawn into papers."""
     if status not in STATUSES:
-        raise BankError(f"the status must be one of {', '.join(STATUSES)}")
+        raise BankError(msg("the status must be one of %(statuses)s", statuses=", ".join(STATUSES)))
     if question.status == status:
         return False
     question.status = status

@@ -43,6 +43,7 @@ from examapp.banks.service import (
     stage_upload,
     staged_upload,
 )
+from examapp.messages import translated
 from importers import SUPPORTED_FORMATS
 
 bp = Blueprint("banks", __name__)
@@ -88,7 +89,7 @@ def banks_page():
                                actor_id=current_user.id)
         except BankError as exc:
             s.rollback()
-            form.name.errors.append(str(exc))
+            form.name.errors.append(translated(exc))
             status = 409 if isinstance(exc, BankExists) else 400
         else:
             s.commit()
@@ -157,7 +158,7 @@ def edit_page(bank_id: int, question_id: int):
         except QuestionError as exc:
             s.rollback()
             for name, message in exc.problems.items():
-                getattr(form, name).errors.append(message)
+                getattr(form, name).errors.append(translated(message))
             status = 400
         else:
             s.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from examapp.messages import Message, msg, msg_join
+
 
 class ExamError(Exception):
     """A refusal with a user-facing message; `status` is the HTTP status the API answers with."""
@@ -17,8 +19,32 @@ class ExamError(Exception):
             self.keep_changes = keep_changes
 
 
+class RuleProblem(Message):
+    """A problem with one rule of an exam's blueprint; `rule` is the rule's number, from 1."""
+
+    rule: int
+
+
+def rule_problem(rule: int, message: Message) -> RuleProblem:
+    """`message` marked as being about rule number `rule`, so a page can show it on that rule's row."""
+    problem = RuleProblem(message.template, message.values)
+    problem.rule = rule
+    return problem
+
+
 class ExamInvalid(ExamError):
-    """Bad input (definition, usernames, file): nothing was written."""
+    """Bad input (definition, usernames, file): nothing was written.
+
+    `problems` holds each problem as a Message (a RuleProblem when it is about one rule); the
+    message is all of them joined by "; ".
+    """
+
+    def __init__(self, problems: str | list[Message], *, keep_changes: bool | None = None) -> None:
+        if isinstance(problems, str):
+            problems = [problems if isinstance(problems, Message) else msg(problems)]
+        self.problems: list[Message] = list(problems)
+        message = self.problems[0] if len(self.problems) == 1 else msg_join(self.problems)
+        super().__init__(message, keep_changes=keep_changes)
 
 
 class ExamNotFound(ExamError):

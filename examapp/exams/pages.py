@@ -32,7 +32,8 @@ from examapp.exams.forms import (
     to_utc,
 )
 from examapp.exams.models import IN_PROGRESS, Attempt, Exam
-from examapp.exams.service import CandidateRow, ExamError, ExamSpec, RuleSpec
+from examapp.exams.service import CandidateRow, ExamError, ExamInvalid, ExamSpec, RuleSpec
+from examapp.messages import translated
 from examapp.orgs.service import unit_tree
 
 bp = Blueprint("exam_pages", __name__)
@@ -85,9 +86,9 @@ def _settle(exc: ExamError) -> None:
 
 
 def _fail(exc: ExamError) -> NoReturn:
-    """Answer a service refusal with its status and message."""
+    """Answer a service refusal with its status and message, in the reader's language."""
     _settle(exc)
-    abort(exc.status, str(exc))
+    abort(exc.status, translated(exc))
 
 
 def _staff_exam(exam_id: int, room: bool = False) -> Exam:
@@ -140,20 +141,19 @@ def _spec(form: ExamForm) -> ExamSpec:
     )
 
 
-RULE_PROBLEM = re.compile(r"(?:^|;\s+)(rule (\d+)\b.*?)(?=;\s+rule \d+\b|$)")
-
-
-def _place_rule_problems(form: ExamForm, message: str) -> list[str]:
-    """Put the service's "rule N ..." problems next to the row they are about; the rest stay on top."""
+def _place_rule_problems(form: ExamForm, exc: ExamError) -> list[str]:
+    """Put the service's problems about one rule next to that rule's row; the rest stay on top."""
+    if not isinstance(exc, ExamInvalid):
+        return [translated(exc)]
     filled = [row for row in form.rules if not row.form.is_blank()]
-    for text, rule_number in RULE_PROBLEM.findall(message):
-        index = int(rule_number) - 1
-        if index < len(filled):
-            filled[index].form.count.errors.append(text)
-    rest = RULE_PROBLEM.sub("", message).strip("; ")
-    if rest or not RULE_PROBLEM.search(message):
-        return [rest or message]
-    return [_("Fix the marked rules of the blueprint.")]
+    rest = []
+    for problem in exc.problems:
+        rule = getattr(problem, "rule", None)
+        if rule is not None and 1 <= rule <= len(filled):
+            filled[rule - 1].form.count.errors.append(translated(problem))
+        else:
+            rest.append(translated(problem))
+    return ["; ".join(rest)] if rest else [_("Fix the marked rules of the blueprint.")]
 
 
 @bp.route("/exams")
@@ -178,7 +178,7 @@ def new_exam():
             exam = service.create_exam(s, _spec(form), current_user)
         except ExamError as exc:
             s.rollback()
-            problems = _place_rule_problems(form, str(exc))
+            problems = _place_rule_problems(form, exc)
             status = exc.status
         else:
             s.commit()
@@ -254,7 +254,7 @@ def candidates_page(exam_id: int):
             results = _assign(exam, form)
         except ExamError as exc:
             s.rollback()
-            problems = [str(exc)]
+            problems = [translated(exc)]
             status = exc.status
         else:
             if not results:
@@ -334,7 +334,7 @@ def start_page(exam_id: int):
                                                       form.room_code.data, _grace())
         except ExamError as exc:
             _settle(exc)
-            problem, status = str(exc), exc.status
+            problem, status = translated(exc), exc.status
         else:
             s.commit()
             return redirect(url_for(".paper", attempt_id=attempt.id))

@@ -53,6 +53,7 @@ from examapp.exams.errors import (
     ExamInvalid,
     ExamNotFound,
     TicketRefused,
+    rule_problem,
 )
 from examapp.exams.models import (
     EXAM_KINDS,
@@ -66,6 +67,7 @@ from examapp.exams.models import (
     ExamRule,
     ExamTicket,
 )
+from examapp.messages import Message, msg
 from examapp.orgs.models import OrgUnit
 from examapp.orgs.service import unit_and_descendant_ids, unit_by_code
 from examapp.text import vi_sort_key
@@ -141,9 +143,13 @@ def may_define_exam_on(db: Session, user: User, bank_id: int) -> bool:
     return db.scalar(select(QuestionBank.owner_id).where(QuestionBank.id == bank_id)) == user.id
 
 
-def _describe(rule: RuleSpec) -> str:
-    topic = f"topic '{rule.topic}'" if rule.topic else "any topic"
-    return f"{topic}, {rule.difficulty or 'any difficulty'}"
+DIFFICULTY_WORDS = {"easy": msg("easy"), "medium": msg("medium"), "hard": msg("hard")}
+
+
+def _describe(rule: RuleSpec) -> Message:
+    topic = msg("topic '%(topic)s'", topic=rule.topic) if rule.topic else msg("any topic")
+    difficulty = DIFFICULTY_WORDS.get(rule.difficulty) or msg("any difficulty")
+    return msg("%(topic)s, %(difficulty)s", topic=topic, difficulty=difficulty)
 
 
 def _overlap(a: RuleSpec, b: RuleSpec) -> bool:
@@ -151,45 +157,47 @@ def _overlap(a: RuleSpec, b: RuleSpec) -> bool:
         a.difficulty is None or b.difficulty is None or a.difficulty == b.difficulty)
 
 
-def _check_settings(spec: ExamSpec) -> list[str]:
+def _check_settings(spec: ExamSpec) -> list[Message]:
     problems = []
     if not spec.title.strip():
-        problems.append("title is required")
+        problems.append(msg("title is required"))
     elif len(spec.title) > 200:
-        problems.append("title must be at most 200 characters")
+        problems.append(msg("title must be at most 200 characters"))
     if spec.kind not in EXAM_KINDS:
-        problems.append(f"kind must be one of {', '.join(EXAM_KINDS)}")
+        problems.append(msg("kind must be one of %(kinds)s", kinds=", ".join(EXAM_KINDS)))
     if not (math.isfinite(spec.duration_minutes) and 0 < spec.duration_minutes <= MAX_DURATION_MINUTES):
-        problems.append(f"duration_minutes must be more than 0 and at most {MAX_DURATION_MINUTES}")
+        problems.append(msg("duration_minutes must be more than 0 and at most %(max)s",
+                            max=MAX_DURATION_MINUTES))
     if not (0 <= spec.pass_percent <= 100):
-        problems.append("pass_percent must be between 0 and 100")
+        problems.append(msg("pass_percent must be between 0 and 100"))
     if not (1 <= spec.max_attempts <= 100):
-        problems.append("max_attempts must be between 1 and 100")
-    for name in ("opens_at", "closes_at"):
-        moment = getattr(spec, name)
-        if moment is not None and moment.tzinfo is None:
-            problems.append(f"{name} needs a time zone (e.g. 2026-12-01T08:00:00+07:00)")
+        problems.append(msg("max_attempts must be between 1 and 100"))
+    if spec.opens_at is not None and spec.opens_at.tzinfo is None:
+        problems.append(msg("opens_at needs a time zone (e.g. 2026-12-01T08:00:00+07:00)"))
+    if spec.closes_at is not None and spec.closes_at.tzinfo is None:
+        problems.append(msg("closes_at needs a time zone (e.g. 2026-12-01T08:00:00+07:00)"))
     if (spec.opens_at and spec.closes_at and spec.opens_at.tzinfo and spec.closes_at.tzinfo
             and spec.closes_at <= spec.opens_at):
-        problems.append("closes_at must be after opens_at")
+        problems.append(msg("closes_at must be after opens_at"))
     if spec.review_policy not in REVIEW_POLICIES:
-        problems.append(f"review_policy must be one of {', '.join(REVIEW_POLICIES)}")
+        problems.append(msg("review_policy must be one of %(policies)s", policies=", ".join(REVIEW_POLICIES)))
     if spec.room_code is not None and not ROOM_CODE_RE.match(spec.room_code):
-        problems.append("room_code must be 1-40 letters, digits, '-' or '_'")
+        problems.append(msg("room_code must be 1-40 letters, digits, '-' or '_'"))
     return problems
 
 
-def _check_rules(db: Session, spec: ExamSpec) -> tuple[list[str], dict[str, int], list[Decimal]]:
+def _check_rules(db: Session, spec: ExamSpec) -> tuple[list[Message], dict[str, int], list[Decimal]]:
     """Problems with the blueprint, the bank's topic ids by name, and each rule's points per question."""
-    problems: list[str] = []
+    problems: list[Message] = []
     topics = dict(db.execute(select(Topic.name, Topic.id).where(Topic.bank_id == spec.bank_id)).all())
     if not spec.rules:
-        problems.append("give at least one rule")
+        problems.append(msg("give at least one rule"))
     if len(spec.rules) > MAX_RULES:
-        problems.append(f"at most {MAX_RULES} rules")
+        problems.append(msg("at most %(max)s rules", max=MAX_RULES))
     total = sum(max(r.count, 0) for r in spec.rules)
     if total > MAX_QUESTIONS:
-        problems.append(f"the rules ask for {total} questions; at most {MAX_QUESTIONS}")
+        problems.append(msg("the rules ask for %(total)s questions; at most %(max)s", total=total,
+                            max=MAX_QUESTIONS))
     # active questions by (topic id, difficulty, points)
     counts = db.execute(
         select(Question.topic_id, Question.difficulty, Question.points, func.count())
@@ -199,33 +207,41 @@ def _check_rules(db: Session, spec: ExamSpec) -> tuple[list[str], dict[str, int]
     for n, rule in enumerate(spec.rules, start=1):
         points_per_rule.append(rule.points or Decimal(0))
         if rule.count < 1:
-            problems.append(f"rule {n}: count must be at least 1")
+            problems.append(rule_problem(n, msg("rule %(n)s: count must be at least 1", n=n)))
             continue
         if rule.points is not None and not (0 < rule.points <= 1000):
-            problems.append(f"rule {n}: points must be more than 0 and at most 1000")
+            problems.append(rule_problem(n, msg("rule %(n)s: points must be more than 0 and at most 1000",
+                                                n=n)))
         if rule.difficulty is not None and rule.difficulty not in DIFFICULTIES:
-            problems.append(f"rule {n}: difficulty must be one of {', '.join(DIFFICULTIES)}")
+            problems.append(rule_problem(n, msg("rule %(n)s: difficulty must be one of %(difficulties)s",
+                                                n=n, difficulties=", ".join(DIFFICULTIES))))
             continue
         if rule.topic is not None and rule.topic not in topics:
-            problems.append(f"rule {n}: the bank has no topic '{rule.topic}'")
+            problems.append(rule_problem(n, msg("rule %(n)s: the bank has no topic '%(topic)s'",
+                                                n=n, topic=rule.topic)))
             continue
         for m, earlier in enumerate(spec.rules[: n - 1], start=1):
             if _overlap(rule, earlier):
-                problems.append(f"rule {n} ({_describe(rule)}) overlaps rule {m} ({_describe(earlier)}): "
-                                "a question could match both; give them different topics or difficulties")
+                problems.append(rule_problem(n, msg(
+                    "rule %(n)s (%(rule)s) overlaps rule %(m)s (%(earlier)s): a question could match "
+                    "both; give them different topics or difficulties",
+                    n=n, rule=_describe(rule), m=m, earlier=_describe(earlier))))
         topic_id = topics.get(rule.topic) if rule.topic else None
         matching = [(pts, k) for t, d, pts, k in counts
                     if topic_id in (None, t) and rule.difficulty in (None, d)]
         available = sum(k for _, k in matching)
         if rule.count > available:
-            problems.append(f"rule {n} ({_describe(rule)}) asks for {rule.count} questions; "
-                            f"the bank has {available} active")
+            problems.append(rule_problem(n, msg(
+                "rule %(n)s (%(rule)s) asks for %(count)s questions; the bank has %(available)s active",
+                n=n, rule=_describe(rule), count=rule.count, available=available)))
         elif rule.points is None:
             values = sorted({pts for pts, _ in matching})
             if len(values) > 1:
                 listed = ", ".join(f"{v.normalize():f}" for v in values)
-                problems.append(f"rule {n} ({_describe(rule)}) draws questions worth different points "
-                                f"({listed}); give the rule 'points' so every paper is worth the same")
+                problems.append(rule_problem(n, msg(
+                    "rule %(n)s (%(rule)s) draws questions worth different points (%(listed)s); give "
+                    "the rule 'points' so every paper is worth the same",
+                    n=n, rule=_describe(rule), listed=listed)))
             else:
                 points_per_rule[-1] = values[0]
     return problems, topics, points_per_rule
@@ -235,14 +251,14 @@ def create_exam(db: Session, spec: ExamSpec, actor: User) -> Exam:
     """Validate and add an exam; raises ExamInvalid listing every problem (e.g. a rule asking for
     more questions than the bank has active), ExamForbidden for a trainer on another's bank."""
     if db.get(QuestionBank, spec.bank_id) is None:
-        raise ExamInvalid(f"there is no question bank {spec.bank_id}")
+        raise ExamInvalid(msg("there is no question bank %(bank)s", bank=spec.bank_id))
     if not may_define_exam_on(db, actor, spec.bank_id):
-        raise ExamForbidden("trainers define exams only on their own banks")
+        raise ExamForbidden(msg("trainers define exams only on their own banks"))
     problems = _check_settings(spec)
     rule_problems, topics, points = _check_rules(db, spec)
     problems += rule_problems
     if problems:
-        raise ExamInvalid("; ".join(problems))
+        raise ExamInvalid(problems)
     exam = Exam(
         kind=spec.kind, title=spec.title.strip(), bank_id=spec.bank_id, created_by_id=actor.id,
         duration_minutes=spec.duration_minutes, pass_percent=spec.pass_percent,
@@ -266,12 +282,12 @@ def exam_for_staff(db: Session, exam_id: int, user: User, *, room: bool = False)
     proctor, or the trainer owning the bank); raises ExamNotFound / ExamForbidden."""
     exam = db.get(Exam, exam_id)
     if exam is None:
-        raise ExamNotFound(f"there is no exam {exam_id}")
+        raise ExamNotFound(msg("there is no exam %(exam)s", exam=exam_id))
     if user.role in ("admin", "proctor"):
         return exam
     if not room and user.role == "trainer" and exam.bank.owner_id == user.id:
         return exam
-    raise ExamForbidden("you may not manage this exam")
+    raise ExamForbidden(msg("you may not manage this exam"))
 
 
 def exam_dict(exam: Exam) -> dict[str, Any]:
@@ -367,7 +383,7 @@ def candidate_exam(db: Session, exam_id: int, user: User, now: datetime) -> Cand
     """One assigned exam for its candidate; raises ExamNotFound if not assigned."""
     found = _candidate_exams(db, user, now, exam_id)
     if not found:
-        raise ExamNotFound(f"exam {exam_id} is not assigned to you")
+        raise ExamNotFound(msg("exam %(exam)s is not assigned to you", exam=exam_id))
     return found[0]
 
 
@@ -395,7 +411,9 @@ class AssignResult:
 
 def _listed(names: list[str], limit: int = 20) -> str:
     shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    if len(names) > limit:
+        return msg("%(names)s and %(more)s more", names=shown, more=len(names) - limit)
+    return shown
 
 
 def assign_candidates(db: Session, exam: Exam, rows: list[CandidateRow],
@@ -407,14 +425,15 @@ def assign_candidates(db: Session, exam: Exam, rows: list[CandidateRow],
         if not name:
             continue
         if row.extra_minutes is not None and not (0 <= row.extra_minutes <= MAX_EXTRA_MINUTES):
-            raise ExamInvalid(f"extra minutes for '{name}' must be between 0 and {MAX_EXTRA_MINUTES}")
+            raise ExamInvalid(msg("extra minutes for '%(name)s' must be between 0 and %(max)s", name=name,
+                                  max=MAX_EXTRA_MINUTES))
         wanted[name] = row.extra_minutes if row.extra_minutes is not None else wanted.get(name)
     if not wanted:
-        raise ExamInvalid("give at least one username")
+        raise ExamInvalid(msg("give at least one username"))
     users = {u.username: u for u in db.scalars(select(User).where(User.username.in_(list(wanted))))}
     unknown = [n for n in wanted if n not in users]
     if unknown:
-        raise ExamInvalid(f"unknown usernames: {_listed(unknown)}; nothing was assigned")
+        raise ExamInvalid(msg("unknown usernames: %(names)s; nothing was assigned", names=_listed(unknown)))
     return _assign(db, exam, [(users[n], extra) for n, extra in wanted.items()], actor_id)
 
 
@@ -448,13 +467,13 @@ def assign_unit(db: Session, exam: Exam, unit_code: str, actor_id: int | None,
     """Assign every active user of the unit and its sub-units."""
     unit = unit_by_code(db, unit_code)
     if unit is None:
-        raise ExamInvalid(f"unknown unit code '{unit_code}'; nothing was assigned")
+        raise ExamInvalid(msg("unknown unit code '%(code)s'; nothing was assigned", code=unit_code))
     if extra_minutes is not None and not (0 <= extra_minutes <= MAX_EXTRA_MINUTES):
-        raise ExamInvalid(f"extra minutes must be between 0 and {MAX_EXTRA_MINUTES}")
+        raise ExamInvalid(msg("extra minutes must be between 0 and %(max)s", max=MAX_EXTRA_MINUTES))
     users = db.scalars(select(User).where(User.unit_id.in_(unit_and_descendant_ids(db, unit)),
                                           User.active.is_(True))).all()
     if not users:
-        raise ExamInvalid(f"unit '{unit_code}' and its sub-units have no active users")
+        raise ExamInvalid(msg("unit '%(code)s' and its sub-units have no active users", code=unit_code))
     return _assign(db, exam, [(u, extra_minutes) for u in users], actor_id)
 
 
@@ -480,15 +499,15 @@ def read_candidate_file(data: bytes, filename: str) -> list[CandidateRow]:
             frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False,
                                   engine="calamine")
         else:
-            raise ExamInvalid("send the candidate list as .xlsx, .ods or .csv")
+            raise ExamInvalid(msg("send the candidate list as .xlsx, .ods or .csv"))
     except ExamInvalid:
         raise
     except Exception as exc:
-        raise ExamInvalid(f"cannot read '{filename}': {exc}") from None
+        raise ExamInvalid(msg("cannot read '%(file)s': %(reason)s", file=filename, reason=str(exc))) from None
     columns = {_header_key(c): c for c in frame.columns}
     user_col = next((columns[k] for k in columns if k in USERNAME_HEADERS), None)
     if user_col is None:
-        raise ExamInvalid("the file needs a 'username' column in its first row")
+        raise ExamInvalid(msg("the file needs a 'username' column in its first row"))
     extra_col = next((columns[k] for k in columns if k in EXTRA_HEADERS), None)
     rows = []
     for index, record_ in enumerate(frame.to_dict("records"), start=2):
@@ -501,11 +520,12 @@ def read_candidate_file(data: bytes, filename: str) -> list[CandidateRow]:
             try:
                 extra = float(raw.replace(",", "."))
             except ValueError:
-                raise ExamInvalid(f"row {index}, column {extra_col}: '{raw}' is not a number of minutes") \
-                    from None
+                raise ExamInvalid(msg(
+                    "row %(row)s, column %(column)s: '%(value)s' is not a number of minutes",
+                    row=index, column=extra_col, value=raw)) from None
         rows.append(CandidateRow(name, extra))
     if not rows:
-        raise ExamInvalid("the file lists no usernames")
+        raise ExamInvalid(msg("the file lists no usernames"))
     return rows
 
 
@@ -538,9 +558,9 @@ def issue_tickets(db: Session, exam: Exam, actor_id: int | None,
     if usernames is not None:
         missing = sorted(set(usernames) - {u.username for u in users})
         if missing:
-            raise ExamInvalid(f"not candidates of this exam: {_listed(missing)}")
+            raise ExamInvalid(msg("not candidates of this exam: %(names)s", names=_listed(missing)))
     if not users:
-        raise ExamInvalid("the exam has no candidates yet")
+        raise ExamInvalid(msg("the exam has no candidates yet"))
     db.execute(delete(ExamTicket).where(ExamTicket.exam_id == exam.id,
                                         ExamTicket.user_id.in_([u.id for u in users])))
     issued, rows = [], []
@@ -557,7 +577,7 @@ def user_for_ticket(db: Session, ticket: str, now: datetime) -> User:
     """Consume a ticket and return its user; raises TicketRefused when unknown, used, or outside the
     exam's window."""
     code = _normalise_ticket(ticket)
-    refused = TicketRefused("this ticket is not valid or has already been used")
+    refused = TicketRefused(msg("this ticket is not valid or has already been used"))
     if len(code) != TICKET_LENGTH or any(ch not in TICKET_ALPHABET for ch in code):
         raise refused
     row = db.execute(select(ExamTicket, Exam).join(Exam, Exam.id == ExamTicket.exam_id)
@@ -566,9 +586,11 @@ def user_for_ticket(db: Session, ticket: str, now: datetime) -> User:
         raise refused
     exam = row.Exam
     if _window_state(exam, now) != "open":
-        when = f"opens at {fmt_time(exam.opens_at)}" if _window_state(exam, now) == "upcoming" \
-            else f"closed at {fmt_time(exam.closes_at)}"
-        raise TicketRefused(f"this ticket is valid only while its exam is open; the exam {when}")
+        if _window_state(exam, now) == "upcoming":
+            raise TicketRefused(msg("this ticket is valid only while its exam is open; the exam opens at "
+                                    "%(time)s", time=fmt_time(exam.opens_at)))
+        raise TicketRefused(msg("this ticket is valid only while its exam is open; the exam closed at "
+                                "%(time)s", time=fmt_time(exam.closes_at)))
     used = db.execute(update(ExamTicket).where(ExamTicket.id == row.ExamTicket.id,
                                                ExamTicket.used_at.is_(None))
                       .values(used_at=now).execution_options(synchronize_session=False)).rowcount
@@ -665,11 +687,11 @@ def extend_time(db: Session, exam: Exam, username: str, minutes: float, actor_id
                 now: datetime) -> RoomCandidate:
     """Give one candidate extra minutes (moves an in-progress deadline, never past the close)."""
     if not (math.isfinite(minutes) and 0 < minutes <= MAX_EXTRA_MINUTES):
-        raise ExamInvalid(f"minutes must be more than 0 and at most {MAX_EXTRA_MINUTES}")
+        raise ExamInvalid(msg("minutes must be more than 0 and at most %(max)s", max=MAX_EXTRA_MINUTES))
     candidate = db.scalar(select(ExamCandidate).join(User, User.id == ExamCandidate.user_id)
                           .where(ExamCandidate.exam_id == exam.id, User.username == username))
     if candidate is None:
-        raise ExamNotFound(f"'{username}' is not a candidate of this exam")
+        raise ExamNotFound(msg("'%(user)s' is not a candidate of this exam", user=username))
     candidate.extra_minutes = (candidate.extra_minutes or 0.0) + minutes
     _move_deadline(db, exam, candidate.user_id, candidate.extra_minutes)
     db.flush()
@@ -682,9 +704,9 @@ def force_submit(db: Session, attempt_id: int, actor_id: int | None, now: dateti
     """A proctor ends a candidate's attempt now; grades it with what was saved."""
     attempt = db.get(Attempt, attempt_id)
     if attempt is None:
-        raise ExamNotFound(f"there is no attempt {attempt_id}")
+        raise ExamNotFound(msg("there is no attempt %(attempt)s", attempt=attempt_id))
     if not finalise_attempt(db, attempt_id, now, "proctor"):
-        raise ExamConflict(f"attempt {attempt_id} has already been submitted")
+        raise ExamConflict(msg("attempt %(attempt)s has already been submitted", attempt=attempt_id))
     record(db, actor_id, "exam.force_submit", f"attempt:{attempt_id}", exam_id=attempt.exam_id,
            user_id=attempt.user_id)
     return db.get(Attempt, attempt_id, populate_existing=True)

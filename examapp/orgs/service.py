@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examapp.audit.service import record
+from examapp.messages import msg, msg_join
 from examapp.orgs.models import UNIT_KINDS, OrgUnit
 from examapp.text import vi_sort_key
 
@@ -43,20 +44,21 @@ def create_unit(db: Session, code: str, name: str, parent_code: str | None = Non
                 kind: str = "other", actor_id: int | None = None) -> OrgUnit:
     problems = []
     if not CODE_RE.match(code or ""):
-        problems.append("code must be 1-40 letters, digits or . _ - (no spaces)")
+        problems.append(msg("code must be 1-40 letters, digits or . _ - (no spaces)"))
     elif unit_by_code(db, code) is not None:
-        raise UnitExists(f"unit code '{code}' already exists")
+        raise UnitExists(msg("unit code '%(code)s' already exists", code=code))
     if not (name or "").strip():
-        problems.append("name is required")
+        problems.append(msg("name is required"))
     if kind not in UNIT_KINDS:
-        problems.append(f"unknown kind '{kind}'; use one of {', '.join(UNIT_KINDS)}")
+        problems.append(msg("unknown kind '%(kind)s'; use one of %(kinds)s", kind=kind,
+                            kinds=", ".join(UNIT_KINDS)))
     parent = None
     if parent_code:
         parent = unit_by_code(db, parent_code)
         if parent is None:
-            problems.append(f"unknown parent unit code '{parent_code}'")
+            problems.append(msg("unknown parent unit code '%(code)s'", code=parent_code))
     if problems:
-        raise UnitError("; ".join(problems))
+        raise UnitError(msg_join(problems))
     unit = OrgUnit(code=code, name=name.strip(), kind=kind, parent=parent)
     db.add(unit)
     db.flush()

@@ -12,6 +12,7 @@ from pydantic import Field
 from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import Body, documented
+from examapp.messages import translated
 from examapp.orgs.forms import KIND_LABELS, UnitForm
 from examapp.orgs.service import UnitError, UnitExists, create_unit, unit_choices, unit_tree
 
@@ -33,7 +34,7 @@ def units_page():
                             form.kind.data, current_user.id)
             except UnitError as exc:
                 s.rollback()
-                form.code.errors.append(str(exc))
+                form.code.errors.append(translated(exc))
             else:
                 s.commit()
                 flash(_("Unit %(code)s added.", code=form.code.data.strip()), "success")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from examapp.auth.service import NewUser, check_new_user, create_user, generate_password
+from examapp.messages import msg
 from importers import ImportFileError, RowError
 from importers.formats import format_from_name
 from importers.normalise import clean_text, fold
@@ -54,7 +55,7 @@ def read_user_rows(data: bytes, filename: str) -> tuple[list[tuple[int, dict[str
     except ImportFileError:
         fmt = None
     if fmt not in ("xlsx", "xlsm", "ods", "csv"):
-        raise ImportFileError("accounts are imported from xlsx, ods or csv files")
+        raise ImportFileError(msg("accounts are imported from xlsx, ods or csv files"))
     rows = read_csv_rows(data) if fmt == "csv" else read_workbook_sheets(data, fmt)[0]
     for index, row in enumerate(rows[:30]):
         fields = {_LOOKUP.get(fold(cell)): col for col, cell in enumerate(row) if _LOOKUP.get(fold(cell))}
@@ -67,10 +68,10 @@ def read_user_rows(data: bytes, filename: str) -> tuple[list[tuple[int, dict[str
                 if any(record.values()):
                     found.append((number, record))
             if len(found) > MAX_ROWS:
-                raise ImportFileError(f"at most {MAX_ROWS} accounts per file")
+                raise ImportFileError(msg("at most %(max)s accounts per file", max=MAX_ROWS))
             return found, headers
-    raise ImportFileError("no header row with the columns username, full name and role found "
-                          "(e.g. 'tên đăng nhập', 'họ và tên', 'vai trò')")
+    raise ImportFileError(msg("no header row with the columns username, full name and role found "
+                              "(e.g. 'tên đăng nhập', 'họ và tên', 'vai trò')"))
 
 
 def import_users(db: Session, data: bytes, filename: str, actor_id: int | None = None,
@@ -88,7 +89,8 @@ def import_users(db: Session, data: bytes, filename: str, actor_id: int | None =
                       record.get("password") or None)
         problems, _ = check_new_user(db, new)
         if new.username in seen:
-            problems.append(f"username '{new.username}' is also on row {seen[new.username]}")
+            problems.append(msg("username '%(username)s' is also on row %(row)s", username=new.username,
+                                row=seen[new.username]))
         seen.setdefault(new.username, number)
         for problem in problems:
             report.errors.append(RowError(number, _column_for(problem, headers), problem))
