@@ -7,6 +7,7 @@ import io
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 
 from importers.cells import cell_text
 from importers.headers import HEADER_SEARCH_ROWS, find_header
@@ -137,11 +138,13 @@ def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress |
     data_rows = rows[header.index + 1 :]
     total = len(data_rows)
     step = max(1, total // 100)  # about a hundred progress calls, however long the sheet
+    names = tuple(header.columns)
+    pick = itemgetter(*header.columns.values())  # at least two columns: question and answer
+    width = max(header.columns.values()) + 1
     for offset, cells in enumerate(data_rows):
-        values = {
-            name: cells[position] if position < len(cells) else ""
-            for name, position in header.columns.items()
-        }
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        values = dict(zip(names, pick(cells), strict=True))
         # Only recognised columns count: a pre-numbered "STT" column alone is an empty row.
         if any(values.values()):
             result.rows_read += 1

@@ -57,15 +57,15 @@ def sheet_row(
     stem = values.get("question", "")
     if not stem:
         fail("question", "question is empty; write the question text")
-    elif message := _too_long("question", stem, MAX_STEM):
-        fail("question", message)
+    elif len(stem) > MAX_STEM:
+        fail("question", _too_long("question", stem, MAX_STEM))
 
     texts = {letter: values.get(name, "") for letter, name in _OPTION_COLUMNS}
     filled = [letter for letter, text in texts.items() if text]
     _check_option_gaps(filled, header, fail)
     for letter in filled:
-        if message := _too_long(f"option {letter}", texts[letter], MAX_OPTION):
-            fail(f"option_{letter.lower()}", message)
+        if len(texts[letter]) > MAX_OPTION:
+            fail(f"option_{letter.lower()}", _too_long(f"option {letter}", texts[letter], MAX_OPTION))
 
     kind: str | None = None
     if type_text := values.get("type", ""):
@@ -117,11 +117,11 @@ def sheet_row(
 
     # "Lịch  sử" and "Lịch sử" must not become two topics.
     topic = collapse(values.get("topic", "")) or None
-    if message := _too_long("topic", topic, MAX_TOPIC):
-        fail("topic", message)
+    if topic is not None and len(topic) > MAX_TOPIC:
+        fail("topic", _too_long("topic", topic, MAX_TOPIC))
     explanation = values.get("explanation") or None
-    if message := _too_long("explanation", explanation, MAX_EXPLANATION):
-        fail("explanation", message)
+    if explanation is not None and len(explanation) > MAX_EXPLANATION:
+        fail("explanation", _too_long("explanation", explanation, MAX_EXPLANATION))
     difficulty = "medium"
     if difficulty_text := values.get("difficulty", ""):
         try:
@@ -202,7 +202,8 @@ def _choice_options(kind, answer, filled, texts, header, fail) -> tuple[ParsedOp
         )
     if missing:
         return ()
-    return tuple(ParsedOption(texts[letter], letter in answer.letters) for letter in filled)
+    correct = answer.letters
+    return tuple([ParsedOption(texts[letter], letter in correct) for letter in filled])
 
 
 def _duplicate_texts(kind: str | None, filled: list[str], texts: Mapping[str, str]) -> list[str]:

@@ -338,16 +338,17 @@ def _write_questions(db: Session, bank: QuestionBank, job_id: int, new: list[Par
     topics = topic_ids(db, bank, (q.topic or DEFAULT_TOPIC for q in new))
     ids = reserve_ids(db, Question.__table__, len(new))
     now = utcnow()
-    insert_rows(db, Question.__table__, QUESTION_COLUMNS, [
+    # Generators, not lists: rows are made while the database is busy with the ones already sent.
+    insert_rows(db, Question.__table__, QUESTION_COLUMNS, (
         (qid, bank.id, topics[q.topic or DEFAULT_TOPIC], q.type, q.text, fold_text(q.text), q.difficulty,
          q.points, q.explanation, q.content_key, "active", 1, q.row, job_id, now, now)
         for qid, q in zip(ids, new, strict=True)
-    ])
-    insert_rows(db, Option.__table__, ("question_id", "position", "text", "is_correct"), [
+    ))
+    insert_rows(db, Option.__table__, ("question_id", "position", "text", "is_correct"), (
         (qid, position, option.text, option.correct)
         for qid, q in zip(ids, new, strict=True)
         for position, option in enumerate(q.options)
-    ])
+    ))
 
 
 def import_jobs(db: Session, bank: QuestionBank, limit: int = 50) -> list[ImportJob]:
