@@ -76,11 +76,12 @@ __all__ = [
     "AnswerInvalid", "AssignResult", "AttemptPaper", "CandidateExam", "CandidateRow", "DeadlinePassed",
     "ExamConflict", "ExamError", "ExamForbidden", "ExamInvalid", "ExamNotFound", "ExamSpec",
     "IssuedTicket", "PaperOption", "PaperQuestion", "RoomCandidate", "RuleSpec", "SaveReceipt",
-    "SavedAnswer", "TicketRefused", "assign_candidates", "assign_unit", "attempt_for_user",
-    "attempt_paper", "attempt_result", "candidate_exam", "close_room", "create_exam", "exam_dict",
-    "exam_for_staff", "exams_for_candidate", "exams_for_staff", "extend_time", "finalise_attempt",
-    "force_submit", "issue_tickets", "may_define_exam_on", "read_candidate_file", "room_status",
-    "save_answer", "start_attempt", "submit_attempt", "sweep", "user_for_ticket",
+    "SavedAnswer", "TicketLine", "TicketRefused", "assign_candidates", "assign_unit", "attempt_for_user",
+    "attempt_paper", "attempt_result", "candidate_exam", "close_room", "create_exam", "current_tickets",
+    "exam_dict", "exam_for_staff", "exams_for_candidate", "exams_for_staff", "extend_time",
+    "finalise_attempt", "force_submit", "issue_tickets", "may_define_exam_on", "read_candidate_file",
+    "room_status", "save_answer", "start_attempt", "submit_attempt", "sweep", "ticket_lines",
+    "user_for_ticket",
 ]
 
 MAX_RULES = 50
@@ -573,9 +574,9 @@ def issue_tickets(db: Session, exam: Exam, actor_id: int | None,
     return issued
 
 
-def user_for_ticket(db: Session, ticket: str, now: datetime) -> User:
-    """Consume a ticket and return its user; raises TicketRefused when unknown, used, or outside the
-    exam's window."""
+def user_for_ticket(db: Session, ticket: str, now: datetime) -> tuple[User, Exam]:
+    """Consume a ticket and return its user and exam; raises TicketRefused when unknown, used, or
+    outside the exam's window."""
     code = _normalise_ticket(ticket)
     refused = TicketRefused(msg("this ticket is not valid or has already been used"))
     if len(code) != TICKET_LENGTH or any(ch not in TICKET_ALPHABET for ch in code):
@@ -597,7 +598,51 @@ def user_for_ticket(db: Session, ticket: str, now: datetime) -> User:
     user = db.get(User, row.ExamTicket.user_id)
     if not used or user is None or not user.active:
         raise refused
-    return user
+    return user, exam
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    """One candidate on the tickets page: when their ticket was issued and used (None: not yet)."""
+
+    username: str
+    full_name: str
+    unit: str | None
+    issued_at: datetime | None
+    used_at: datetime | None
+
+
+def ticket_lines(db: Session, exam: Exam) -> list[TicketLine]:
+    """Every candidate of the exam with the state of their ticket, in name order."""
+    rows = db.execute(
+        select(User.username, User.full_name, OrgUnit.code, ExamTicket.issued_at, ExamTicket.used_at)
+        .join(ExamCandidate, ExamCandidate.user_id == User.id)
+        .outerjoin(OrgUnit, OrgUnit.id == User.unit_id)
+        .outerjoin(ExamTicket, (ExamTicket.exam_id == exam.id) & (ExamTicket.user_id == User.id))
+        .where(ExamCandidate.exam_id == exam.id)).all()
+    return sorted((TicketLine(*row) for row in rows), key=lambda t: (vi_sort_key(t.full_name), t.username))
+
+
+def current_tickets(db: Session, exam: Exam, pairs: list[tuple[str, str]]) -> list[IssuedTicket]:
+    """(username, ticket) pairs shown at issuing, checked against the stored hashes, with names; raises
+    ExamConflict naming the candidates whose ticket is not the current one (issued again since)."""
+    if not pairs:
+        raise ExamInvalid(msg("there are no tickets to download"))
+    stored = {username: (full_name, ticket_hash) for username, full_name, ticket_hash in db.execute(
+        select(User.username, User.full_name, ExamTicket.ticket_hash)
+        .join(ExamTicket, ExamTicket.user_id == User.id).where(ExamTicket.exam_id == exam.id))}
+    tickets, stale = [], []
+    for username, ticket in pairs:
+        code = _normalise_ticket(ticket)
+        full_name, ticket_hash = stored.get(username, ("", None))
+        if ticket_hash != _ticket_hash(code):
+            stale.append(username)
+            continue
+        tickets.append(IssuedTicket(username, full_name, f"{code[:5]}-{code[5:]}"))
+    if stale:
+        raise ExamConflict(msg("these tickets are no longer valid (new ones were issued since): %(names)s; "
+                               "nothing was downloaded", names=_listed(stale)))
+    return tickets
 
 
 # ---------------------------------------------------------------- exam room

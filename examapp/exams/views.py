@@ -12,18 +12,18 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from flask import Blueprint, current_app, request
-from flask_login import current_user, login_user
+from flask_login import current_user
 from pydantic import AwareDatetime, Field
 
 from examapp import access, db
 from examapp.api.errors import ApiError, error_body
 from examapp.api.openapi import Body, documented
-from examapp.auth.login import client_address
+from examapp.auth.ratelimit import TooManyAttempts
 from examapp.db import utcnow
 from examapp.exams import service
 from examapp.exams.models import Attempt
 from examapp.exams.service import ExamError
-from examapp.store import store
+from examapp.exams.ticket_login import log_in_with_ticket
 
 api = Blueprint("exams_api", __name__, url_prefix="/api/v1")
 
@@ -192,23 +192,12 @@ class TicketLoginBody(Body):
 @access.public
 @documented("Log in with a candidate ticket (one use, valid while its exam is open)", body=TicketLoginBody)
 def ticket_login(body: TicketLoginBody):
-    limit = int(current_app.config.get("TICKET_MAX_FAILURES_PER_ADDRESS", 30))
-    window = int(current_app.config["LOGIN_WINDOW_SECONDS"])
-    key = f"ticket:addr:{client_address()}"
-    failures, ttl = store().peek(key)
-    if failures >= limit:
-        raise ApiError(429, f"too many wrong tickets from this address; try again in {ttl} seconds",
-                       headers={"Retry-After": str(ttl)})
-    s = db.session()
     try:
-        user = service.user_for_ticket(s, body.ticket, utcnow())
-    except service.TicketRefused:
-        s.rollback()
-        store().hit(key, window)
-        raise
-    s.commit()
-    login_user(user)
-    return {"username": user.username, "role": user.role, "full_name": user.full_name}
+        user, exam = log_in_with_ticket(body.ticket)
+    except TooManyAttempts as exc:
+        raise ApiError(429, f"too many wrong tickets from this address; try again in {exc.retry_after} "
+                       "seconds", headers={"Retry-After": str(exc.retry_after)}) from None
+    return {"username": user.username, "role": user.role, "full_name": user.full_name, "exam_id": exam.id}
 
 
 # ---------------------------------------------------------------- attempts
