@@ -18,13 +18,22 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 RULE_ROWS = 5
@@ -159,3 +168,18 @@ class ConfirmForm(FlaskForm):
 
     confirmed = BooleanField()
     submit = SubmitField(_l("Yes, do it"))
+
+
+class IssueTicketsForm(FlaskForm):
+    """Tickets for everyone (`replace` must be ticked when some already hold one) or for the ticked
+    candidates; `issued_mark` refuses a form shown before tickets were issued since (a reload)."""
+
+    scope = HiddenField(validators=[AnyOf(["all", "selected"])])
+    issued_mark = HiddenField()
+    replace = BooleanField(_l("Replace the tickets already issued (they stop working)"))
+
+
+class TicketLoginForm(FlaskForm):
+    """The ticket box on the login page (drawn in auth/login.html, which the password login also shows)."""
+
+    ticket = StringField(_l("Candidate ticket"), validators=[DataRequired(), Length(max=40)])
