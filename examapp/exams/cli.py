@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 
 import click
@@ -14,6 +13,7 @@ from examapp.cli import EXIT_REJECTED, emit, fail
 from examapp.db import utcnow
 from examapp.exams import service
 from examapp.exams.models import Exam
+from examapp.exams.ticket_sheet import tickets_csv
 
 
 @click.group()
@@ -49,18 +49,13 @@ def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], a
     except service.ExamError as exc:
         fail(as_json, EXIT_REJECTED, str(exc))
     s.commit()
-    rows = [(t.username, t.full_name, t.ticket) for t in issued]
     if out:
         with open(out, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(("username", "name", "ticket"))
-            writer.writerows(rows)
-        emit(as_json, {"exam_id": exam_id, "count": len(rows), "out": out},
-             f"wrote {len(rows)} ticket(s) to {out}")
+            fh.write(tickets_csv(issued))
+        emit(as_json, {"exam_id": exam_id, "count": len(issued), "out": out},
+             f"wrote {len(issued)} ticket(s) to {out}")
     elif as_json:
         emit(True, {"exam_id": exam_id, "tickets": [
-            {"username": u, "name": n, "ticket": t} for u, n, t in rows]})
+            {"username": t.username, "name": t.full_name, "ticket": t.ticket} for t in issued]})
     else:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(("username", "name", "ticket"))
-        writer.writerows(rows)
+        sys.stdout.write(tickets_csv(issued))

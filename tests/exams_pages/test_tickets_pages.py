@@ -215,6 +215,15 @@ def test_csv_download_has_a_bom_and_guards_formulas(setup, second, proctor):
     assert len(rows) == 3
 
 
+def test_the_command_line_csv_is_guarded_the_same_way(setup, second, runner, tmp_path):
+    out = tmp_path / "tickets.csv"
+    result = runner.invoke(args=["exams", "tickets", str(setup.exam_id), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert ["'@thisinh2", "'=HYPERLINK(\"http://x\")"] in [row[:2] for row in rows]
+
+
 def test_csv_of_replaced_or_garbled_tickets_is_refused(setup, second, proctor):
     old = issue(proctor, setup.exam_id)
     issue(proctor, setup.exam_id, [second.username])
