@@ -13,7 +13,7 @@ from importers.cells import cell_text
 from importers.headers import HEADER_SEARCH_ROWS, find_header
 from importers.model import ImportFileError, ImportResult, RowError
 from importers.safety import check_workbook_zip, decode_text
-from importers.validate import DuplicateFinder, sheet_row
+from importers.validate import SheetRows
 
 Progress = Callable[[int, int], None]
 Rows = list[list[str]]
@@ -134,7 +134,7 @@ def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress |
     else:
         result.errors.append(RowError(None, None, NO_HEADER))
         return result
-    duplicates = DuplicateFinder("row")
+    checker = SheetRows(header)
     data_rows = rows[header.index + 1 :]
     total = len(data_rows)
     step = max(1, total // 100)  # about a hundred progress calls, however long the sheet
@@ -149,7 +149,7 @@ def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress |
         if any(values.values()):
             result.rows_read += 1
             row_number = header.index + offset + 2
-            question, errors = sheet_row(row_number, values, header, duplicates)
+            question, errors = checker.check(row_number, values)
             if question is not None:
                 result.questions.append(question)
             result.errors.extend(errors)

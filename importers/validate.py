@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from importers.answers import AnswerError, ParsedAnswer, parse_answer
@@ -19,9 +20,12 @@ MAX_OPTIONS = len(OPTION_LETTERS)  # the spreadsheet has columns A..H; exports m
 _OPTION_COLUMNS = tuple(zip(OPTION_LETTERS, OPTION_FIELDS, strict=True))
 
 
+TRUE_FALSE_TEXTS = ("True", "False")
+
+
 def true_false_options(truth: bool) -> tuple[ParsedOption, ...]:
     """Return the fixed option pair every true_false question carries."""
-    return (ParsedOption("True", truth), ParsedOption("False", not truth))
+    return (ParsedOption(TRUE_FALSE_TEXTS[0], truth), ParsedOption(TRUE_FALSE_TEXTS[1], not truth))
 
 
 class DuplicateFinder:
@@ -45,30 +49,107 @@ def _too_long(what: str, text: str | None, limit: int) -> str | None:
     return None
 
 
-def sheet_row(
-    row: int, values: Mapping[str, str], header: HeaderRow, duplicates: DuplicateFinder
-) -> tuple[ParsedQuestion | None, list[RowError]]:
-    """Check one spreadsheet row (values by field name); return the question or its errors."""
-    errors: list[RowError] = []
+@dataclass(frozen=True)
+class _Shape:
+    """What a row's type and answer cells say given which options are filled, texts aside."""
+
+    kind: str | None
+    correct: tuple[bool, ...]  # one per filled option, or the True/False pair; empty: no options
+    problems: tuple[tuple[str | None, str], ...]  # (field, message) in the order found
+
+
+class SheetRows:
+    """Checks the rows under one header row; answers repeat, so each answer shape is worked out once."""
+
+    def __init__(self, header: HeaderRow) -> None:
+        self.header = header
+        self.duplicates = DuplicateFinder("row")
+        self._shapes: dict[tuple[str, str, str], _Shape] = {}
+
+    def check(self, row: int, values: Mapping[str, str]) -> tuple[ParsedQuestion | None, list[RowError]]:
+        """Check one row (values by field name); return the question or its errors."""
+        header = self.header
+        errors: list[RowError] = []
+
+        def fail(field: str | None, message: str) -> None:
+            errors.append(RowError(row, header.title(field) if field else None, message))
+
+        stem = values.get("question", "")
+        if not stem:
+            fail("question", "question is empty; write the question text")
+        elif len(stem) > MAX_STEM:
+            fail("question", _too_long("question", stem, MAX_STEM))
+
+        texts = {letter: values.get(name, "") for letter, name in _OPTION_COLUMNS}
+        filled = "".join([letter for letter, text in texts.items() if text])
+        _check_option_gaps(filled, header, fail)
+        for letter in filled:
+            if len(texts[letter]) > MAX_OPTION:
+                fail(f"option_{letter.lower()}", _too_long(f"option {letter}", texts[letter], MAX_OPTION))
+
+        answer_text, type_text = values.get("answer", ""), values.get("type", "")
+        shape = self._shapes.get((filled, answer_text, type_text))
+        if shape is None:
+            shape = _row_shape(filled, answer_text, type_text, header)
+            self._shapes[filled, answer_text, type_text] = shape
+        for field, message in shape.problems:
+            fail(field, message)
+        kind = shape.kind
+        if kind == "true_false":
+            option_texts = TRUE_FALSE_TEXTS
+        else:
+            option_texts = tuple([texts[letter] for letter in filled])
+
+        # "Lịch  sử" and "Lịch sử" must not become two topics.
+        topic = collapse(values.get("topic", "")) or None
+        if topic is not None and len(topic) > MAX_TOPIC:
+            fail("topic", _too_long("topic", topic, MAX_TOPIC))
+        explanation = values.get("explanation") or None
+        if explanation is not None and len(explanation) > MAX_EXPLANATION:
+            fail("explanation", _too_long("explanation", explanation, MAX_EXPLANATION))
+        difficulty = "medium"
+        if difficulty_text := values.get("difficulty", ""):
+            try:
+                difficulty = parse_difficulty(difficulty_text)
+            except FieldError as exc:
+                fail("difficulty", str(exc))
+        points = Decimal(1)
+        if points_text := values.get("points", ""):
+            try:
+                points = parse_points(points_text)
+            except FieldError as exc:
+                fail("points", str(exc))
+
+        key = content_key(stem, option_texts) if stem else ""
+        if key and (duplicate := self.duplicates.check(row, key)):
+            fail("question", duplicate)
+        if errors or not shape.correct:
+            return None, errors
+        assert kind is not None
+        options = tuple([ParsedOption(text, correct)
+                         for text, correct in zip(option_texts, shape.correct, strict=True)])
+        return ParsedQuestion(
+            row=row,
+            text=stem,
+            type=kind,
+            options=options,
+            topic=topic,
+            difficulty=difficulty,
+            points=points,
+            explanation=explanation,
+            content_key=key,
+        ), []
+
+
+def _row_shape(filled: str, answer_text: str, type_text: str, header: HeaderRow) -> _Shape:
+    """The type, correct flags and problems that follow from the type and answer cells."""
+    problems: list[tuple[str | None, str]] = []
 
     def fail(field: str | None, message: str) -> None:
-        errors.append(RowError(row, header.title(field) if field else None, message))
-
-    stem = values.get("question", "")
-    if not stem:
-        fail("question", "question is empty; write the question text")
-    elif len(stem) > MAX_STEM:
-        fail("question", _too_long("question", stem, MAX_STEM))
-
-    texts = {letter: values.get(name, "") for letter, name in _OPTION_COLUMNS}
-    filled = [letter for letter, text in texts.items() if text]
-    _check_option_gaps(filled, header, fail)
-    for letter in filled:
-        if len(texts[letter]) > MAX_OPTION:
-            fail(f"option_{letter.lower()}", _too_long(f"option {letter}", texts[letter], MAX_OPTION))
+        problems.append((field, message))
 
     kind: str | None = None
-    if type_text := values.get("type", ""):
+    if type_text:
         try:
             kind = parse_type(type_text)
         except FieldError as exc:
@@ -76,7 +157,7 @@ def sheet_row(
 
     answer: ParsedAnswer | None = None
     try:
-        answer = parse_answer(values.get("answer", ""), [] if kind == "true_false" else filled)
+        answer = parse_answer(answer_text, "" if kind == "true_false" else filled)
     except AnswerError as exc:
         fail("answer", str(exc))
 
@@ -88,7 +169,7 @@ def sheet_row(
         else:
             kind = "single"
 
-    options: tuple[ParsedOption, ...] = ()
+    correct: tuple[bool, ...] = ()
     if kind == "true_false":
         if filled:
             fail(
@@ -98,12 +179,9 @@ def sheet_row(
                 "or set the type to single",
             )
         if answer is not None and answer.truth is None:
-            fail(
-                "answer",
-                f"a true_false answer must be true or false (đúng/sai), not '{values.get('answer', '')}'",
-            )
+            fail("answer", f"a true_false answer must be true or false (đúng/sai), not '{answer_text}'")
         elif answer is not None and answer.truth is not None:
-            options = true_false_options(answer.truth)
+            correct = (answer.truth, not answer.truth)
     elif kind in ("single", "multiple"):
         if len(filled) < 2:
             missing = next(letter for letter in "AB" if letter not in filled)
@@ -113,52 +191,15 @@ def sheet_row(
                 f"{_column(header, 'A')} and {_column(header, 'B')}",
             )
         if answer is not None:
-            options = _choice_options(kind, answer, filled, texts, header, fail)
-
-    # "Lịch  sử" and "Lịch sử" must not become two topics.
-    topic = collapse(values.get("topic", "")) or None
-    if topic is not None and len(topic) > MAX_TOPIC:
-        fail("topic", _too_long("topic", topic, MAX_TOPIC))
-    explanation = values.get("explanation") or None
-    if explanation is not None and len(explanation) > MAX_EXPLANATION:
-        fail("explanation", _too_long("explanation", explanation, MAX_EXPLANATION))
-    difficulty = "medium"
-    if difficulty_text := values.get("difficulty", ""):
-        try:
-            difficulty = parse_difficulty(difficulty_text)
-        except FieldError as exc:
-            fail("difficulty", str(exc))
-    points = Decimal(1)
-    if points_text := values.get("points", ""):
-        try:
-            points = parse_points(points_text)
-        except FieldError as exc:
-            fail("points", str(exc))
-
-    key = content_key(stem, _duplicate_texts(kind, filled, texts)) if stem else ""
-    if key and (duplicate := duplicates.check(row, key)):
-        fail("question", duplicate)
-    if errors or not options:
-        return None, errors
-    assert kind is not None
-    return ParsedQuestion(
-        row=row,
-        text=stem,
-        type=kind,
-        options=options,
-        topic=topic,
-        difficulty=difficulty,
-        points=points,
-        explanation=explanation,
-        content_key=key,
-    ), []
+            correct = _choice_flags(kind, answer, filled, header, fail)
+    return _Shape(kind, correct, tuple(problems))
 
 
 def _column(header: HeaderRow, letter: str) -> str:
     return header.title(f"option_{letter.lower()}") or letter
 
 
-def _check_option_gaps(filled: list[str], header: HeaderRow, fail) -> None:
+def _check_option_gaps(filled: str, header: HeaderRow, fail) -> None:
     if not filled:
         return
     last = OPTION_LETTERS.index(filled[-1])
@@ -175,7 +216,7 @@ def _check_option_gaps(filled: list[str], header: HeaderRow, fail) -> None:
         )
 
 
-def _choice_options(kind, answer, filled, texts, header, fail) -> tuple[ParsedOption, ...]:
+def _choice_flags(kind, answer, filled, header, fail) -> tuple[bool, ...]:
     if answer.is_truth:
         if filled:
             fail(
@@ -202,14 +243,7 @@ def _choice_options(kind, answer, filled, texts, header, fail) -> tuple[ParsedOp
         )
     if missing:
         return ()
-    correct = answer.letters
-    return tuple([ParsedOption(texts[letter], letter in correct) for letter in filled])
-
-
-def _duplicate_texts(kind: str | None, filled: list[str], texts: Mapping[str, str]) -> list[str]:
-    if kind == "true_false":
-        return [option.text for option in true_false_options(True)]
-    return [texts[letter] for letter in filled]
+    return tuple(letter in answer.letters for letter in filled)
 
 
 def text_question(question: ParsedQuestion, duplicates: DuplicateFinder) -> list[RowError]:

@@ -1,0 +1,59 @@
+"""Large imports: every question lands with its own options, whatever the batch boundaries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from examapp.banks.models import Option, Question
+from examapp.banks.service import create_bank, import_questions
+from tests.banks.files import row, xlsx_bytes
+
+COUNT = 450  # more than two of the multi-row INSERTs on SQLite
+
+
+def many_rows(prefix: str) -> list[list]:
+    rows = []
+    for i in range(COUNT):
+        if i % 7 == 0:
+            rows.append(row(f"{prefix} {i}: đúng hay sai?", options=(), answer="Sai" if i % 2 else "Đúng"))
+        else:
+            width = 2 + i % 5  # two to six options
+            options = [f"{prefix} {i} phương án {n}\tcó tab" for n in range(width)]
+            rows.append(row(f"{prefix} {i}: chọn?", options=options[:4], answer="ABCD"[i % min(width, 4)],
+                            points=Decimal("2.5") if i % 3 else 1,
+                            explanation=f"Giải thích {i}" if i % 2 else None))
+    return rows
+
+
+def test_a_large_import_keeps_each_question_with_its_own_options(session):
+    bank = create_bank(session, "Ngân hàng lớn")
+    other = create_bank(session, "Ngân hàng khác")
+    session.commit()
+    first = import_questions(session, other, xlsx_bytes(many_rows("Khác")), "khac.xlsx")
+    session.commit()
+    report = import_questions(session, bank, xlsx_bytes(many_rows("Câu")), "lon.xlsx")
+    session.commit()
+    assert (first.imported, report.imported, report.errors) == (COUNT, COUNT, [])
+
+    questions = session.scalars(select(Question).where(Question.bank_id == bank.id)
+                                .order_by(Question.source_row)).all()
+    assert len(questions) == COUNT and len({q.id for q in questions}) == COUNT
+    for i, question in enumerate(questions):
+        assert question.source_row == i + 2
+        if i % 7 == 0:
+            assert question.type == "true_false"
+            assert [(o.text, o.is_correct) for o in question.options] == [
+                ("True", i % 2 == 0), ("False", i % 2 == 1)]
+            continue
+        width = min(2 + i % 5, 4)
+        assert question.text == f"Câu {i}: chọn?"
+        assert [o.text for o in question.options] == [f"Câu {i} phương án {n}\tcó tab" for n in range(width)]
+        assert [o.position for o in question.options] == list(range(width))
+        assert [o.is_correct for o in question.options] == [n == i % width for n in range(width)]
+        assert question.points == (Decimal("2.5") if i % 3 else Decimal(1))
+        assert question.explanation == (f"Giải thích {i}" if i % 2 else None)
+    in_other = session.scalar(select(func.count()).select_from(Option).join(Question)
+                              .where(Question.bank_id == other.id))
+    assert in_other == sum(len(q.options) for q in questions)
