@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import zipfile
 from decimal import Decimal
@@ -392,3 +393,18 @@ def test_calamine_and_openpyxl_read_the_same_questions(calamine):
     assert len(by_calamine.questions) == 10
     assert (by_calamine.questions, by_calamine.errors, by_calamine.rows_read) == (
         by_openpyxl.questions, by_openpyxl.errors, by_openpyxl.rows_read)
+
+
+def test_the_cycle_collector_is_as_the_caller_left_it_after_a_read(header):
+    data = xlsx_bytes([header, ["Q?", "x", "y", None, None, "A"]])
+    assert gc.isenabled()
+    read_questions(data, "bank.xlsx")
+    with pytest.raises(ImportFileError):
+        read_questions(b"not a workbook", "bank.xlsx")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_questions(data, "bank.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
