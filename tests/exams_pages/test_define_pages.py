@@ -91,6 +91,23 @@ def test_rule_asking_more_than_the_bank_has_shows_the_numbers(setup, app):
     assert _exam_count(app) == before
 
 
+def test_blueprint_problems_are_shown_on_their_rows_in_vietnamese(setup, app):
+    before = _exam_count(app)
+    data = _form(setup.bank_id, room_code="P 201", **{"rules-0-count": "9", "rules-1-topic": "",
+                                                       "rules-1-difficulty": ""})
+    response = setup.trainer.post("/exams/new", data=data, headers={"Accept-Language": "vi"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'id="rules-0-count-err">dòng 1 \(chủ đề &#39;Lịch sử Đảng&#39;, mọi mức độ\) cần 9 câu '
+                     r'hỏi; ngân hàng chỉ có 3 câu đang sử dụng<', page)
+    assert re.search(r'id="rules-1-count-err">dòng 2 \(mọi chủ đề, mọi mức độ\) trùng với dòng 1 ', page)
+    # A problem that is not about one rule stays on top of the form.
+    assert "mã phòng thi phải dài 1-40 ký tự, gồm chữ cái, chữ số, &#39;-&#39; hoặc &#39;_&#39;" in page
+    assert "Hãy sửa các dòng được đánh dấu trong ma trận đề." not in page
+    assert "asks for" not in page and "overlaps" not in page
+    assert _exam_count(app) == before
+
+
 def test_a_trainer_sees_and_uses_only_own_banks(setup, app, accounts):
     other = accounts.client("trainer")
     with app.app_context():
