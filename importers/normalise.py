@@ -31,7 +31,10 @@ def text_lines(text: str) -> list[str]:
 
 def collapse(value: str) -> str:
     """Return text with every run of whitespace turned into one space, trimmed."""
-    # str.split() splits on exactly the characters the regex \s matches, several times faster.
+    # Printable text holds no whitespace but the plain space; without doubled spaces only the
+    # ends can change. Otherwise str.split() splits on exactly what the regex \s matches.
+    if "  " not in value and value.isprintable():
+        return value.strip()
     return " ".join(value.split())
 
 
@@ -48,8 +51,7 @@ def fold(value: str) -> str:
 
 
 def _key_text(value: str) -> str:
-    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
-    return " ".join(folded.split())
+    return collapse(unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold()))
 
 
 def content_key(text: str, options: Sequence[str]) -> str:

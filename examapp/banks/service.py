@@ -44,6 +44,7 @@ from importers import (
     content_key,
     read_questions,
 )
+from importers.normalise import collapse
 
 DEFAULT_TOPIC = "General"
 MAX_NAME = 200
@@ -79,7 +80,7 @@ class QuestionError(BankError):
 def fold_text(text: str) -> str:
     """Casefolded text without accents (đ -> d) and with single spaces: what search compares."""
     decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    return " ".join(_MARKS.sub("", decomposed).casefold().split())  # split(): the spaces \s matches
+    return collapse(_MARKS.sub("", decomposed).casefold())
 
 
 # ---- banks -------------------------------------------------------------------------------
