@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from examapp.banks.models import Option, Question
+from examapp import db
+from examapp.banks.models import Option, Question, QuestionBank
 from examapp.banks.service import create_bank, import_questions
 from tests.banks.files import row, xlsx_bytes
 
@@ -57,3 +59,35 @@ def test_a_large_import_keeps_each_question_with_its_own_options(session):
     in_other = session.scalar(select(func.count()).select_from(Option).join(Question)
                               .where(Question.bank_id == other.id))
     assert in_other == sum(len(q.options) for q in questions)
+
+
+def test_parallel_imports_into_different_banks_each_get_their_own_ids(app, banks):
+    bank_ids = [banks.create("Ngân hàng một"), banks.create("Ngân hàng hai")]
+    files = [xlsx_bytes(many_rows(prefix)[:300]) for prefix in ("Một", "Hai")]
+    start = threading.Barrier(2)
+    reports = []
+
+    def run(bank_id: int, data: bytes) -> None:
+        with app.app_context():
+            s = db.session()
+            bank = s.get(QuestionBank, bank_id)
+            start.wait()
+            reports.append(import_questions(s, bank, data, "bank.xlsx"))
+            s.commit()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(bank_ids, files, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [(r.imported, r.errors) for r in reports] == [(300, []), (300, [])]
+    with app.app_context():
+        s = db.session()
+        for bank_id, prefix in zip(bank_ids, ("Một", "Hai"), strict=True):
+            questions = s.scalars(select(Question).where(Question.bank_id == bank_id)).all()
+            assert len(questions) == 300
+            for question in questions:
+                assert question.text.startswith(prefix)
+                assert all(o.text.startswith(prefix) or o.text in ("True", "False") for o in question.options)
+                assert len(question.options) == (2 if question.type == "true_false" else
+                                                 min(2 + (question.source_row - 2) % 5, 4))
