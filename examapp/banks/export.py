@@ -12,12 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examapp.banks.models import Option, Question, QuestionBank, Topic
+from reports.cells import looks_like_formula
 
 LETTERS = "ABCDEFGH"
 COLUMNS = ("question", *(f"option_{letter.lower()}" for letter in LETTERS), "answer", "type", "topic",
            "difficulty", "points", "explanation")
-# Text starting with these is a formula when typed into Excel or LibreOffice.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def export_bank(db: Session, bank: QuestionBank, include_retired: bool = False) -> bytes:
@@ -70,7 +69,7 @@ def _number(points: Decimal) -> int | float:
 
 def _guarded(sheet, value: str | int | float | None):
     """Formula-like text becomes a string cell with Excel's quote prefix, so it stays text when edited."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+    if not looks_like_formula(value):
         return value  # openpyxl writes other str values as plain strings already
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"

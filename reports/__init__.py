@@ -1,0 +1,1 @@
+"""Analysis and exports over plain data (DataFrames, rows): no Flask, no database."""
