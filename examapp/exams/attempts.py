@@ -206,7 +206,8 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: User, 
         rows.append({"attempt_id": attempt.id, "question_id": d.question_id, "position": position,
                      "rule_position": d.rule_position, "type": kind, "text": text,
                      "points": points[d.rule_position], "options": [own[o] for o in order]})
-    db.connection().execute(insert(AttemptQuestion.__table__).values(rows))
+    # executemany: one cached statement, sent in batches; .values(rows) compiles anew every start
+    db.connection().execute(insert(AttemptQuestion.__table__), rows)
     return attempt
 
 
