@@ -6,7 +6,7 @@ from flask import Flask, current_app, g, request
 from flask_login import LoginManager
 
 from examapp import db
-from examapp.auth.models import User
+from examapp.auth.identity import Identity, identities
 from examapp.auth.ratelimit import LoginLimits
 from examapp.auth.service import user_for_token
 
@@ -15,20 +15,21 @@ login_manager.login_view = "auth.login"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = db.session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+def _load_user(user_id: str) -> Identity | None:
+    identity = identities.get(db.session(), int(user_id), current_app.config["IDENTITY_SECONDS"])
+    return identity if identity is not None and identity.active else None
 
 
 @login_manager.request_loader
-def _load_from_bearer(req) -> User | None:
+def _load_from_bearer(req) -> Identity | None:
     header = req.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
     user = user_for_token(db.session(), header[7:].strip())
-    if user is not None:
-        g.auth_by_token = True
-    return user
+    if user is None:
+        return None
+    g.auth_by_token = True
+    return Identity.of(user)
 
 
 def limits() -> LoginLimits:

@@ -77,7 +77,8 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_password(db.session(), current_user, form.current.data, form.new.data)
+            change_password(db.session(), db.session().get(User, current_user.id), form.current.data,
+                            form.new.data)
         except AccountError as exc:
             form.new.errors.append(translated(exc))
         else:

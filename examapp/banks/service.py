@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from examapp.audit.service import record
+from examapp.auth.identity import Actor
 from examapp.auth.models import User
 from examapp.banks.bulk import insert_rows, reserve_ids
 from examapp.banks.models import (
@@ -129,7 +130,7 @@ def create_bank(db: Session, name: str, owner_id: int | None = None, description
     return bank
 
 
-def may_manage(user: User, bank: QuestionBank) -> bool:
+def may_manage(user: Actor, bank: QuestionBank) -> bool:
     """Admins manage every bank; a trainer only the banks they own."""
     return user.role == "admin" or (user.role == "trainer" and bank.owner_id == user.id)
 

@@ -39,7 +39,7 @@ def language():
     if lang in LANGUAGES:
         session["lang"] = lang
         if current_user.is_authenticated:
-            current_user.locale = lang
+            db.session().get(User, current_user.id).locale = lang
             db.session().commit()
     target = request.form.get("next") or url_for("main.home")
     return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
