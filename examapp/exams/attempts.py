@@ -19,12 +19,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import JSON, Engine, bindparam, case, insert, literal, select, update
+from sqlalchemy import JSON, Connection, Engine, bindparam, case, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from examapp.auth.models import User
+from examapp.auth.identity import Actor
 from examapp.banks.models import Option, Question
 from examapp.db import UTCDateTime
 from examapp.exams.drawing import draw_questions, order_options
@@ -113,7 +113,7 @@ def is_expired(attempt: Attempt, now: datetime, grace_seconds: float) -> bool:
 # ---------------------------------------------------------------- starting
 
 
-def start_attempt(db: Session, exam_id: int, user: User, now: datetime, room_code: str | None = None,
+def start_attempt(db: Session, exam_id: int, user: Actor, now: datetime, room_code: str | None = None,
                   grace_seconds: float = 5.0) -> tuple[Attempt, bool]:
     """Start a new attempt (drawing its paper) or return the one in progress; (attempt, created).
 
@@ -162,7 +162,7 @@ def check_window(exam: Exam, now: datetime) -> None:
         raise ExamConflict(msg("the exam closed at %(time)s", time=fmt_time(exam.closes_at)))
 
 
-def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: User, now: datetime,
+def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor, now: datetime,
                  room_code: str | None, used: int) -> Attempt:
     check_room_code(exam, room_code)
     check_window(exam, now)
@@ -250,7 +250,7 @@ def attempt_paper(db: Session, attempt: Attempt, now: datetime) -> AttemptPaper:
     return AttemptPaper(attempt, questions, answers, now)
 
 
-def attempt_for_user(db: Session, attempt_id: int, user: User, now: datetime,
+def attempt_for_user(db: Session, attempt_id: int, user: Actor, now: datetime,
                      grace_seconds: float) -> Attempt:
     """The attempt if it is the user's own (admins and proctors may read any); finalises it when its
     deadline + grace has passed (commit afterwards). Raises ExamNotFound otherwise."""
@@ -283,14 +283,14 @@ class _PaperCache:
         self.by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict[int, PaperIndex]] = (
             weakref.WeakKeyDictionary())
 
-    def get(self, db: Session, attempt_id: int) -> PaperIndex | None:
-        engine = db.get_bind()
+    def get(self, conn: Connection, attempt_id: int) -> PaperIndex | None:
+        engine = conn.engine
         with self.lock:
             papers = self.by_engine.setdefault(engine, OrderedDict())
             if attempt_id in papers:
                 papers.move_to_end(attempt_id)
                 return papers[attempt_id]
-        rows = db.connection().execute(
+        rows = conn.execute(
             select(Attempt.user_id, AttemptQuestion.question_id, AttemptQuestion.type,
                    AttemptQuestion.options)
             .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
@@ -336,15 +336,31 @@ def _save_statement(dialect: str, with_options: bool, with_flag: bool):
 def save_answer(db: Session, attempt_id: int, user_id: int, question_id: int, now: datetime,
                 grace_seconds: float, options: list[int] | None = None,
                 flagged: bool | None = None) -> SaveReceipt:
-    """Record the selection (and/or review flag) for one question: one upsert, revision + 1.
+    """Record the selection (and/or review flag) for one question in the session's transaction.
 
-    The caller commits before replying. Refuses: not the user's attempt -> ExamNotFound; question not
-    on the paper or foreign option -> AnswerInvalid; submitted -> ExamConflict; after deadline + grace
-    -> DeadlinePassed (the attempt is then finalised in the session: commit it).
+    The caller commits before replying. Refuses as `write_answer` does; when the attempt no longer
+    takes answers, raises as `refuse_late_answer` does (the attempt is then finalised: commit it).
+    """
+    revision = write_answer(db.connection(), attempt_id, user_id, question_id, now, grace_seconds,
+                            options, flagged)
+    if revision is None:
+        refuse_late_answer(db, attempt_id, now)
+    return SaveReceipt(now, revision)
+
+
+def write_answer(conn: Connection, attempt_id: int, user_id: int, question_id: int, now: datetime,
+                 grace_seconds: float, options: list[int] | None = None,
+                 flagged: bool | None = None) -> int | None:
+    """Check the answer against the paper and upsert it as one statement: the new revision, or None
+    when the attempt no longer takes answers (submitted, or past deadline + grace).
+
+    One statement, so on an autocommit connection the answer is committed when this returns.
+    Refuses: not the user's attempt -> ExamNotFound; question not on the paper or foreign option ->
+    AnswerInvalid.
     """
     if options is None and flagged is None:
         raise ExamInvalid(msg("give 'options' and/or 'flagged'"))
-    paper = papers.get(db, attempt_id)
+    paper = papers.get(conn, attempt_id)
     if paper is None or paper.user_id != user_id:
         raise ExamNotFound(msg("no attempt %(attempt)s of yours", attempt=attempt_id))
     if question_id not in paper.questions:
@@ -353,16 +369,13 @@ def save_answer(db: Session, attempt_id: int, user_id: int, question_id: int, no
     chosen = None if options is None else _check_options(kind, own, question_id, options)
     params = {"attempt_id": attempt_id, "question_id": question_id, "options": chosen or [],
               "flagged": bool(flagged), "now": now, "earliest": now - timedelta(seconds=grace_seconds)}
-    revision = db.connection().execute(
-        _save_statement(db.get_bind().dialect.name, chosen is not None, flagged is not None),
-        params).scalar()
-    if revision is None:
-        _refuse_late_answer(db, attempt_id, now)
-    return SaveReceipt(now, revision)
+    return conn.execute(_save_statement(conn.dialect.name, chosen is not None, flagged is not None),
+                        params).scalar()
 
 
-def _refuse_late_answer(db: Session, attempt_id: int, now: datetime) -> None:
-    """Why an answer was not written: the attempt is submitted, or its time (and grace) is up."""
+def refuse_late_answer(db: Session, attempt_id: int, now: datetime) -> None:
+    """Why an answer was not written: the attempt is submitted (ExamConflict), or its time and grace
+    are up (DeadlinePassed, after finalising the attempt in the session: commit it)."""
     status, deadline = db.execute(select(Attempt.status, Attempt.deadline)
                                   .where(Attempt.id == attempt_id)).one()
     if status != IN_PROGRESS:
