@@ -16,7 +16,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, bindparam, case, insert, literal, select, update
@@ -37,7 +36,7 @@ from examapp.exams.errors import (
     ExamInvalid,
     ExamNotFound,
 )
-from examapp.exams.grading import percent_of, question_score, to_cents
+from examapp.exams.grading import passes, percent_of, question_score, to_cents
 from examapp.exams.models import (
     IN_PROGRESS,
     SUBMITTED,
@@ -120,7 +119,25 @@ def start_attempt(db: Session, exam_id: int, user: Actor, now: datetime, room_co
     Refuses: not assigned -> ExamNotFound; wrong/missing room code -> ExamForbidden; before opening,
     after closing, no attempts left or bank too small now -> ExamConflict.
     """
-    exam = db.get(Exam, exam_id)
+    attempt, drawn = _start(db, exam_id, user, now, room_code, grace_seconds)
+    return attempt, drawn is not None
+
+
+def start_paper(db: Session, exam_id: int, user: Actor, now: datetime, room_code: str | None = None,
+                grace_seconds: float = 5.0) -> tuple[AttemptPaper, bool]:
+    """`start_attempt` with the paper to sit; a new paper is the one just drawn, not read back."""
+    attempt, drawn = _start(db, exam_id, user, now, room_code, grace_seconds)
+    if drawn is None:
+        return attempt_paper(db, attempt, now), False
+    return AttemptPaper(attempt, drawn, {}, now), True
+
+
+def _start(db: Session, exam_id: int, user: Actor, now: datetime, room_code: str | None,
+           grace_seconds: float) -> tuple[Attempt, list[PaperQuestion] | None]:
+    """The attempt in progress (and None), or a new one with its paper."""
+    # Key-share lock: an edit of the exam (which locks it for update) cannot slip in between reading
+    # the blueprint and writing the paper drawn by it; concurrent starts do not block each other.
+    exam = db.get(Exam, exam_id, with_for_update={"read": True, "key_share": True})
     candidate = db.scalar(select(ExamCandidate).where(
         ExamCandidate.exam_id == exam_id, ExamCandidate.user_id == user.id))
     if exam is None or candidate is None:
@@ -131,10 +148,10 @@ def start_attempt(db: Session, exam_id: int, user: Actor, now: datetime, room_co
     finalised = False
     if current is not None:
         if not is_expired(current, now, grace_seconds):
-            return current, False
+            return current, None
         finalised = finalise_attempt(db, current.id, now, "deadline")
     try:
-        return _new_attempt(db, exam, candidate, user, now, room_code, len(mine)), True
+        return _new_attempt(db, exam, candidate, user, now, room_code, len(mine))
     except ExamError as exc:
         exc.keep_changes = exc.keep_changes or finalised
         raise
@@ -163,7 +180,7 @@ def check_window(exam: Exam, now: datetime) -> None:
 
 
 def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor, now: datetime,
-                 room_code: str | None, used: int) -> Attempt:
+                 room_code: str | None, used: int) -> tuple[Attempt, list[PaperQuestion] | None]:
     check_room_code(exam, room_code)
     check_window(exam, now)
     if used >= exam.max_attempts:
@@ -196,7 +213,7 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
         other = _attempt_in_progress(db, exam.id, user.id)
         if other is None:
             raise ExamConflict(msg("this attempt was started twice at once; try again")) from None
-        return other
+        return other, None
     rows = []
     for position, d in enumerate(drawn, start=1):
         kind, text = texts[d.question_id]
@@ -208,7 +225,8 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
                      "points": points[d.rule_position], "options": [own[o] for o in order]})
     # executemany: one cached statement, sent in batches; .values(rows) compiles anew every start
     db.connection().execute(insert(AttemptQuestion.__table__), rows)
-    return attempt
+    return attempt, [PaperQuestion(r["question_id"], r["position"], r["type"], r["text"], r["points"],
+                                   [PaperOption(o["id"], o["text"]) for o in r["options"]]) for r in rows]
 
 
 def _rule_pools(db: Session, exam: Exam, rules: list[ExamRule]) -> list[list[int]]:
@@ -444,7 +462,7 @@ def finalise_attempt(db: Session, attempt_id: int, now: datetime, finished_by: s
     score = to_cents(sum((a["awarded"] for a in awarded), Decimal(0)))
     attempt.score = score
     attempt.percent = percent_of(score, attempt.max_score)
-    attempt.passed = Fraction(score) * 100 >= Fraction(exam.pass_percent) * Fraction(attempt.max_score)
+    attempt.passed = passes(score, attempt.max_score, exam.pass_percent)
     db.flush()
     return True
 

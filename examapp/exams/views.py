@@ -121,6 +121,64 @@ def get_exam(exam_id: int):
     return service.candidate_exam(s, exam_id, current_user, utcnow()).as_dict()
 
 
+# Fields a change may set to null: no opening time, no close, no room code.
+CLEARABLE = ("opens_at", "closes_at", "room_code")
+
+
+class ExamChangesBody(Body):
+    """The fields of an exam to change; a field left out keeps its value."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    bank_id: int | None = None
+    rules: list[RuleBody] | None = Field(default=None, min_length=1, max_length=50)
+    duration_minutes: float | None = Field(default=None, gt=0, le=1440)
+    pass_percent: float | None = Field(default=None, ge=0, le=100)
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+    opens_at: AwareDatetime | None = Field(default=None, strict=False)
+    closes_at: AwareDatetime | None = Field(default=None, strict=False)
+    shuffle_questions: bool | None = None
+    shuffle_options: bool | None = None
+    room_code: str | None = Field(default=None, min_length=1, max_length=40)
+    certificate: bool | None = None
+    review_policy: Literal["none", "score", "answers_after_close"] | None = None
+    partial_credit: bool | None = None
+
+
+@api.route("/exams/<int:exam_id>", methods=["PATCH"])
+@access.roles("admin", "trainer")
+@documented("Change an exam (fields left out stay; null clears opens_at, closes_at, room_code); once "
+            "attempts exist, bank, rules, shuffling and partial credit are fixed (409)", body=ExamChangesBody)
+def update_exam(exam_id: int, body: ExamChangesBody):
+    given = body.model_fields_set
+    if not given:
+        raise ApiError(400, "give at least one field to change")
+    nulls = sorted(name for name in given if getattr(body, name) is None and name not in CLEARABLE)
+    if nulls:
+        raise ApiError(400, "; ".join(f"field '{name}' cannot be null" for name in nulls))
+    changes: dict[str, Any] = {name: getattr(body, name) for name in given}
+    if "rules" in changes:
+        changes["rules"] = [service.RuleSpec(r.count, r.topic, r.difficulty, _dec(r.points))
+                            for r in body.rules]
+    if "pass_percent" in changes:
+        changes["pass_percent"] = _dec(body.pass_percent)
+    s = db.session()
+    exam = service.exam_for_staff(s, exam_id, current_user)
+    update = service.update_exam(s, exam, changes, current_user, utcnow())
+    s.commit()
+    return {**service.exam_dict(update.exam), **update.as_dict()}
+
+
+@api.route("/exams/<int:exam_id>", methods=["DELETE"])
+@access.roles("admin", "trainer")
+@documented("Delete an exam nobody has started, with its candidates and tickets (409 once attempts "
+            "exist: close it instead)", status=204)
+def delete_exam(exam_id: int):
+    s = db.session()
+    service.delete_exam(s, service.exam_for_staff(s, exam_id, current_user), current_user)
+    s.commit()
+    return "", 204
+
+
 # ---------------------------------------------------------------- candidates
 
 
@@ -230,9 +288,9 @@ def _paper_dict(paper: service.AttemptPaper) -> dict[str, Any]:
 def start_attempt(exam_id: int, body: StartBody):
     s = db.session()
     now = utcnow()
-    attempt, created = service.start_attempt(s, exam_id, current_user, now, body.room_code, _grace())
-    paper = _paper_dict(service.attempt_paper(s, attempt, now))
+    paper, created = service.start_paper(s, exam_id, current_user, now, body.room_code, _grace())
     s.commit()
+    paper = _paper_dict(paper)
     return paper, 201 if created else 200
 
 
@@ -246,11 +304,13 @@ class AnswerBody(Body):
 @documented("Save the selection (and/or review flag) for one question; committed before the reply",
             body=AnswerBody)
 def save_answer(attempt_id: int, question_id: int, body: AnswerBody):
-    s = db.session()
-    receipt = service.save_answer(s, attempt_id, current_user.id, question_id, utcnow(), _grace(),
-                                  body.options, body.flagged)
-    s.commit()
-    return {"saved_at": _iso(receipt.saved_at), "revision": receipt.revision}
+    now = utcnow()
+    with db.autocommit() as conn:  # the save is one statement: committed when it returns
+        revision = service.write_answer(conn, attempt_id, current_user.id, question_id, now, _grace(),
+                                        body.options, body.flagged)
+    if revision is None:
+        service.refuse_late_answer(db.session(), attempt_id, now)
+    return {"saved_at": _iso(now), "revision": revision}
 
 
 def _state(attempt: Attempt, now: datetime) -> dict[str, Any]:
