@@ -71,6 +71,14 @@ class ExamConflict(ExamError):
     status = 409
 
 
+class ExamStarted(ExamConflict):
+    """A change to what drawn papers depend on, once candidates have started; `fields` names them."""
+
+    def __init__(self, message: str, fields: list[str]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
 class DeadlinePassed(ExamConflict):
     """An answer after deadline + grace; the attempt has been finalised with what was saved."""
 

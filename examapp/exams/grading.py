@@ -37,3 +37,8 @@ def percent_of(score: Decimal, max_score: Decimal) -> Decimal:
     if max_score <= 0:
         return Decimal("0.00")
     return to_cents(Fraction(score) / Fraction(max_score) * 100)
+
+
+def passes(score: Decimal, max_score: Decimal, pass_percent: Decimal) -> bool:
+    """Whether `score` out of `max_score` reaches the pass mark, compared exactly (no rounding)."""
+    return Fraction(score) * 100 >= Fraction(pass_percent) * Fraction(max_score)

@@ -29,6 +29,7 @@ from examapp.exams.forms import (
     ExtendForm,
     ExtraTimeForm,
     StartForm,
+    to_local,
     to_utc,
 )
 from examapp.exams.models import IN_PROGRESS, Attempt, Exam
@@ -196,7 +197,109 @@ def exam_page(exam_id: int):
     return render_template("exams/detail.html", exam=exam, now=utcnow(),
                            review_label=dict(REVIEW_CHOICES)[exam.review_policy],
                            difficulty_labels=dict(DIFFICULTY_CHOICES),
-                           total_points=sum(r.count * r.points for r in exam.rules))
+                           total_points=sum(r.count * r.points for r in exam.rules),
+                           may_edit=current_user.role in ("admin", "trainer"),
+                           attempts=service.attempt_count(db.session(), exam), confirm_form=ConfirmForm())
+
+
+def _plain_decimal(value: Decimal | float) -> Decimal:
+    """A number as the form shows it: 50 rather than 50.00 or 5E+1."""
+    return Decimal(format(Decimal(str(value)).normalize(), "f"))
+
+
+def _form_data(spec: ExamSpec) -> dict:
+    """The edit form's fields filled from the exam's definition."""
+    return {
+        "title": spec.title, "bank_id": spec.bank_id,
+        "rules": [{"topic": r.topic or "", "difficulty": r.difficulty or "", "count": r.count,
+                   "points": None if r.points is None else _plain_decimal(r.points)} for r in spec.rules],
+        "duration_minutes": _plain_decimal(spec.duration_minutes),
+        "pass_percent": _plain_decimal(spec.pass_percent), "max_attempts": spec.max_attempts,
+        "opens_at": to_local(spec.opens_at), "closes_at": to_local(spec.closes_at),
+        "room_code": spec.room_code or "", "shuffle_questions": spec.shuffle_questions,
+        "shuffle_options": spec.shuffle_options, "review_policy": spec.review_policy,
+        "partial_credit": spec.partial_credit, "certificate": spec.certificate,
+    }
+
+
+def _changes(form: ExamForm, exam: Exam) -> dict:
+    """Every field of the posted form as a change (the service ignores what stays the same); a time
+    the form shows to the minute and left as it was keeps its stored seconds."""
+    spec = _spec(form)
+    changes = {name: getattr(spec, name) for name in service.EDITABLE_FIELDS}
+    for name in ("opens_at", "closes_at"):
+        stored = getattr(exam, name)
+        if stored is not None and changes[name] == stored.replace(second=0, microsecond=0):
+            changes[name] = stored
+    return changes
+
+
+def _place_edit_problems(form: ExamForm, exc: ExamError) -> list[str]:
+    """A field that may no longer change is marked where it is; other problems as when defining."""
+    if not isinstance(exc, service.ExamStarted):
+        return _place_rule_problems(form, exc)
+    for name in exc.fields:
+        getattr(form, name).errors.append(_("This can no longer change: candidates have started the exam."))
+    return [translated(exc)]
+
+
+@bp.route("/exams/<int:exam_id>/edit", methods=["GET", "POST"])
+@access.roles("admin", "trainer")
+def edit_exam(exam_id: int):
+    exam = _staff_exam(exam_id)
+    s = db.session()
+    banks = _usable_banks()
+    form = ExamForm() if request.method == "POST" else ExamForm(data=_form_data(service.spec_of(exam)))
+    _fill_choices(form, banks)
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update = service.update_exam(s, exam, _changes(form, exam), current_user, utcnow())
+        except ExamError as exc:
+            s.rollback()
+            problems = _place_edit_problems(form, exc)
+            status = exc.status
+        else:
+            s.commit()
+            if not update.changed:
+                flash(_("Nothing was changed."), "success")
+            else:
+                flash(_("Exam “%(title)s” saved.", title=exam.title), "success")
+            if update.deadlines_moved:
+                flash(_("The deadlines of %(n)s attempts in progress were moved.", n=update.deadlines_moved),
+                      "success")
+            if update.results_changed:
+                flash(_("With the new pass mark, %(n)s submitted attempts changed between passed and failed.",
+                        n=update.results_changed), "success")
+            return redirect(url_for(".exam_page", exam_id=exam.id), 303)
+    elif form.is_submitted():
+        status = 400
+    return render_template("exams/define.html", form=form, problems=problems, banks=banks, exam=exam,
+                           attempts=service.attempt_count(s, exam)), status
+
+
+@bp.route("/exams/<int:exam_id>/delete", methods=["POST"])
+@access.roles("admin", "trainer")
+def delete_exam(exam_id: int):
+    exam = _staff_exam(exam_id)
+    title = exam.title
+    asking = _confirmed(ConfirmForm(),
+                        _("Delete “%(title)s” with its candidates and tickets? This cannot be undone.",
+                          title=title),
+                        url_for(".delete_exam", exam_id=exam.id))
+    if asking is not None:
+        return asking
+    s = db.session()
+    try:
+        service.delete_exam(s, exam, current_user)
+    except ExamError as exc:
+        _settle(exc)
+        flash(translated(exc), "error")
+        return redirect(url_for(".exam_page", exam_id=exam_id), 303)
+    s.commit()
+    flash(_("Exam “%(title)s” deleted.", title=title), "success")
+    return redirect(url_for(".exams_page"), 303)
 
 
 # ---------------------------------------------------------------- candidates

@@ -14,7 +14,8 @@ import math
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import PurePath
@@ -24,6 +25,7 @@ from sqlalchemy import Text, case, cast, delete, func, insert, literal, select, 
 from sqlalchemy.orm import Session
 
 from examapp.audit.service import record
+from examapp.auth.identity import Actor
 from examapp.auth.models import User
 from examapp.banks.models import DIFFICULTIES, Question, QuestionBank, Topic
 from examapp.db import UTCDateTime
@@ -39,10 +41,13 @@ from examapp.exams.attempts import (
     deadline_for,
     finalise_attempt,
     fmt_time,
+    refuse_late_answer,
     save_answer,
     start_attempt,
+    start_paper,
     submit_attempt,
     sweep,
+    write_answer,
 )
 from examapp.exams.errors import (
     AnswerInvalid,
@@ -52,9 +57,11 @@ from examapp.exams.errors import (
     ExamForbidden,
     ExamInvalid,
     ExamNotFound,
+    ExamStarted,
     TicketRefused,
     rule_problem,
 )
+from examapp.exams.grading import passes
 from examapp.exams.models import (
     EXAM_KINDS,
     IN_PROGRESS,
@@ -67,21 +74,22 @@ from examapp.exams.models import (
     ExamRule,
     ExamTicket,
 )
-from examapp.messages import Message, msg
+from examapp.messages import Message, msg, msg_join
 from examapp.orgs.models import OrgUnit
 from examapp.orgs.service import unit_and_descendant_ids, unit_by_code
 from examapp.text import vi_sort_key
 
 __all__ = [
     "AnswerInvalid", "AssignResult", "AttemptPaper", "CandidateExam", "CandidateRow", "DeadlinePassed",
-    "ExamConflict", "ExamError", "ExamForbidden", "ExamInvalid", "ExamNotFound", "ExamSpec",
-    "IssuedTicket", "PaperOption", "PaperQuestion", "RoomCandidate", "RuleSpec", "SaveReceipt",
-    "SavedAnswer", "TicketLine", "TicketRefused", "assign_candidates", "assign_unit", "attempt_for_user",
-    "attempt_paper", "attempt_result", "candidate_exam", "close_room", "create_exam", "current_tickets",
-    "exam_dict", "exam_for_staff", "exams_for_candidate", "exams_for_staff", "extend_time",
-    "finalise_attempt", "force_submit", "issue_tickets", "may_define_exam_on", "read_candidate_file",
-    "room_status", "save_answer", "start_attempt", "submit_attempt", "sweep", "ticket_lines",
-    "user_for_ticket",
+    "ExamConflict", "ExamError", "ExamForbidden", "ExamInvalid", "ExamNotFound", "ExamSpec", "ExamStarted",
+    "ExamUpdate", "IssuedTicket", "PaperOption", "PaperQuestion", "RoomCandidate", "RuleSpec", "SaveReceipt",
+    "SavedAnswer", "TicketLine", "TicketRefused", "assign_candidates", "assign_unit", "attempt_count",
+    "attempt_for_user", "attempt_paper", "attempt_result", "candidate_exam", "close_room", "create_exam",
+    "current_tickets", "delete_exam", "exam_dict", "exam_for_staff", "exams_for_candidate", "exams_for_staff",
+    "extend_time", "finalise_attempt", "force_submit", "issue_tickets", "may_define_exam_on",
+    "read_candidate_file", "refuse_late_answer", "room_status", "save_answer", "spec_of", "start_attempt",
+    "start_paper", "submit_attempt", "sweep", "ticket_lines", "update_exam", "user_for_ticket",
+    "write_answer",
 ]
 
 MAX_RULES = 50
@@ -135,7 +143,7 @@ class ExamSpec:
     kind: str = "exam"
 
 
-def may_define_exam_on(db: Session, user: User, bank_id: int) -> bool:
+def may_define_exam_on(db: Session, user: Actor, bank_id: int) -> bool:
     """Admins define exams on any bank, trainers only on banks they own."""
     if user.role == "admin":
         return True
@@ -248,13 +256,10 @@ def _check_rules(db: Session, spec: ExamSpec) -> tuple[list[Message], dict[str, 
     return problems, topics, points_per_rule
 
 
-def create_exam(db: Session, spec: ExamSpec, actor: User) -> Exam:
+def create_exam(db: Session, spec: ExamSpec, actor: Actor) -> Exam:
     """Validate and add an exam; raises ExamInvalid listing every problem (e.g. a rule asking for
     more questions than the bank has active), ExamForbidden for a trainer on another's bank."""
-    if db.get(QuestionBank, spec.bank_id) is None:
-        raise ExamInvalid(msg("there is no question bank %(bank)s", bank=spec.bank_id))
-    if not may_define_exam_on(db, actor, spec.bank_id):
-        raise ExamForbidden(msg("trainers define exams only on their own banks"))
+    _check_bank(db, spec.bank_id, actor)
     problems = _check_settings(spec)
     rule_problems, topics, points = _check_rules(db, spec)
     problems += rule_problems
@@ -267,10 +272,7 @@ def create_exam(db: Session, spec: ExamSpec, actor: User) -> Exam:
         room_code=spec.room_code, shuffle_questions=spec.shuffle_questions,
         shuffle_options=spec.shuffle_options, review_policy=spec.review_policy,
         certificate=spec.certificate, partial_credit=spec.partial_credit,
-        rules=[ExamRule(position=n, topic_id=topics.get(r.topic) if r.topic else None,
-                        difficulty=r.difficulty, count=r.count, points=points[n - 1],
-                        points_from_rule=r.points is not None)
-               for n, r in enumerate(spec.rules, start=1)],
+        rules=_rule_rows(spec, topics, points),
     )
     db.add(exam)
     db.flush()
@@ -278,7 +280,22 @@ def create_exam(db: Session, spec: ExamSpec, actor: User) -> Exam:
     return exam
 
 
-def exam_for_staff(db: Session, exam_id: int, user: User, *, room: bool = False) -> Exam:
+def _check_bank(db: Session, bank_id: int, actor: Actor) -> None:
+    if db.get(QuestionBank, bank_id) is None:
+        raise ExamInvalid(msg("there is no question bank %(bank)s", bank=bank_id))
+    if not may_define_exam_on(db, actor, bank_id):
+        raise ExamForbidden(msg("trainers define exams only on their own banks"))
+
+
+def _rule_rows(spec: ExamSpec, topics: dict[str, int], points: list[Decimal]) -> list[ExamRule]:
+    """The blueprint rows of a checked spec (`topics` and `points` as _check_rules found them)."""
+    return [ExamRule(position=n, topic_id=topics.get(r.topic) if r.topic else None,
+                     difficulty=r.difficulty, count=r.count, points=points[n - 1],
+                     points_from_rule=r.points is not None)
+            for n, r in enumerate(spec.rules, start=1)]
+
+
+def exam_for_staff(db: Session, exam_id: int, user: Actor, *, room: bool = False) -> Exam:
     """The exam if `user` may manage it (room=True: admin/proctor run rooms; otherwise admin,
     proctor, or the trainer owning the bank); raises ExamNotFound / ExamForbidden."""
     exam = db.get(Exam, exam_id)
@@ -309,7 +326,7 @@ def exam_dict(exam: Exam) -> dict[str, Any]:
     }
 
 
-def exams_for_staff(db: Session, user: User) -> list[Exam]:
+def exams_for_staff(db: Session, user: Actor) -> list[Exam]:
     """Exams `user` may manage: all for admin/proctor, own banks' for a trainer."""
     query = select(Exam).order_by(Exam.id.desc())
     if user.role == "trainer":
@@ -318,6 +335,182 @@ def exams_for_staff(db: Session, user: User) -> list[Exam]:
     elif user.role not in ("admin", "proctor"):
         return []
     return list(db.scalars(query))
+
+
+# ---------------------------------------------------------------- editing and deleting
+
+# What drawn papers and their scoring depend on: fixed once a candidate has started the exam.
+PAPER_FIELDS = ("bank_id", "rules", "shuffle_questions", "shuffle_options", "partial_credit")
+# How a refusal names them: the API's field names, which the pages translate into words.
+FIELD_WORDS = {"bank_id": msg("bank_id"), "rules": msg("rules"),
+               "shuffle_questions": msg("shuffle_questions"), "shuffle_options": msg("shuffle_options"),
+               "partial_credit": msg("partial_credit")}
+EDITABLE_FIELDS = tuple(f.name for f in fields(ExamSpec) if f.name != "kind")
+
+
+@dataclass(frozen=True)
+class ExamUpdate:
+    """What an edit did: the fields that changed (in ExamSpec order), the attempts in progress whose
+    deadline moved, and the submitted attempts whose pass/fail changed with a new pass mark."""
+
+    exam: Exam
+    changed: list[str]
+    deadlines_moved: int = 0
+    results_changed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"changed": self.changed, "deadlines_moved": self.deadlines_moved,
+                "results_changed": self.results_changed}
+
+
+def spec_of(exam: Exam) -> ExamSpec:
+    """The exam's definition as the spec an edit starts from (a rule's points only where it gave them)."""
+    return ExamSpec(
+        title=exam.title, bank_id=exam.bank_id,
+        rules=[RuleSpec(r.count, r.topic.name if r.topic else None, r.difficulty,
+                        r.points if r.points_from_rule else None) for r in exam.rules],
+        duration_minutes=exam.duration_minutes, pass_percent=exam.pass_percent,
+        max_attempts=exam.max_attempts, opens_at=exam.opens_at, closes_at=exam.closes_at,
+        shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options,
+        room_code=exam.room_code, certificate=exam.certificate, review_policy=exam.review_policy,
+        partial_credit=exam.partial_credit, kind=exam.kind)
+
+
+def attempt_count(db: Session, exam: Exam) -> int:
+    """How many attempts (in progress or submitted) the exam has: none means nothing is fixed yet."""
+    return db.scalar(select(func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id))
+
+
+def _lock_and_count_attempts(db: Session, exam: Exam) -> int:
+    """Lock the exam's row, then count its attempts. A new attempt's foreign key check share-locks
+    that row, so on PostgreSQL no attempt can appear until the edit or deletion commits."""
+    db.execute(select(Exam.id).where(Exam.id == exam.id).with_for_update())
+    return attempt_count(db, exam)
+
+
+def _plain(value: Any) -> Any:
+    """A spec value as the audit log's JSON keeps it."""
+    if isinstance(value, list):
+        return [{k: _plain(v) for k, v in asdict(rule).items()} for rule in value]
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, Decimal):
+        return _num(value)
+    return value
+
+
+def update_exam(db: Session, exam: Exam, spec_changes: Mapping[str, Any], actor: Actor,
+                now: datetime) -> ExamUpdate:
+    """Change fields of an exam's definition (ExamSpec names; a value equal to the current one is no change).
+
+    Until a candidate starts, anything may change, checked as create_exam checks it (ExamInvalid
+    listing every problem). Once attempts exist, PAPER_FIELDS are refused (ExamStarted, 409) and,
+    while attempts are in progress, the close may not move to now or earlier (closing the room ends
+    an exam now). Attempts in progress get deadline = min(start + duration + extra time, close)
+    again, where a shortened duration counts as the old one for them (nobody loses time already
+    given) and attempts whose time is up are not revived. A new pass mark re-derives the pass/fail
+    of submitted attempts. Only an admin or the trainer owning the bank may edit (ExamForbidden).
+    """
+    if not may_define_exam_on(db, actor, exam.bank_id):
+        raise ExamForbidden(msg("you may not manage this exam"))
+    unknown = sorted(set(spec_changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ExamInvalid(msg("these fields cannot be changed: %(fields)s", fields=", ".join(unknown)))
+    attempts = _lock_and_count_attempts(db, exam)
+    before = spec_of(exam)
+    wanted = dict(spec_changes)
+    if isinstance(wanted.get("title"), str):
+        wanted["title"] = wanted["title"].strip()
+    changes = {name: wanted[name] for name in EDITABLE_FIELDS
+               if name in wanted and wanted[name] != getattr(before, name)}
+    if not changes:
+        return ExamUpdate(exam, [])
+    locked = [name for name in PAPER_FIELDS if name in changes]
+    if attempts and locked:
+        raise ExamStarted(msg(
+            "candidates have already started this exam (attempts: %(attempts)s), so %(fields)s can no "
+            "longer change: the papers already drawn would not match; define a new exam instead",
+            attempts=attempts, fields=msg_join([FIELD_WORDS[name] for name in locked], ", ")), locked)
+    spec = replace(before, **changes)
+    redraw = "bank_id" in changes or "rules" in changes
+    if "bank_id" in changes:
+        _check_bank(db, spec.bank_id, actor)
+    problems = _check_settings(spec)
+    topics: dict[str, int] = {}
+    points: list[Decimal] = []
+    if redraw:
+        rule_problems, topics, points = _check_rules(db, spec)
+        problems += rule_problems
+    if problems:
+        raise ExamInvalid(problems)
+    running = []
+    if attempts and ("duration_minutes" in changes or "closes_at" in changes):
+        running = list(db.scalars(select(Attempt).where(
+            Attempt.exam_id == exam.id, Attempt.status == IN_PROGRESS, Attempt.deadline > now)))
+    if running and "closes_at" in changes and spec.closes_at is not None and spec.closes_at <= now:
+        raise ExamConflict(msg(
+            "%(running)s attempts are in progress, so the exam cannot close at a time already past; to "
+            "end it now, close the room", running=len(running)))
+
+    for name, value in changes.items():
+        if name != "rules":
+            setattr(exam, name, value)
+    if "bank_id" in changes:
+        exam.bank = db.get(QuestionBank, spec.bank_id)
+    if redraw:
+        exam.rules.clear()
+        db.flush()  # the old rows go before the new ones take their positions
+        exam.rules.extend(_rule_rows(spec, topics, points))
+    moved = _move_running_deadlines(db, exam, running, before.duration_minutes)
+    results_changed = 0
+    if attempts and "pass_percent" in changes:
+        for attempt in db.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
+                                                        Attempt.status == SUBMITTED)):
+            passed = passes(attempt.score, attempt.max_score, exam.pass_percent)
+            if passed != attempt.passed:
+                attempt.passed = passed
+                results_changed += 1
+    db.flush()
+    record(db, actor.id, "exam.update", f"exam:{exam.id}",
+           changes={name: [_plain(getattr(before, name)), _plain(getattr(spec, name))] for name in changes},
+           deadlines_moved=moved, results_changed=results_changed)
+    return ExamUpdate(exam, list(changes), moved, results_changed)
+
+
+def _move_running_deadlines(db: Session, exam: Exam, running: list[Attempt], old_duration: float) -> int:
+    """New deadlines for attempts in progress, the way extra time and the close set them; how many moved."""
+    if not running:
+        return 0
+    extras = dict(db.execute(select(ExamCandidate.user_id, ExamCandidate.extra_minutes)
+                             .where(ExamCandidate.exam_id == exam.id)).all())
+    # A shorter duration applies from the next start: the papers being answered keep the old one.
+    kept = max(old_duration - exam.duration_minutes, 0.0)
+    moved = 0
+    for attempt in running:
+        deadline = deadline_for(exam, attempt.started_at, (extras.get(attempt.user_id) or 0.0) + kept)
+        if deadline != attempt.deadline:
+            attempt.deadline = deadline
+            moved += 1
+    return moved
+
+
+def delete_exam(db: Session, exam: Exam, actor: Actor) -> None:
+    """Delete an exam nobody has started, with its candidates and tickets. Once attempts exist it is
+    refused (ExamConflict): their results must stay, and closing the exam ends it instead."""
+    if not may_define_exam_on(db, actor, exam.bank_id):
+        raise ExamForbidden(msg("you may not manage this exam"))
+    attempts = _lock_and_count_attempts(db, exam)
+    if attempts:
+        raise ExamConflict(msg(
+            "candidates have already started this exam (attempts: %(attempts)s), so it cannot be "
+            "deleted: their results must stay; close the exam instead", attempts=attempts))
+    exam_id, title, bank_id = exam.id, exam.title, exam.bank_id
+    tickets = db.execute(delete(ExamTicket).where(ExamTicket.exam_id == exam_id)).rowcount
+    candidates = db.execute(delete(ExamCandidate).where(ExamCandidate.exam_id == exam_id)).rowcount
+    db.delete(exam)
+    db.flush()
+    record(db, actor.id, "exam.delete", f"exam:{exam_id}", title=title, bank_id=bank_id,
+           candidates=candidates, tickets=tickets)
 
 
 @dataclass
@@ -353,7 +546,7 @@ def _window_state(exam: Exam, now: datetime) -> str:
     return "open"
 
 
-def _candidate_exams(db: Session, user: User, now: datetime, exam_id: int | None) -> list[CandidateExam]:
+def _candidate_exams(db: Session, user: Actor, now: datetime, exam_id: int | None) -> list[CandidateExam]:
     query = (select(Exam, ExamCandidate.extra_minutes)
              .join(ExamCandidate, ExamCandidate.exam_id == Exam.id)
              .where(ExamCandidate.user_id == user.id))
@@ -375,12 +568,12 @@ def _candidate_exams(db: Session, user: User, now: datetime, exam_id: int | None
     return sorted(result, key=lambda c: (order[c.state], -(c.exam.opens_at or c.exam.created_at).timestamp()))
 
 
-def exams_for_candidate(db: Session, user: User, now: datetime) -> list[CandidateExam]:
+def exams_for_candidate(db: Session, user: Actor, now: datetime) -> list[CandidateExam]:
     """The exams `user` is assigned to: open ones first, then upcoming, then closed."""
     return _candidate_exams(db, user, now, None)
 
 
-def candidate_exam(db: Session, exam_id: int, user: User, now: datetime) -> CandidateExam:
+def candidate_exam(db: Session, exam_id: int, user: Actor, now: datetime) -> CandidateExam:
     """One assigned exam for its candidate; raises ExamNotFound if not assigned."""
     found = _candidate_exams(db, user, now, exam_id)
     if not found:

@@ -1,4 +1,5 @@
-/* The proctor's exam room: refresh the live list every 5 seconds and ask before a final action.
+/* The proctor's exam room: refresh the live list every 5 seconds and ask before a final action
+   (the exam's page uses it too, to ask before deleting the exam).
    Without JavaScript the page refreshes itself and each final action has a confirmation page. */
 "use strict";
 (() => {
