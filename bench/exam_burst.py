@@ -150,8 +150,9 @@ class Gunicorn:
         self.log = open(f"/tmp/exam_burst_{self.port}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", args.worker_class,
-             "--threads", str(args.threads), "-b", f"127.0.0.1:{self.port}", "--backlog", "4096",
-             "--log-level", "warning", target],
+             # gunicorn turns a sync worker with threads into gthread: threads only for gthread
+             *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
+             "-b", f"127.0.0.1:{self.port}", "--backlog", "4096", "--log-level", "warning", target],
             env={**os.environ, **env}, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
