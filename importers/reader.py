@@ -17,6 +17,7 @@ from importers.spreadsheet import iter_workbook_sheets, questions_from_sheets, r
 from importers.validate import DuplicateFinder, text_question
 
 Progress = Callable[[int, int], None]
+Accept = Callable[[ParsedQuestion], None]
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 
 
@@ -26,15 +27,22 @@ def read_questions(
     format: str = "auto",
     *,
     progress: Progress | None = None,
+    accept: Accept | None = None,
 ) -> ImportResult:
-    """Read a question file; bad rows land in errors, a bad file raises ImportFileError."""
+    """Read a question file; bad rows land in errors, a bad file raises ImportFileError.
+
+    `accept`, if given, is called with each question of `questions`, in order, as soon as its
+    row has passed every rule, while later rows are still being read: a caller can start
+    storing them early. A later row never makes an accepted one invalid (a repeat is an error
+    on the later copy), but the file as a whole may still turn out to have errors.
+    """
     fmt = format_from_name(filename, format)
     data = _read_bytes(source)
     if not data or data.isspace():
         raise ImportFileError("the file is empty")
     try:
         with _collector_paused():
-            return _dispatch(data, fmt, _guarded(progress))
+            return _dispatch(data, fmt, _guarded(progress), _guarded(accept))
     except ImportFileError:
         raise
     except _CallerError as exc:
@@ -63,42 +71,42 @@ def _collector_paused() -> Iterator[None]:
 
 
 class _CallerError(Exception):
-    """Carries an exception raised by the caller's progress callback past the file-error net."""
+    """Carries an exception raised by a caller's callback past the file-error net."""
 
     def __init__(self, original: Exception) -> None:
         super().__init__(str(original))
         self.original = original
 
 
-def _guarded(progress: Progress | None) -> Progress | None:
-    if progress is None:
+def _guarded(callback: Callable | None) -> Callable | None:
+    if callback is None:
         return None
 
-    def call(done: int, total: int) -> None:
+    def call(*args: object) -> None:
         try:
-            progress(done, total)
+            callback(*args)
         except Exception as exc:
             raise _CallerError(exc) from exc
 
     return call
 
 
-def _dispatch(data: bytes, fmt: str, progress: Progress | None) -> ImportResult:
+def _dispatch(data: bytes, fmt: str, progress: Progress | None, accept: Accept | None) -> ImportResult:
     if fmt in ("xlsx", "xlsm", "ods"):
-        return questions_from_sheets(iter_workbook_sheets(data, fmt), fmt, progress)
+        return questions_from_sheets(iter_workbook_sheets(data, fmt), fmt, progress, accept)
     if fmt == "csv":
-        return questions_from_sheets([read_csv_rows(data)], fmt, progress)
+        return questions_from_sheets([read_csv_rows(data)], fmt, progress, accept)
     if fmt == "txt":
         text = decode_text(data, "GIFT or Aiken")
         fmt = "gift" if looks_like_gift(text) else "aiken"
     else:
         text = decode_text(data, "GIFT" if fmt == "gift" else "Aiken")
     items = parse_gift(text) if fmt == "gift" else parse_aiken(text)
-    return _check_text_items(items, fmt, progress)
+    return _check_text_items(items, fmt, progress, accept)
 
 
 def _check_text_items(
-    items: list[ParsedQuestion | RowError], fmt: str, progress: Progress | None
+    items: list[ParsedQuestion | RowError], fmt: str, progress: Progress | None, accept: Accept | None
 ) -> ImportResult:
     result = ImportResult(format=fmt, rows_read=len(items))
     if not items:
@@ -114,6 +122,8 @@ def _check_text_items(
             result.errors.extend(errors)
         else:
             result.questions.append(item)
+            if accept is not None:
+                accept(item)
         if progress is not None and (done % step == 0 or done == total):
             progress(done, total)
     return result

@@ -6,17 +6,19 @@ import csv
 import io
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 
 from importers.cells import cell_text
 from importers.headers import HEADER_SEARCH_ROWS, find_header
-from importers.model import ImportFileError, ImportResult, RowError
+from importers.model import ImportFileError, ImportResult, ParsedQuestion, RowError
+from importers.normalise import clean_text
 from importers.safety import check_workbook_zip, decode_text
 from importers.validate import SheetRows
 
 Progress = Callable[[int, int], None]
-Rows = list[list[str]]
+Accept = Callable[[ParsedQuestion], None]
+Rows = Sequence[list[str]]
 
 _FALLBACK_ENGINE = {"xlsx": "openpyxl", "xlsm": "openpyxl", "ods": "odf"}
 _CSV_DELIMITERS = (",", ";", "\t")
@@ -27,9 +29,9 @@ NO_HEADER = (
 )
 
 
-def read_workbook_sheets(data: bytes, fmt: str) -> list[Rows]:
+def read_workbook_sheets(data: bytes, fmt: str) -> list[list[list[str]]]:
     """Return every worksheet as rows of displayed text."""
-    return list(iter_workbook_sheets(data, fmt))
+    return [list(rows) for rows in iter_workbook_sheets(data, fmt)]
 
 
 def iter_workbook_sheets(data: bytes, fmt: str) -> Iterator[Rows]:
@@ -56,8 +58,34 @@ def _calamine_sheets(data: bytes) -> Iterator[Rows]:
             if sheet.typ != SheetTypeEnum.WorkSheet:  # chart sheets hold no cells
                 continue
             # skip_empty_area=False: rows[0] is the sheet's row 1 even when the data starts lower.
-            rows = book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
-            yield [[_calamine_cell(value) for value in row] for row in rows]
+            yield _DisplayedRows(book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False))
+
+
+class _DisplayedRows(Sequence[list[str]]):
+    """A sheet's rows, each turned into displayed text when it is read.
+
+    Row by row rather than the whole sheet first: the first questions are checked, and can be
+    stored by the caller, without waiting for the last row's cells.
+    """
+
+    def __init__(self, rows: list[list[object]]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [_row_text(row) for row in self._rows[index]]
+        return _row_text(self._rows[index])
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return map(_row_text, self._rows)
+
+
+def _row_text(row: list[object]) -> list[str]:
+    # Text cells, nearly all of them, go straight to clean_text: what cell_text does with them.
+    return [clean_text(value) if type(value) is str else _calamine_cell(value) for value in row]
 
 
 def _calamine_cell(value: object) -> str:
@@ -124,8 +152,9 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress | None) -> ImportResult:
-    """Find the first sheet with a header row and check each row under it."""
+def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress | None,
+                          accept: Accept | None = None) -> ImportResult:
+    """Find the first sheet with a header row and check each row under it; `accept` gets each question."""
     result = ImportResult(format=fmt)
     for rows in sheets:
         header = find_header(rows)
@@ -135,13 +164,14 @@ def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress |
         result.errors.append(RowError(None, None, NO_HEADER))
         return result
     checker = SheetRows(header)
-    data_rows = rows[header.index + 1 :]
-    total = len(data_rows)
+    first = header.index + 1
+    total = max(0, len(rows) - first)
     step = max(1, total // 100)  # about a hundred progress calls, however long the sheet
     names = tuple(header.columns)
     pick = itemgetter(*header.columns.values())  # at least two columns: question and answer
     width = max(header.columns.values()) + 1
-    for offset, cells in enumerate(data_rows):
+    for offset in range(total):
+        cells = rows[first + offset]
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         values = dict(zip(names, pick(cells), strict=True))
@@ -152,6 +182,8 @@ def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress |
             question, errors = checker.check(row_number, values)
             if question is not None:
                 result.questions.append(question)
+                if accept is not None:
+                    accept(question)
             result.errors.extend(errors)
         if progress is not None and ((offset + 1) % step == 0 or offset + 1 == total):
             progress(offset + 1, total)
