@@ -1,4 +1,4 @@
-"""Inserting thousands of rows at the driver's speed, inside the Session's transaction.
+"""Inserting thousands of rows at the driver's speed, inside the caller's transaction.
 
 An import writes tens of thousands of option rows; SQLAlchemy's per-row parameter handling
 costs more than the database itself there. PostgreSQL gets binary COPY, SQLite multi-row INSERTs;
@@ -11,11 +11,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
-from sqlalchemy import Table, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, func, select, text
 
 
-def reserve_ids(db: Session, table: Table, count: int) -> list[int]:
+def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
     """Ids for `count` new rows of `table`, to pass to insert_rows so nothing is read back.
 
     PostgreSQL draws them from the id column's sequence. SQLite continues after the highest
@@ -24,7 +23,6 @@ def reserve_ids(db: Session, table: Table, count: int) -> list[int]:
     """
     if count <= 0:
         return []
-    connection = db.connection()
     if connection.dialect.name == "postgresql":
         sequence = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
                         "FROM generate_series(1, :count)")
@@ -34,9 +32,13 @@ def reserve_ids(db: Session, table: Table, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    """Insert `rows` (tuples in `columns` order) into `table` in the Session's transaction."""
-    connection = db.connection()
+def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple],
+                types: dict[str, dict[str, int]] | None = None) -> None:
+    """Insert `rows` (tuples in `columns` order) into `table` in the connection's transaction.
+
+    `types`: a dict kept by a caller that inserts in many chunks, so PostgreSQL's column types
+    are looked up once per table rather than once per chunk.
+    """
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
@@ -44,11 +46,13 @@ def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Iterabl
     if dialect.name == "postgresql":
         with raw.cursor() as cursor:
             # Binary COPY: the server parses no text (timestamps and numbers are the costly ones).
-            cursor.execute("SELECT attname, atttypid FROM pg_attribute "
-                           "WHERE attrelid = %s::regclass AND attnum > 0", (quote(table.name),))
-            types = dict(cursor.fetchall())
+            types = {} if types is None else types
+            if table.name not in types:
+                cursor.execute("SELECT attname, atttypid FROM pg_attribute "
+                               "WHERE attrelid = %s::regclass AND attnum > 0", (quote(table.name),))
+                types[table.name] = dict(cursor.fetchall())
             with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types([types[name] for name in columns])
+                copy.set_types([types[table.name][name] for name in columns])
                 for row in rows:
                     copy.write_row(row)
         return

@@ -9,21 +9,19 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from examapp.audit.service import record
 from examapp.auth.identity import Actor
 from examapp.auth.models import User
-from examapp.banks.bulk import insert_rows, reserve_ids
 from examapp.banks.models import (
     DIFFICULTIES,
     QUESTION_TYPES,
@@ -36,6 +34,7 @@ from examapp.banks.models import (
     StagedUpload,
     Topic,
 )
+from examapp.banks.writing import DEFAULT_TOPIC, QuestionStream, fold_text, topic_ids
 from examapp.db import utcnow
 from examapp.messages import Message, msg, msg_join
 from importers import (
@@ -45,9 +44,7 @@ from importers import (
     content_key,
     read_questions,
 )
-from importers.normalise import collapse
 
-DEFAULT_TOPIC = "General"
 MAX_NAME = 200
 MAX_STEM = 4000
 MAX_OPTION = 1000
@@ -57,7 +54,6 @@ STAGE_TTL = timedelta(hours=1)
 TRUE_FALSE_TEXTS = ("True", "False")
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_MARKS = re.compile("[\u0300-\u036f]+")  # combining diacritics: the accents and tones of Vietnamese
 
 Progress = Callable[[int, int], None]
 
@@ -76,12 +72,6 @@ class QuestionError(BankError):
     def __init__(self, problems: dict[str, Message]) -> None:
         super().__init__(msg_join(problems.values()))
         self.problems = problems
-
-
-def fold_text(text: str) -> str:
-    """Casefolded text without accents (đ -> d) and with single spaces: what search compares."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    return collapse(_MARKS.sub("", decomposed).casefold())
 
 
 # ---- banks -------------------------------------------------------------------------------
@@ -233,19 +223,39 @@ def import_questions(
     user_id: int | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Check every row, then write all valid new questions at once, or none if any row is bad.
+    """Check every row and write all valid new questions, or none if any row is bad.
 
-    The ImportJob is added in every case, rejected and dry runs too; the caller commits.
+    Questions are written while the file is still being read (see examapp.banks.writing), in
+    a savepoint that is rolled back when the import turns out to be rejected. The ImportJob is
+    added in every case, rejected and dry runs too; the caller commits.
     """
     name = display_filename(filename)
     started = perf_counter()
+    job = stream = None
+    if not dry_run:
+        # Imports into one bank queue here, so the duplicate check holds for every question
+        # written during the read. NO KEY UPDATE: other imports' foreign-key checks on the bank
+        # row must not wait on it.
+        db.execute(select(QuestionBank.id).where(QuestionBank.id == bank.id).with_for_update(key_share=True))
+        job = _record_job(db, bank, name, user_id, dry_run)  # on SQLite this takes the write lock
+        existing = _contents(db, bank)
+        stream = QuestionStream(db, bank.id, job.id, existing)
     try:
-        result = read_questions(source, filename, format, progress=progress)
+        result = read_questions(source, filename, format, progress=progress,
+                                accept=None if stream is None else stream.accept)
     except ImportFileError as exc:
+        if stream is not None:
+            stream.cancel()
         report = ImportReport(bank=bank.name, errors=[RowError(None, None, str(exc))], status="unreadable",
                               rejected=True, file_error=str(exc), format=(format or "auto")[:10])
-        _record_job(db, bank, report, name, user_id, dry_run)
+        _fill_job(db, job or _record_job(db, bank, name, user_id, dry_run), report)
         return report
+    except BaseException:  # the caller's own error (from progress): the import leaves nothing behind
+        if stream is not None:
+            stream.cancel()
+            db.delete(job)
+            db.flush()
+        raise
     read_done = perf_counter()
 
     errors = sorted(result.errors, key=lambda e: (e.row is not None, e.row or 0))
@@ -255,12 +265,9 @@ def import_questions(
     report = ImportReport(bank=bank.name, errors=errors, rejected=rejected, format=result.format,
                           rows_read=result.rows_read, skipped=len(bad_rows - {None}))
     report.status = "dry_run" if dry_run else "rejected" if rejected else "imported"
-    writing = not dry_run and not rejected and bool(valid)
-    if writing:  # imports into one bank queue here, so the duplicate check below holds.
-        # NO KEY UPDATE: other imports' foreign-key checks on the bank row must not wait on it.
-        db.execute(select(QuestionBank.id).where(QuestionBank.id == bank.id).with_for_update(key_share=True))
-    job = _record_job(db, bank, report, name, user_id, dry_run)  # on SQLite this takes the write lock
-    existing = set(db.scalars(select(Question.content_hash).where(Question.bank_id == bank.id)))
+    if job is None:
+        job = _record_job(db, bank, name, user_id, dry_run)
+        existing = _contents(db, bank)
     new: list[ParsedQuestion] = []
     for question in valid:
         if question.content_key in existing:
@@ -271,13 +278,20 @@ def import_questions(
     report.questions = valid
     report.imported = 0 if rejected else len(new)
     validated = perf_counter()
-    if writing and new:
-        _write_questions(db, bank, job.id, new)
-    _fill_job(job, report)
-    db.flush()
+    if stream is not None:
+        if rejected:
+            stream.cancel()
+        else:
+            stream.finish(new)
+    _fill_job(db, job, report)
     report.seconds = {"read": read_done - started, "validate": validated - read_done,
                       "write": perf_counter() - validated}
     return report
+
+
+def _contents(db: Session, bank: QuestionBank) -> set[str]:
+    """The content keys of the bank's questions: an imported question with one of them is a duplicate."""
+    return set(db.scalars(select(Question.content_hash).where(Question.bank_id == bank.id)))
 
 
 def display_filename(filename: str) -> str:
@@ -286,71 +300,26 @@ def display_filename(filename: str) -> str:
     return _CONTROL.sub("", base)[:255] or "upload"
 
 
-def _record_job(db: Session, bank: QuestionBank, report: ImportReport, filename: str,
-                user_id: int | None, dry_run: bool) -> ImportJob:
-    job = ImportJob(bank_id=bank.id, user_id=user_id, filename=filename, format=report.format[:10],
-                    dry_run=dry_run, created_at=utcnow())
-    _fill_job(job, report)
+def _record_job(db: Session, bank: QuestionBank, filename: str, user_id: int | None,
+                dry_run: bool) -> ImportJob:
+    """Add the import's job; _fill_job gives it the outcome."""
+    job = ImportJob(bank_id=bank.id, user_id=user_id, filename=filename, format="", dry_run=dry_run,
+                    created_at=utcnow(), status="", errors=[])
     db.add(job)
     db.flush()
-    report.job_id = job.id
     return job
 
 
-def _fill_job(job: ImportJob, report: ImportReport) -> None:
+def _fill_job(db: Session, job: ImportJob, report: ImportReport) -> None:
     job.status = report.status
+    job.format = report.format[:10]
     job.imported = report.imported
     job.duplicates = report.duplicates
     job.skipped = report.skipped
     job.rows_read = report.rows_read
     job.errors = [error_dict(e) for e in report.errors]
-
-
-def _topic_key(name: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip().casefold()
-
-
-def topic_ids(db: Session, bank: QuestionBank, names: Iterable[str]) -> dict[str, int]:
-    """Ids of the named topics, creating the missing ones; names match whatever their case.
-
-    Accents count: Vietnamese words that differ only in their tone marks are different words.
-    A new topic written several ways is created as first written.
-    """
-    names = list(dict.fromkeys(names))
-    known = {_topic_key(name): tid for tid, name in
-             db.execute(select(Topic.id, Topic.name).where(Topic.bank_id == bank.id))}
-    missing: dict[str, str] = {}
-    for name in names:
-        if _topic_key(name) not in known:
-            missing.setdefault(_topic_key(name), name)
-    if missing:
-        created = db.execute(insert(Topic).returning(Topic.id, Topic.name),
-                             [{"bank_id": bank.id, "name": name} for name in missing.values()])
-        known.update({_topic_key(name): tid for tid, name in created})
-    return {name: known[_topic_key(name)] for name in names}
-
-
-QUESTION_COLUMNS = ("id", "bank_id", "topic_id", "type", "text", "search_text", "difficulty", "points",
-                    "explanation", "content_hash", "status", "version", "source_row", "import_job_id",
-                    "created_at", "updated_at")
-
-
-def _write_questions(db: Session, bank: QuestionBank, job_id: int, new: list[ParsedQuestion]) -> None:
-    """Two bulk inserts, questions then all their options, with ids reserved beforehand."""
-    topics = topic_ids(db, bank, (q.topic or DEFAULT_TOPIC for q in new))
-    ids = reserve_ids(db, Question.__table__, len(new))
-    now = utcnow()
-    # Generators, not lists: rows are made while the database is busy with the ones already sent.
-    insert_rows(db, Question.__table__, QUESTION_COLUMNS, (
-        (qid, bank.id, topics[q.topic or DEFAULT_TOPIC], q.type, q.text, fold_text(q.text), q.difficulty,
-         q.points, q.explanation, q.content_key, "active", 1, q.row, job_id, now, now)
-        for qid, q in zip(ids, new, strict=True)
-    ))
-    insert_rows(db, Option.__table__, ("question_id", "position", "text", "is_correct"), (
-        (qid, position, option.text, option.correct)
-        for qid, q in zip(ids, new, strict=True)
-        for position, option in enumerate(q.options)
-    ))
+    db.flush()
+    report.job_id = job.id
 
 
 def import_jobs(db: Session, bank: QuestionBank, limit: int = 50) -> list[ImportJob]:
