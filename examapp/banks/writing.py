@@ -123,7 +123,7 @@ class QuestionStream:
 
     `accept` takes each question the reader accepted (ones whose content the bank already
     holds, `existing`, are left out); `finish` writes the rest and keeps everything, `cancel`
-    undoes everything. Between the first `accept` and `finish` or `cancel`, the Session is the
+    undoes everything. From its creation until `finish` or `cancel`, the Session is the
     stream's: the caller must not use it.
     """
 
