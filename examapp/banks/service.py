@@ -250,7 +250,7 @@ def import_questions(
                               rejected=True, file_error=str(exc), format=(format or "auto")[:10])
         _fill_job(db, job or _record_job(db, bank, name, user_id, dry_run), report)
         return report
-    except BaseException:  # the caller's own error (from progress): the import leaves nothing behind
+    except BaseException:  # from the caller's progress callback or from a write: leave nothing behind
         if stream is not None:
             stream.cancel()
             db.delete(job)
