@@ -36,7 +36,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_ATTEMPTS_PER_ADDRESS": int(_env("LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "60")),
         "LOGIN_WINDOW_SECONDS": int(_env("LOGIN_WINDOW_SECONDS", "900")),
         "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
-        "IDENTITY_SECONDS": float(_env("IDENTITY_SECONDS", "5")),
+        "IDENTITY_SECONDS": float(_env("IDENTITY_SECONDS", "300")),
         "SWEEP_INTERVAL_SECONDS": float(_env("SWEEP_INTERVAL_SECONDS", "30")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -26,6 +26,12 @@ class Store(Protocol):
 
     def reset(self, key: str) -> None: ...
 
+    def version(self, key: str) -> str | None:
+        """The current value of a version counter (None if never bumped or if it was lost)."""
+
+    def bump(self, key: str) -> None:
+        """Move a version counter on, so every process sees that what it cached is old."""
+
 
 class RedisStore:
     def __init__(self, client: redis.Redis, prefix: str = "examapp:") -> None:
@@ -51,6 +57,12 @@ class RedisStore:
 
     def reset(self, key: str) -> None:
         self.redis.delete(self.prefix + key)
+
+    def version(self, key: str) -> str | None:
+        return self.redis.get(self.prefix + key)
+
+    def bump(self, key: str) -> None:
+        self.redis.incr(self.prefix + key)
 
 
 class MemoryStore:
@@ -81,6 +93,16 @@ class MemoryStore:
     def reset(self, key: str) -> None:
         with self._lock:
             self._counts.pop(key, None)
+
+    def version(self, key: str) -> str | None:
+        with self._lock:
+            entry = self._counts.get("version:" + key)
+            return None if entry is None else str(entry[0])
+
+    def bump(self, key: str) -> None:
+        with self._lock:
+            count = self._counts.get("version:" + key, (0, 0.0))[0]
+            self._counts["version:" + key] = (count + 1, float("inf"))
 
 
 def init_app(app: Flask) -> None:

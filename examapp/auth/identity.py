@@ -1,24 +1,33 @@
 """Who is signed in, as a small per-process record instead of the account row on every request.
 
-Loading the ORM user cost an answer save a second statement (and a transaction) per request. The
-record is kept for EXAMAPP_IDENTITY_SECONDS (default 5). A change to an account made through the
-ORM in this process (role, disabling, locale, name) drops its record when committed; other server
-processes see the change within that time. Routes that change the account itself load the row.
+Loading the ORM user cost every answer save a transaction of its own. Each process keeps what it
+read of an account; a change to any account made through the app moves a version counter in the
+shared store (Redis), and a process that sees the counter move forgets everything it kept, so a
+disabled account or a new role applies within a second everywhere (at once in the process that
+made it). The counter is read at most once a second per process. What the app did not make (an
+UPDATE typed into the database) applies within EXAMAPP_IDENTITY_SECONDS.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import uuid
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+import redis
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session, object_session
 
 from examapp.auth.models import User
+from examapp.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class Actor(Protocol):
@@ -57,35 +66,66 @@ class Identity(UserMixin):
 _COLUMNS = (User.id, User.username, User.full_name, User.role, User.unit_id, User.locale, User.active)
 
 
+VERSION_KEY = "accounts-version"
+VERSION_READ_SECONDS = 1.0
+
+
+@dataclass
+class _Known:
+    """What this process keeps of one database's accounts."""
+
+    entries: dict[int, tuple[Identity, float]] = field(default_factory=dict)
+    version: str | None = None
+    version_read_at: float = float("-inf")
+
+
 class IdentityCache:
-    """(database, user id) -> (Identity, expiry); thread-safe, bounded by expiry rather than size."""
+    """(database, user id) -> Identity, valid while the shared account version stays and for at
+    most `seconds`; thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_engine: weakref.WeakKeyDictionary[Engine, dict[int, tuple[Identity, float]]] = (
-            weakref.WeakKeyDictionary())
+        self._by_engine: weakref.WeakKeyDictionary[Engine, _Known] = weakref.WeakKeyDictionary()
 
-    def get(self, db: Session, user_id: int, seconds: float) -> Identity | None:
+    def get(self, db: Session, user_id: int, seconds: float, shared: Store) -> Identity | None:
         now = time.monotonic()
         engine = db.get_bind()
-        entry = self._by_engine.get(engine, {}).get(user_id)
+        with self._lock:
+            known = self._by_engine.setdefault(engine, _Known())
+        if now - known.version_read_at >= VERSION_READ_SECONDS:
+            version = _read_version(shared)
+            with self._lock:
+                if version != known.version:
+                    known.entries.clear()
+                known.version, known.version_read_at = version, now
+        entry = known.entries.get(user_id)
         if entry is not None and entry[1] > now:
             return entry[0]
         row = db.execute(select(*_COLUMNS).where(User.id == user_id)).first()
         if row is None:
-            self.forget(engine, user_id)
             return None
         identity = Identity(*row)
         with self._lock:
-            entries = self._by_engine.setdefault(engine, {})
-            if len(entries) > 50_000:  # a very long-lived process: drop what has expired
-                entries = self._by_engine[engine] = {k: v for k, v in entries.items() if v[1] > now}
-            entries[user_id] = (identity, now + seconds)
+            if len(known.entries) > 100_000:  # a very long-lived process: start afresh
+                known.entries.clear()
+            known.entries[user_id] = (identity, now + seconds)
         return identity
 
-    def forget(self, engine: Engine, user_id: int) -> None:
+    def changed(self, engine: Engine, user_id: int) -> None:
+        """An account changed in this process: forget it here, and read the version again soon."""
         with self._lock:
-            self._by_engine.get(engine, {}).pop(user_id, None)
+            known = self._by_engine.get(engine)
+            if known is not None:
+                known.entries.pop(user_id, None)
+                known.version_read_at = float("-inf")
+
+
+def _read_version(shared: Store) -> str | None:
+    try:
+        return shared.version(VERSION_KEY)
+    except redis.RedisError:
+        log.warning("cannot read the account version from the store; reading accounts afresh")
+        return uuid.uuid4().hex  # matches nothing kept: every account is read from the database
 
 
 identities = IdentityCache()
@@ -94,13 +134,20 @@ identities = IdentityCache()
 @event.listens_for(User, "after_update")
 @event.listens_for(User, "after_delete")
 def _account_changed(_mapper, connection: Connection, user: User) -> None:
-    identities.forget(connection.engine, user.id)
+    identities.changed(connection.engine, user.id)
     session = object_session(user)
-    if session is not None:  # forget again once committed, so no one caches the old row meanwhile
+    if session is not None:  # once committed: forget again here, and tell the other processes
         session.info.setdefault("changed_accounts", set()).add((connection.engine, user.id))
 
 
 @event.listens_for(Session, "after_commit")
-def _forget_committed(session: Session) -> None:
-    for engine, user_id in session.info.pop("changed_accounts", ()):
-        identities.forget(engine, user_id)
+def _announce_committed(session: Session) -> None:
+    changed = session.info.pop("changed_accounts", ())
+    for engine, user_id in changed:
+        identities.changed(engine, user_id)
+    if changed and has_app_context():
+        try:
+            current_app.extensions["examapp.store"].bump(VERSION_KEY)
+        except redis.RedisError:
+            log.warning("cannot tell other processes that %s account(s) changed; they see it within "
+                        "EXAMAPP_IDENTITY_SECONDS", len(changed))

@@ -9,6 +9,7 @@ from examapp import db
 from examapp.auth.identity import Identity, identities
 from examapp.auth.ratelimit import LoginLimits
 from examapp.auth.service import user_for_token
+from examapp.store import store
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -16,7 +17,7 @@ login_manager.login_view = "auth.login"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> Identity | None:
-    identity = identities.get(db.session(), int(user_id), current_app.config["IDENTITY_SECONDS"])
+    identity = identities.get(db.session(), int(user_id), current_app.config["IDENTITY_SECONDS"], store())
     return identity if identity is not None and identity.active else None
 
 

@@ -1,10 +1,11 @@
-"""The signed-in identity is cached per process for a few seconds: changes still take effect."""
+"""What a process keeps of signed-in accounts: a change made through the app applies everywhere."""
 
 import time
 
 from sqlalchemy import update
 
 from examapp import create_app, db
+from examapp.auth.identity import VERSION_READ_SECONDS
 from examapp.auth.models import User
 
 
@@ -34,15 +35,31 @@ def test_a_role_change_applies_on_the_next_request(app, accounts):
     assert bob.get("/api/v1/users").status_code == 403
 
 
-def test_another_process_change_is_seen_once_the_identity_expires(app_config, accounts, app):
+def test_a_change_in_another_process_applies_within_a_second(app_config, redis_url, redis_prefix,
+                                                             accounts):
+    shared = dict(app_config, REDIS_URL=redis_url, REDIS_PREFIX=redis_prefix)
+    serving, other = create_app(shared), create_app(shared)  # two server processes sharing Redis
+    user = accounts.user("admin")
+    carol = serving.test_client()
+    assert accounts.login(carol, user.username).status_code == 200
+    assert carol.get("/api/v1/users").status_code == 200
+    _set(other, user.username, role="candidate")
+    time.sleep(VERSION_READ_SECONDS + 0.1)
+    assert carol.get("/api/v1/users").status_code == 403
+    for each in (serving, other):
+        each.extensions["examapp.engine"].dispose()
+
+
+def test_a_database_change_the_app_did_not_make_applies_once_kept_identities_expire(app_config, accounts,
+                                                                                   app):
     app.config["IDENTITY_SECONDS"] = 0.3
     carol = accounts.client("admin")
     assert carol.get("/api/v1/users").status_code == 200
-    other = create_app(app_config)  # another server process: its writes do not reach this cache
-    with other.app_context():
+    typed = create_app(app_config)  # as if typed into the database: no version moves
+    with typed.app_context():
         db.session().execute(update(User).where(User.id == carol.user.id).values(active=False))
         db.session().commit()
-    other.extensions["examapp.engine"].dispose()
+    typed.extensions["examapp.engine"].dispose()
     time.sleep(0.35)
     assert carol.get("/api/v1/users").status_code == 401
 

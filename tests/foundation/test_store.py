@@ -35,3 +35,11 @@ def test_window_expires(store):
     time.sleep(1.1)
     assert store.peek("short")[0] == 0
     assert store.hit("short", 1)[0] == 1
+
+
+def test_version_counters_move_on_each_bump(store):
+    assert store.version("v") is None
+    store.bump("v")
+    first = store.version("v")
+    store.bump("v")
+    assert first is not None and store.version("v") not in (None, first)
