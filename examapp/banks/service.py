@@ -233,10 +233,7 @@ def import_questions(
     started = perf_counter()
     job = stream = None
     if not dry_run:
-        # Imports into one bank queue here, so the duplicate check holds for every question
-        # written during the read. NO KEY UPDATE: other imports' foreign-key checks on the bank
-        # row must not wait on it.
-        db.execute(select(QuestionBank.id).where(QuestionBank.id == bank.id).with_for_update(key_share=True))
+        lock_bank(db, bank.id)
         job = _record_job(db, bank, name, user_id, dry_run)  # on SQLite this takes the write lock
         existing = _contents(db, bank)
         stream = QuestionStream(db, bank.id, job.id, existing)
@@ -437,12 +434,20 @@ def snapshot(question: Question) -> dict:
             "options": [{"text": o.text, "correct": o.is_correct} for o in question.options]}
 
 
+def lock_bank(db: Session, bank_id: int) -> None:
+    """Queue behind imports and edits of the bank until the caller commits, so a duplicate check
+    made now still holds when the question is written. NO KEY UPDATE: foreign-key checks of
+    other writers on the bank row (a new topic, an exam) do not wait on it."""
+    db.execute(select(QuestionBank.id).where(QuestionBank.id == bank_id).with_for_update(key_share=True))
+
+
 def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id: int | None) -> bool:
     """Apply an edit as a new version, keeping the old text in a QuestionRevision.
 
     Returns False when nothing changed. Option rows are updated in place by position.
     """
     options, problems = _check_draft(draft)
+    lock_bank(db, question.bank_id)
     text = draft.text.strip()
     key = content_key(text, [t for t, _ in options]) if not problems else ""
     if key and key != question.content_hash and db.scalar(select(Question.id).where(
