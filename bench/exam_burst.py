@@ -1,6 +1,7 @@
 """Exam-room burst against the production setup, with the floors measured in the same run.
 
-gunicorn (gthread) + PostgreSQL (a fresh scratch database) + Redis, EXAMAPP_ENV=production.
+gunicorn (sync workers by default) + PostgreSQL (a fresh scratch database) + Redis,
+EXAMAPP_ENV=production.
 Seeds N candidates and an exam of 40 questions, then:
   1. floors: a bare Flask route and a bare Flask route committing one upsert (bench/floor_app.py),
      under the same gunicorn settings, closed loop at the same concurrency as the saves;
@@ -9,7 +10,8 @@ Seeds N candidates and an exam of 40 questions, then:
   3. open loop: a fixed offered rate of saves (300/s) for a while, latency from the scheduled time.
 Prints a table and the ratios against the targets. Only 127.0.0.1; bounded in time.
 
-usage: python bench/exam_burst.py [--candidates 2000] [--workers 4] [--threads 4] [--concurrency 50]
+usage: python bench/exam_burst.py [--candidates 2000] [--workers 4] [--worker-class sync|gthread]
+       [--threads 4] [--concurrency 50]
 """
 
 from __future__ import annotations
@@ -364,7 +366,8 @@ def report(calls: Calls, marks: dict[str, float], args: argparse.Namespace) -> i
     kinds = [*floor_kinds[:3], "login (ticket)", "login (password)", "start", "save", "save open loop",
              "submit", *floor_kinds[3:]]
     print(f"\nexam burst: {args.candidates} candidates x {QUESTIONS} questions; gunicorn -w {args.workers} "
-          f"-k {args.worker_class} --threads {args.threads}; {args.concurrency} connections; "
+          f"-k {args.worker_class}{f' --threads {args.threads}' if args.worker_class == 'gthread' else ''}; "
+          f"{args.concurrency} connections; "
           f"open loop {args.rate:g}/s; floors measured before and after the app (pooled)")
     print(f"{'call':<30}{'count':>8}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for kind in kinds:
@@ -433,7 +436,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
+    parser.add_argument("--worker-class", default="sync", choices=("gthread", "sync"))
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rate", type=float, default=300.0, help="open-loop saves per second")
     parser.add_argument("--open-seconds", type=float, default=20.0)
