@@ -436,7 +436,15 @@ def finalise_attempt(db: Session, attempt_id: int, now: datetime, finished_by: s
     """Mark an in-progress attempt submitted and grade it; False if it was already finished.
 
     Uses UPDATE ... WHERE status = 'in_progress', so two processes never grade one attempt twice.
+    The exam is key-share locked first (as a start does): an edit of its pass mark, which locks it
+    for update, either waits for this grading or is waited for, never crossing it.
     """
+    settings = db.execute(
+        select(Exam.pass_percent, Exam.partial_credit)
+        .where(Exam.id == select(Attempt.exam_id).where(Attempt.id == attempt_id).scalar_subquery())
+        .with_for_update(read=True, key_share=True)).first()
+    if settings is None:
+        return False
     ended = literal(now, UTCDateTime)
     if finished_by == "deadline":
         ended = case((Attempt.deadline < now, Attempt.deadline), else_=ended)
@@ -448,21 +456,20 @@ def finalise_attempt(db: Session, attempt_id: int, now: datetime, finished_by: s
     if not won:
         return False
     attempt = db.get(Attempt, attempt_id, populate_existing=True)
-    exam = db.get(Exam, attempt.exam_id)
     chosen = dict(db.execute(select(Answer.question_id, Answer.options)
                              .where(Answer.attempt_id == attempt_id)).all())
     paper = db.execute(select(AttemptQuestion.id, AttemptQuestion.question_id, AttemptQuestion.type,
                               AttemptQuestion.options, AttemptQuestion.points)
                        .where(AttemptQuestion.attempt_id == attempt_id)).all()
     awarded = [{"id": aq_id, "awarded": question_score(kind, opts, chosen.get(qid, []), points,
-                                                       exam.partial_credit)}
+                                                       settings.partial_credit)}
                for aq_id, qid, kind, opts, points in paper]
     if awarded:
         db.execute(update(AttemptQuestion), awarded)
     score = to_cents(sum((a["awarded"] for a in awarded), Decimal(0)))
     attempt.score = score
     attempt.percent = percent_of(score, attempt.max_score)
-    attempt.passed = passes(score, attempt.max_score, exam.pass_percent)
+    attempt.passed = passes(score, attempt.max_score, settings.pass_percent)
     db.flush()
     return True
 

@@ -3,6 +3,7 @@ after it; running deadlines follow a new window or duration; a refusal changes n
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -458,3 +459,40 @@ def test_cookie_calls_need_json_or_the_csrf_token(csrf_on, app, accounts, bank_i
     assert definition(admin, exam_id)["id"] == exam_id
     assert admin.patch(f"/api/v1/exams/{exam_id}", json={"title": "Renamed"}).status_code == 200
     assert admin.delete(f"/api/v1/exams/{exam_id}", content_type="application/json").status_code == 204
+
+
+def test_grading_during_a_pass_mark_edit_waits_and_uses_the_new_mark(app, started):
+    """The submit queues behind the edit on the exam row, so it grades with the committed mark."""
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("SQLite has one writer at a time: the grading cannot overlap the edit there")
+    admin_client, candidate, exam_id, paper = started
+    edited, release = threading.Event(), threading.Event()
+    passed: dict[str, bool] = {}
+
+    def editing() -> None:
+        with app.app_context():
+            s = db.session()
+            admin = s.scalar(select(User).where(User.role == "admin"))
+            service.update_exam(s, s.get(Exam, exam_id), {"pass_percent": Decimal(0)}, admin, utcnow())
+            edited.set()
+            release.wait(30)
+            s.commit()
+
+    def grading() -> None:
+        with app.app_context():
+            s = db.session()
+            service.finalise_attempt(s, paper["attempt_id"], utcnow(), "candidate")
+            s.commit()
+            passed["passed"] = s.get(Attempt, paper["attempt_id"]).passed
+
+    edit_thread = threading.Thread(target=editing)
+    edit_thread.start()
+    assert edited.wait(30)
+    grade_thread = threading.Thread(target=grading)
+    grade_thread.start()
+    grade_thread.join(0.5)
+    assert grade_thread.is_alive(), "grading should wait for the edit's commit"
+    release.set()
+    edit_thread.join(30)
+    grade_thread.join(30)
+    assert passed == {"passed": True}  # nothing answered: only a 0% pass mark passes it
