@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -62,3 +64,20 @@ class Accounts:
         """Headers authenticating as a new user of `role` with an API token."""
         user = self.user(role, **kwargs)
         return {"Authorization": f"Bearer {self.token(user.username)}"}
+
+
+def second_waits_for_first(first: Callable[[threading.Event, threading.Event], None],
+                           second: Callable[[], None]) -> None:
+    """Run `first(held, release)` until it sets `held` (it holds a lock, uncommitted), then `second()`;
+    assert `second` is still blocked half a second later, release `first`, and wait for both."""
+    held, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=first, args=(held, release))
+    holder.start()
+    assert held.wait(30)
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive(), "the second writer should wait for the first one's commit"
+    release.set()
+    holder.join(30)
+    waiter.join(30)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from examapp import db
 from examapp.banks.models import Question, QuestionBank
 from tests.banks.files import good_rows, row, xlsx_bytes
+from tests.helpers import second_waits_for_first
 
 
 def test_parallel_imports_store_each_question_once(app, banks):
@@ -49,10 +50,9 @@ def test_an_edit_during_an_import_waits_and_is_refused_as_a_duplicate(app, banks
     bank_id = banks.create()
     banks.load(bank_id, good_rows(2))
     newcomer = row("Câu hỏi mới: Đảng ra đời năm nào?", options=("1930", "1945"), answer="A")
-    imported, release = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
-    def importing() -> None:
+    def importing(imported: threading.Event, release: threading.Event) -> None:
         with app.app_context():
             s = db.session()
             import_questions(s, s.get(QuestionBank, bank_id), xlsx_bytes([newcomer]), "new.xlsx")
@@ -77,16 +77,7 @@ def test_an_edit_during_an_import_waits_and_is_refused_as_a_duplicate(app, banks
             except Exception as exc:  # noqa: BLE001 - the failure this test guards against
                 outcome["result"] = repr(exc)
 
-    first_thread = threading.Thread(target=importing)
-    first_thread.start()
-    assert imported.wait(30)
-    second_thread = threading.Thread(target=editing)
-    second_thread.start()
-    second_thread.join(0.5)
-    assert second_thread.is_alive(), "the edit should wait for the import's commit"
-    release.set()
-    first_thread.join(30)
-    second_thread.join(30)
+    second_waits_for_first(importing, editing)
     assert "already has this text" in outcome["result"]
     with app.app_context():
         texts = db.session().scalars(select(Question.text).where(Question.bank_id == bank_id)).all()

@@ -17,6 +17,7 @@ from examapp.db import utcnow
 from examapp.exams import service
 from examapp.exams.models import Attempt, AttemptQuestion, Exam, ExamCandidate, ExamRule, ExamTicket
 from tests.exams.factories import at, make_bank, make_exam
+from tests.helpers import second_waits_for_first
 
 GRACE = 5.0
 
@@ -466,10 +467,9 @@ def test_grading_during_a_pass_mark_edit_waits_and_uses_the_new_mark(app, starte
     if app.config["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("SQLite has one writer at a time: the grading cannot overlap the edit there")
     admin_client, candidate, exam_id, paper = started
-    edited, release = threading.Event(), threading.Event()
     passed: dict[str, bool] = {}
 
-    def editing() -> None:
+    def editing(edited: threading.Event, release: threading.Event) -> None:
         with app.app_context():
             s = db.session()
             admin = s.scalar(select(User).where(User.role == "admin"))
@@ -485,14 +485,5 @@ def test_grading_during_a_pass_mark_edit_waits_and_uses_the_new_mark(app, starte
             s.commit()
             passed["passed"] = s.get(Attempt, paper["attempt_id"]).passed
 
-    edit_thread = threading.Thread(target=editing)
-    edit_thread.start()
-    assert edited.wait(30)
-    grade_thread = threading.Thread(target=grading)
-    grade_thread.start()
-    grade_thread.join(0.5)
-    assert grade_thread.is_alive(), "grading should wait for the edit's commit"
-    release.set()
-    edit_thread.join(30)
-    grade_thread.join(30)
+    second_waits_for_first(editing, grading)
     assert passed == {"passed": True}  # nothing answered: only a 0% pass mark passes it
