@@ -17,7 +17,6 @@ import datetime as dt
 import io
 import re
 import sys
-import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+
+from importers.headers import field_for
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
@@ -85,17 +86,6 @@ WIDTHS = {
 }
 CENTERED = {"answer", "type", "difficulty", "points"}
 
-_KINDS = {
-    "question": {"question", "cau hoi", "noi dung cau hoi"},
-    "answer": {"answer", "dap an", "dap an dung"},
-    "type": {"type", "loai", "loai cau hoi"},
-    "topic": {"topic", "chu de", "chuyen de"},
-    "difficulty": {"difficulty", "muc do", "do kho"},
-    "points": {"points", "diem"},
-    "explanation": {"explanation", "giai thich"},
-}
-_OPTION = re.compile(r"^(?:option|phuong an|dap an)? ?[a-h]$")
-
 TYPE_VALUES = ("single", "multiple", "true_false")
 DIFFICULTY_VALUES = ("Dễ", "Trung bình", "Khó", "Nhận biết", "Thông hiểu", "Vận dụng")
 
@@ -109,22 +99,12 @@ WRAP_CENTER = Alignment(wrap_text=True, vertical="top", horizontal="center")
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 
-def normalize(text: str) -> str:
-    """Lower-case, accent-free, single-spaced form used to recognise headers."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.replace("_", " ").lower().split())
-
-
 def column_kind(header: str) -> str:
-    key = normalize(header)
-    for kind, names in _KINDS.items():
-        if key in names:
-            return kind
-    if _OPTION.match(key):
-        return "option"
-    raise ValueError(f"unknown column header {header!r}")
+    """What a source column holds, recognised as the importer recognises it ("option" for A–H)."""
+    field = field_for(header)
+    if field is None:
+        raise ValueError(f"unknown column header {header!r}")
+    return "option" if field.startswith("option_") else field
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
