@@ -84,6 +84,12 @@ def app_config(database_url, tmp_path) -> dict:
 
 
 @pytest.fixture
+def csrf_on(app_config) -> None:
+    """Forms need their CSRF token, as in production; ask for this before `app` (or `accounts`)."""
+    app_config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.fixture
 def app(app_config, tmp_path, monkeypatch):
     monkeypatch.setenv("EXAMAPP_INSTANCE_PATH", str(tmp_path / "instance"))
     application = create_app(app_config)

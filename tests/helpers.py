@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Callable
 
@@ -81,3 +82,8 @@ def second_waits_for_first(first: Callable[[threading.Event, threading.Event], N
     release.set()
     holder.join(30)
     waiter.join(30)
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the (first) form on an HTML page."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

@@ -42,8 +42,3 @@ def small_uploads(app_config) -> int:
     app_config["MAX_CONTENT_LENGTH"] = 2000
     return 2000
 
-
-@pytest.fixture
-def csrf_on(app_config) -> None:
-    """Forms need their CSRF token, as in production; ask for this before `app` (or `accounts`)."""
-    app_config["WTF_CSRF_ENABLED"] = True

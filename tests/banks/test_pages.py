@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from examapp import db
 from examapp.banks.models import ImportJob, Question, StagedUpload
 from tests.banks.files import good_rows, row, xlsx_bytes
+from tests.helpers import csrf_token
 
 
 def _upload(client, bank_id, data, name="bank.xlsx", **form):
@@ -171,8 +172,7 @@ def test_post_without_csrf_token_is_refused(csrf_on, accounts, banks):
     assert trainer.post(f"/banks/{bank_id}/questions/1/retire").status_code == 400
     assert _upload(trainer, bank_id, xlsx_bytes(good_rows(1))).status_code == 400
     page = trainer.get(f"/banks/{bank_id}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    ok = trainer.post(f"/banks/{bank_id}/questions/1/retire", data={"csrf_token": token})
+    ok = trainer.post(f"/banks/{bank_id}/questions/1/retire", data={"csrf_token": csrf_token(page)})
     assert ok.status_code == 302
 
 

@@ -447,11 +447,6 @@ def test_service_refuses_fields_that_never_change(app, bank_id, sitting):
     assert s.get(Exam, exam_id).pass_percent == Decimal(50)
 
 
-@pytest.fixture
-def csrf_on(app_config):
-    """Forms need their CSRF token, as in production; asked for before `app`."""
-    app_config["WTF_CSRF_ENABLED"] = True
-
 
 def test_cookie_calls_need_json_or_the_csrf_token(csrf_on, app, accounts, bank_id):
     admin = accounts.client("admin")

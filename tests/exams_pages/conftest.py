@@ -52,3 +52,8 @@ def paper_of(app, attempt_id: int) -> service.AttemptPaper:
     with app.app_context():
         s = db.session()
         return service.attempt_paper(s, s.get(Attempt, attempt_id), utcnow())
+
+
+@pytest.fixture
+def proctor(accounts) -> FlaskClient:
+    return accounts.client("proctor")

@@ -6,23 +6,15 @@ import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-import pytest
-
 from examapp import db
 from examapp.exams.models import Attempt, Exam, ExamCandidate
 from tests.exams_pages.conftest import start
 from tests.exams_pages.factory import make_bank, make_exam, user_named
+from tests.helpers import csrf_token
 
 VI = {"Accept-Language": "vi"}
 
 
-@pytest.fixture
-def csrf_on(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 class _FormReader(HTMLParser):
@@ -226,6 +218,6 @@ def test_deleting_needs_the_csrf_token(csrf_on, app, accounts):
     assert forged.status_code == 400
     assert _exam(app, exam_id) is not None
     detail = trainer.get(f"/exams/{exam_id}").get_data(as_text=True)
-    done = trainer.post(f"/exams/{exam_id}/delete", data={"confirmed": "y", "csrf_token": _token(detail)})
+    done = trainer.post(f"/exams/{exam_id}/delete", data={"confirmed": "y", "csrf_token": csrf_token(detail)})
     assert done.status_code == 303
     assert _exam(app, exam_id) is None

@@ -5,32 +5,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-
 from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.exams import service
 from examapp.exams.models import Answer, Attempt, Exam
 from tests.exams_pages.conftest import attempt_row, start
-
-
-@pytest.fixture
-def proctor(accounts):
-    return accounts.client("proctor")
-
-
-@pytest.fixture
-def csrf_on(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+from tests.helpers import csrf_token
 
 
 def start_with_token(client, exam_id: int) -> int:
     page = client.get(f"/my-exams/{exam_id}").get_data(as_text=True)
-    response = client.post(f"/my-exams/{exam_id}", data={"room_code": "P101", "csrf_token": _token(page)})
+    response = client.post(f"/my-exams/{exam_id}", data={"room_code": "P101", "csrf_token": csrf_token(page)})
     assert response.status_code == 302
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
@@ -136,7 +121,7 @@ def test_room_forms_carry_a_csrf_token_and_need_it(csrf_on, setup, app, proctor)
     url = f"/exams/{setup.exam_id}/room/extend/{username}"
     assert proctor.post(url, data={"minutes": "5"}).status_code == 400
     page = proctor.get(f"/exams/{setup.exam_id}/room").get_data(as_text=True)
-    assert proctor.post(url, data={"minutes": "5", "csrf_token": _token(page)}).status_code == 303
+    assert proctor.post(url, data={"minutes": "5", "csrf_token": csrf_token(page)}).status_code == 303
     assert attempt_row(app, attempt_id).deadline - deadline == timedelta(minutes=5)
 
 
@@ -146,7 +131,7 @@ def test_the_paper_form_needs_its_csrf_token(csrf_on, setup, app):
     qid, option = re.search(r'name="q(\d+)" value="(\d+)"', page).groups()
     form = {"shown": qid, f"q{qid}": option}
     assert setup.candidate.post(f"/attempts/{attempt_id}", data=form).status_code == 400
-    saved = setup.candidate.post(f"/attempts/{attempt_id}", data={**form, "csrf_token": _token(page)})
+    saved = setup.candidate.post(f"/attempts/{attempt_id}", data={**form, "csrf_token": csrf_token(page)})
     assert saved.status_code == 303
     with app.app_context():
         assert db.session().get(Answer, (attempt_id, int(qid))).options == [int(option)]

@@ -17,18 +17,11 @@ from examapp.exams import service
 from examapp.exams.models import Exam, ExamTicket
 from tests.exams_pages.conftest import start
 from tests.exams_pages.factory import user_named
+from tests.helpers import csrf_token
 
 TICKET = re.compile(r'<p class="slip-ticket">([2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5})</p>')
 
 
-@pytest.fixture
-def proctor(accounts):
-    return accounts.client("proctor")
-
-
-@pytest.fixture
-def csrf_on(app_config):
-    app_config["WTF_CSRF_ENABLED"] = True
 
 
 @pytest.fixture
@@ -41,9 +34,6 @@ def second(setup, app, accounts):
         s.commit()
     return user
 
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def _mark(page: str) -> str:
@@ -319,13 +309,13 @@ def test_ticket_forms_need_their_csrf_token(csrf_on, setup, app, proctor):
     assert proctor.post(url, data={"scope": "all", "issued_mark": ""}).status_code == 400
     assert stored_tickets(app, setup.exam_id) == 0
     page = proctor.get(url).get_data(as_text=True)
-    issued = proctor.post(url, data={"scope": "all", "issued_mark": "", "csrf_token": _token(page)})
+    issued = proctor.post(url, data={"scope": "all", "issued_mark": "", "csrf_token": csrf_token(page)})
     assert issued.status_code == 200
     printed = issued.get_data(as_text=True)
     pairs = printed_tickets(printed)
     download = {"username": list(pairs), "ticket": list(pairs.values())}
     assert proctor.post(f"{url}.csv", data=download).status_code == 400
-    assert proctor.post(f"{url}.csv", data={**download, "csrf_token": _token(printed)}).status_code == 200
+    assert proctor.post(f"{url}.csv", data={**download, "csrf_token": csrf_token(printed)}).status_code == 200
 
     ticket = pairs[setup.candidate.user.username]
     c = app.test_client()
