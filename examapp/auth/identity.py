@@ -54,9 +54,6 @@ class Identity(UserMixin):
     def is_active(self) -> bool:
         return self.active
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
     @classmethod
     def of(cls, user: User) -> Identity:
         return cls(user.id, user.username, user.full_name, user.role, user.unit_id, user.locale,
@@ -68,6 +65,9 @@ _COLUMNS = (User.id, User.username, User.full_name, User.role, User.unit_id, Use
 
 VERSION_KEY = "accounts-version"
 VERSION_READ_SECONDS = 1.0
+# A store that is down may take seconds to say so: ask it again only this long after a failure.
+STORE_RETRY_SECONDS = 30.0
+_UNKNOWN = object()
 
 
 @dataclass
@@ -93,11 +93,13 @@ class IdentityCache:
         with self._lock:
             known = self._by_engine.setdefault(engine, _Known())
         if now - known.version_read_at >= VERSION_READ_SECONDS:
-            version = _read_version(shared)
+            version, next_read = _read_version(shared), now
+            if version is _UNKNOWN:  # the store is down: read accounts from the database for a while
+                version, next_read = uuid.uuid4().hex, now + STORE_RETRY_SECONDS - VERSION_READ_SECONDS
             with self._lock:
                 if version != known.version:
                     known.entries.clear()
-                known.version, known.version_read_at = version, now
+                known.version, known.version_read_at = version, next_read
         entry = known.entries.get(user_id)
         if entry is not None and entry[1] > now:
             return entry[0]
@@ -120,12 +122,13 @@ class IdentityCache:
                 known.version_read_at = float("-inf")
 
 
-def _read_version(shared: Store) -> str | None:
+def _read_version(shared: Store) -> str | None | object:
     try:
         return shared.version(VERSION_KEY)
     except redis.RedisError:
-        log.warning("cannot read the account version from the store; reading accounts afresh")
-        return uuid.uuid4().hex  # matches nothing kept: every account is read from the database
+        log.warning("cannot read the account version from the store; reading accounts from the "
+                    "database for %s s", STORE_RETRY_SECONDS)
+        return _UNKNOWN
 
 
 identities = IdentityCache()

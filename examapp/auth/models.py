@@ -33,9 +33,6 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login refuses sessions of disabled accounts
         return self.active
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
 
