@@ -4,7 +4,6 @@ from examapp.audit.models import AuditLog
 from examapp.auth.models import ApiToken, User
 from examapp.banks.models import (
     ImportJob,
-    Option,
     Question,
     QuestionBank,
     QuestionRevision,
@@ -25,6 +24,6 @@ from examapp.orgs.models import OrgUnit
 
 __all__ = [
     "Answer", "ApiToken", "Attempt", "AttemptQuestion", "AuditLog", "Base", "Exam", "ExamCandidate",
-    "ExamRule", "ExamTicket", "ImportJob", "Option", "OrgUnit", "Question", "QuestionBank",
+    "ExamRule", "ExamTicket", "ImportJob", "OrgUnit", "Question", "QuestionBank",
     "QuestionRevision", "StagedUpload", "Topic", "User",
 ]

@@ -1,9 +1,19 @@
-"""The Alembic migrations build exactly the schema the models describe, and re-running is safe."""
+"""The Alembic migrations build exactly the schema the models describe, keep the data, and re-run safely."""
 
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
-from examapp.db import Base, upgrade
+from examapp.db import Base, alembic_config, make_engine, normalise_url, upgrade
+from tests.conftest import BACKENDS, PG_ADMIN_URL
 
 
 def test_migrations_match_the_models(app):
@@ -21,3 +31,66 @@ def test_init_db_twice_changes_nothing(runner, app):
     upgrade(engine)
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() is not None
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request, tmp_path) -> Iterator[Engine]:
+    """An engine on an empty database, to migrate step by step."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'steps.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    admin_url = make_url(normalise_url(PG_ADMIN_URL))
+    name = f"examapp_steps_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(admin_url.set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_options_move_into_their_question_row_in_order_and_back(empty_engine):
+    config = alembic_config(empty_engine)
+    command.upgrade(config, "0003")
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO question_bank (id, name, description, created_at) "
+                          "VALUES (1, 'Lịch sử', '', :now)"), {"now": now})
+        conn.execute(text("INSERT INTO topic (id, bank_id, name) VALUES (1, 1, 'Chung')"))
+        for qid in (1, 2, 3):
+            conn.execute(text(
+                "INSERT INTO question (id, bank_id, topic_id, type, text, search_text, difficulty, points, "
+                "content_hash, status, version, created_at, updated_at) VALUES (:id, 1, 1, 'single', "
+                ":text, '', 'medium', 1, :hash, 'active', 1, :now, :now)"),
+                {"id": qid, "text": f"Câu {qid}?", "hash": f"h{qid}", "now": now})
+        # Written out of order, as edits leave them: the position decides.
+        conn.execute(text("INSERT INTO option (question_id, position, text, is_correct) VALUES "
+                          "(1, 2, 'Năm 1945', false), (1, 0, 'Năm 1930', true), (1, 1, 'Năm 1941', false), "
+                          "(2, 0, 'True', false), (2, 1, 'False', true)"))
+        # Rows referring to the question survive the change to its table (SQLite rebuilds it).
+        conn.execute(text("INSERT INTO question_revision (question_id, version, snapshot, edited_at) "
+                          "VALUES (1, 1, '{}', :now)"), {"now": now})
+    command.upgrade(config, "head")
+    with empty_engine.connect() as conn:
+        stored = {qid: json.loads(options) if isinstance(options, str) else options for qid, options in
+                  conn.execute(text("SELECT id, options FROM question ORDER BY id"))}
+        assert "option" not in inspect(conn).get_table_names()
+        assert conn.execute(text("SELECT question_id FROM question_revision")).scalars().all() == [1]
+    assert stored == {
+        1: [{"text": "Năm 1930", "correct": True}, {"text": "Năm 1941", "correct": False},
+            {"text": "Năm 1945", "correct": False}],
+        2: [{"text": "True", "correct": False}, {"text": "False", "correct": True}],
+        3: [],
+    }
+    command.downgrade(config, "0003")
+    with empty_engine.connect() as conn:
+        rows = conn.execute(text("SELECT question_id, position, text, is_correct FROM option "
+                                 "ORDER BY question_id, position")).all()
+    assert [tuple(r) for r in rows] == [(1, 0, "Năm 1930", True), (1, 1, "Năm 1941", False),
+                                        (1, 2, "Năm 1945", False), (2, 0, "True", False),
+                                        (2, 1, "False", True)]

@@ -2,16 +2,18 @@
 
 An import writes tens of thousands of option rows; SQLAlchemy's per-row parameter handling
 costs more than the database itself there. PostgreSQL gets binary COPY, SQLite multi-row INSERTs;
-values go through each column type's bind processor, so they are stored as the ORM would.
+values go through each column type's bind processing, so they are stored as the ORM would.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from itertools import islice
 
 from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy.types import TypeDecorator
 
 
 def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
@@ -44,6 +46,12 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
     names = ", ".join(quote(name) for name in columns)
     raw = connection.connection.driver_connection
     if dialect.name == "postgresql":
+        # COPY hands values to psycopg's own adapters: only the model's own conversions apply.
+        decorated = [(i, table.c[name].type) for i, name in enumerate(columns)
+                     if isinstance(table.c[name].type, TypeDecorator)]
+        if decorated:
+            rows = _processed(rows, [(i, partial(column_type.process_bind_param, dialect=dialect))
+                                     for i, column_type in decorated])
         with raw.cursor() as cursor:
             # Binary COPY: the server parses no text (timestamps and numbers are the costly ones).
             types = {} if types is None else types

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -21,18 +22,11 @@ COLUMNS = ("question", *(f"option_{letter.lower()}" for letter in LETTERS), "ans
 
 def export_bank(db: Session, bank: QuestionBank, include_retired: bool = False) -> bytes:
     """The bank as an xlsx workbook with the CONTRACT columns (active questions unless asked)."""
-    questions = (select(Question.id, Question.text, Question.type, Topic.name, Question.difficulty,
+    questions = (select(Question.text, Question.type, Question.options, Topic.name, Question.difficulty,
                         Question.points, Question.explanation)
                  .join(Topic, Topic.id == Question.topic_id).where(Question.bank_id == bank.id))
     if not include_retired:
         questions = questions.where(Question.status == "active")
-    options: dict[int, list[tuple[str, bool]]] = {}
-    chosen = questions.with_only_columns(Question.id).scalar_subquery()
-    for question_id, text, correct in db.execute(
-        select(Option.question_id, Option.text, Option.is_correct)
-        .where(Option.question_id.in_(chosen)).order_by(Option.question_id, Option.position)
-    ):
-        options.setdefault(question_id, []).append((text, correct))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("questions")
     bold = Font(bold=True)
@@ -42,24 +36,23 @@ def export_bank(db: Session, bank: QuestionBank, include_retired: bool = False) 
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for qid, *fields in db.execute(questions.order_by(Question.id)):
-        text, kind, topic, difficulty, points, explanation = fields
-        row = question_row(text, kind, options.get(qid, []), topic, difficulty, points, explanation)
+    for fields in db.execute(questions.order_by(Question.id)):
+        row = question_row(*fields)
         sheet.append([_guarded(sheet, value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def question_row(text: str, kind: str, options: list[tuple[str, bool]], topic: str, difficulty: str,
+def question_row(text: str, kind: str, options: Sequence[Option], topic: str, difficulty: str,
                  points: Decimal, explanation: str | None) -> list[str | int | float | None]:
     """One question as the template's row: options A-H, the answer letters or true/false."""
     cells: list[str | None] = [None] * len(LETTERS)
     if kind == "true_false":
-        answer = "true" if dict(options).get("True") else "false"
+        answer = "true" if any(o.text == "True" and o.is_correct for o in options) else "false"
     else:
-        cells[: len(options)] = [option for option, _ in options]
-        answer = ",".join(LETTERS[i] for i, (_, correct) in enumerate(options) if correct)
+        cells[: len(options)] = [o.text for o in options]
+        answer = ",".join(LETTERS[i] for i, o in enumerate(options) if o.is_correct)
     return [text, *cells, answer, kind, topic, difficulty, _number(points), explanation]
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from examapp.auth.models import User
 from examapp.db import Base, UTCDateTime, utcnow
@@ -45,6 +49,51 @@ class Topic(Base):
     bank: Mapped[QuestionBank] = relationship(back_populates="topics")
 
 
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One choice of a question; its position is its place in the question's list."""
+
+    text: str
+    is_correct: bool
+
+
+class OptionList(TypeDecorator):
+    """A question's options, in order, kept in the question's row as [{"text", "correct"}].
+
+    Options are written, edited, versioned and drawn with their question, and nothing else
+    refers to them (papers copy them). A table of their own would add a row, an index entry
+    and a foreign-key check per option: half of PostgreSQL's work in an import.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value, dialect) -> list[dict[str, Any]] | None:
+        return None if value is None else option_json(value)
+
+    def process_result_value(self, value, dialect) -> tuple[Option, ...] | None:
+        return None if value is None else tuple(Option(o["text"], o["correct"]) for o in value)
+
+
+def option_id(question_id: int, position: int) -> int:
+    """The id of a question's option at `position` (1, 2, ...), as the API and papers show it.
+
+    Unique across questions, so an answer naming an option of another question is refused
+    rather than read as this question's option at that place. A question has at most eight
+    options: the last digit holds the position.
+    """
+    assert 1 <= position <= 9
+    return question_id * 10 + position
+
+
+def option_json(options: Iterable[Option]) -> list[dict[str, Any]]:
+    """Options as the question's row stores them."""
+    return [{"text": o.text, "correct": o.is_correct} for o in options]
+
+
 class Question(Base):
     __tablename__ = "question"
     __table_args__ = (
@@ -63,6 +112,7 @@ class Question(Base):
     difficulty: Mapped[str] = mapped_column(String(8), default="medium")
     points: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(1))
     explanation: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[tuple[Option, ...]] = mapped_column(OptionList, default=())
     # importers.content_key of the normalised stem and options: finds duplicates on import.
     content_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(8), default="active")
@@ -74,24 +124,9 @@ class Question(Base):
 
     bank: Mapped[QuestionBank] = relationship()
     topic: Mapped[Topic] = relationship()
-    options: Mapped[list[Option]] = relationship(
-        back_populates="question", order_by="Option.position", cascade="all, delete-orphan"
-    )
 
     def __repr__(self) -> str:
         return f"<Question {self.id} v{self.version} {self.type}>"
-
-
-class Option(Base):
-    __tablename__ = "option"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column()
-    text: Mapped[str] = mapped_column(Text)
-    is_correct: Mapped[bool] = mapped_column(default=False)
-
-    question: Mapped[Question] = relationship(back_populates="options")
 
 
 class QuestionRevision(Base):

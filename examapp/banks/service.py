@@ -33,6 +33,8 @@ from examapp.banks.models import (
     QuestionRevision,
     StagedUpload,
     Topic,
+    option_id,
+    option_json,
 )
 from examapp.banks.writing import DEFAULT_TOPIC, QuestionStream, fold_text, topic_ids
 from examapp.db import utcnow
@@ -390,7 +392,7 @@ def search_questions(db: Session, bank: QuestionBank, wanted: QuestionFilter, pa
     per_page = min(max(per_page, 1), 200)
     page = min(max(page, 1), max(1, -(-total // per_page)))
     items = db.scalars(
-        query.options(selectinload(Question.options), selectinload(Question.topic))
+        query.options(selectinload(Question.topic))
         .order_by(Question.id).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return Page(list(items), total, page, per_page)
@@ -402,7 +404,8 @@ def question_in_bank(db: Session, bank: QuestionBank, question_id: int) -> Quest
 
 
 def question_dict(question: Question, with_key: bool = True) -> dict:
-    options = [{"id": o.id, "position": o.position, "text": o.text} for o in question.options]
+    options = [{"id": option_id(question.id, position), "position": position, "text": o.text}
+               for position, o in enumerate(question.options, start=1)]
     if with_key:
         for entry, option in zip(options, question.options, strict=True):
             entry["is_correct"] = option.is_correct
@@ -431,7 +434,7 @@ def snapshot(question: Question) -> dict:
     return {"text": question.text, "type": question.type, "topic": question.topic.name,
             "difficulty": question.difficulty, "points": str(question.points),
             "explanation": question.explanation,
-            "options": [{"text": o.text, "correct": o.is_correct} for o in question.options]}
+            "options": option_json(question.options)}
 
 
 def lock_bank(db: Session, bank_id: int) -> None:
@@ -444,7 +447,7 @@ def lock_bank(db: Session, bank_id: int) -> None:
 def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id: int | None) -> bool:
     """Apply an edit as a new version, keeping the old text in a QuestionRevision.
 
-    Returns False when nothing changed. Option rows are updated in place by position.
+    Returns False when nothing changed.
     """
     options, problems = _check_draft(draft)
     lock_bank(db, question.bank_id)
@@ -478,15 +481,7 @@ def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id
     question.content_hash = key
     question.version += 1
     question.updated_at = utcnow()
-    current = list(question.options)
-    for position, (option_text, correct) in enumerate(options):
-        if position < len(current):
-            current[position].text = option_text
-            current[position].is_correct = correct
-        else:
-            question.options.append(Option(position=position, text=option_text, is_correct=correct))
-    for extra in current[len(options):]:
-        question.options.remove(extra)
+    question.options = tuple(Option(option_text, correct) for option_text, correct in options)
     db.flush()
     db.expire(question, ["topic"])
     record(db, user_id, "question.edit", str(question.id), bank_id=question.bank_id, version=question.version)

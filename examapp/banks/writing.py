@@ -1,7 +1,7 @@
 """Storing imported questions: topics, bulk rows, and the stream that writes them during the read.
 
-On PostgreSQL most of an import's write is the server's own work: a foreign-key check for each
-question and each option, and the index entries. The server does it in its own process, so a
+On PostgreSQL most of an import's write is the server's own work: the foreign-key checks of each
+question, and the index entries. The server does it in its own process, so a
 thread hands it chunks of accepted questions while the file is still being read, and the
 server works through one chunk while this process reads the next rows. SQLite runs inside this
 process, where a thread would only take turns with the reader: it writes each chunk as it comes.
@@ -33,9 +33,8 @@ from importers.normalise import collapse
 DEFAULT_TOPIC = "General"
 # The id and the topic first: the rest of a row is made in the reading thread, before both are known.
 QUESTION_COLUMNS = ("id", "topic_id", "bank_id", "type", "text", "search_text", "difficulty", "points",
-                    "explanation", "content_hash", "status", "version", "source_row", "import_job_id",
-                    "created_at", "updated_at")
-OPTION_COLUMNS = ("question_id", "position", "text", "is_correct")
+                    "explanation", "options", "content_hash", "status", "version", "source_row",
+                    "import_job_id", "created_at", "updated_at")
 # Questions per chunk: small enough that the server starts early and that the last chunk, the
 # only one not hidden behind the read, is short; large enough that a chunk's few round trips
 # do not count.
@@ -191,6 +190,7 @@ class QuestionStream:
         # pace the server follows, only adds those two and sends.
         bank_id, job_id, now = self._bank_id, self._job_id, self._now
         rows = [(q, (bank_id, q.type, q.text, fold_text(q.text), q.difficulty, q.points, q.explanation,
+                     tuple([Option(o.text, o.correct) for o in q.options]),
                      q.content_key, "active", 1, q.row, job_id, now, now)) for q in chunk]
         if self._queue is None:
             self._write(rows)
@@ -223,7 +223,7 @@ class QuestionStream:
                     self._failure = exc
 
     def _write(self, rows: list[tuple[ParsedQuestion, tuple]]) -> None:
-        """Two bulk inserts, questions then their options, with ids reserved beforehand."""
+        """One bulk insert, with the ids reserved beforehand."""
         connection = self._connection
         topic_ids = self._topic_ids
         unknown = [q.topic or DEFAULT_TOPIC for q, _ in rows if (q.topic or DEFAULT_TOPIC) not in topic_ids]
@@ -231,13 +231,8 @@ class QuestionStream:
             _add_topics(connection, self._bank_id, unknown, self._topics)
             topic_ids.update({name: self._topics[_topic_key(name)] for name in unknown})
         ids = reserve_ids(connection, Question.__table__, len(rows))
-        # Generators, not lists: rows are made while the database is busy with the ones already sent.
+        # A generator, not a list: rows are made while the database is busy with the ones already sent.
         insert_rows(connection, Question.__table__, QUESTION_COLUMNS, (
             (qid, topic_ids[q.topic or DEFAULT_TOPIC], *rest)
             for qid, (q, rest) in zip(ids, rows, strict=True)
-        ), self._types)
-        insert_rows(connection, Option.__table__, OPTION_COLUMNS, (
-            (qid, position, option.text, option.correct)
-            for qid, (q, _) in zip(ids, rows, strict=True)
-            for position, option in enumerate(q.options)
         ), self._types)

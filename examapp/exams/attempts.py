@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from examapp.auth.identity import Actor
-from examapp.banks.models import Option, Question
+from examapp.banks.models import Question, option_id
 from examapp.db import UTCDateTime
 from examapp.exams.drawing import draw_questions, order_options
 from examapp.exams.errors import (
@@ -192,13 +192,12 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
     ids = [d.question_id for d in drawn]
     texts: dict[int, tuple[str, str]] = {}
     options: dict[int, dict[int, dict[str, Any]]] = {}
-    for qid, kind, text, oid, option_text, correct in db.connection().execute(
-            select(Question.id, Question.type, Question.text, Option.id, Option.text, Option.is_correct)
-            .outerjoin(Option, Option.question_id == Question.id)
-            .where(Question.id.in_(ids)).order_by(Question.id, Option.position)):
+    for qid, kind, text, own in db.connection().execute(
+            select(Question.id, Question.type, Question.text, Question.options).where(Question.id.in_(ids))):
         texts[qid] = (kind, text)
-        if oid is not None:
-            options.setdefault(qid, {})[oid] = {"id": oid, "text": option_text, "is_correct": bool(correct)}
+        frozen = [{"id": option_id(qid, position), "text": o.text, "is_correct": o.is_correct}
+                  for position, o in enumerate(own, start=1)]
+        options[qid] = {o["id"]: o for o in frozen}
     points = {r.position: r.points for r in rules}
     attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=seed,
                       status=IN_PROGRESS, started_at=now,

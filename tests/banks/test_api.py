@@ -169,6 +169,9 @@ def test_questions_list_filters_pages_and_shows_the_key_to_the_owner(trainer):
     assert [q["text"] for q in found["questions"]] == [rows[-1][0]]
     options = found["questions"][0]["options"]
     assert [o["is_correct"] for o in options] == [True, False, False, False]
+    assert [o["position"] for o in options] == [1, 2, 3, 4]
+    all_ids = [o["id"] for q in page["questions"] for o in q["options"]]
+    assert len(set(all_ids)) == len(all_ids), "option ids are unique across questions"
     assert trainer.get(f"/api/v1/banks/{bank_id}/questions?topic=Nope").get_json()["total"] == 0
     assert trainer.get(f"/api/v1/banks/{bank_id}/questions?difficulty=extreme").status_code == 400
     assert trainer.get(f"/api/v1/banks/{bank_id}/questions?per_page=0").status_code == 400

@@ -34,7 +34,7 @@ def question(bank: QuestionBank, topic: Topic, kind: str = "single", difficulty:
     return Question(
         bank=bank, topic=topic, type=kind, text=text or f"{kind} question {next(_names)}",
         difficulty=difficulty, points=Decimal(points), content_hash=uuid.uuid4().hex,
-        options=[Option(position=i, text=t, is_correct=c) for i, (t, c) in enumerate(options, 1)],
+        options=tuple(Option(t, c) for t, c in options),
     )
 
 

@@ -44,8 +44,7 @@ def make_bank(db: Session, owner: User | None, name: str = "Ngân hàng câu h�
             topic = topics[topic_name] = Topic(bank=bank, name=topic_name)
         question = Question(bank_id=bank.id, topic=topic, type=kind, text=stem, difficulty="medium",
                             points=Decimal(1), content_hash=hashlib.sha256(stem.encode()).hexdigest(),
-                            options=[Option(position=i, text=t, is_correct=c)
-                                     for i, (t, c) in enumerate(options)])
+                            options=tuple(Option(t, c) for t, c in options))
         db.add(question)
     db.flush()
     return bank
