@@ -13,6 +13,7 @@ from json.encoder import encode_basestring_ascii
 # others only come from broken exports.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_MARKS = re.compile("[\u0300-\u036f]+")  # combining diacritics: the accents and tones of Vietnamese
 
 
 def clean_text(value: str) -> str:
@@ -40,8 +41,7 @@ def collapse(value: str) -> str:
 
 def strip_accents(value: str) -> str:
     """Return text without diacritics (đ -> d) so Vietnamese typed with or without marks match."""
-    decomposed = unicodedata.normalize("NFKD", value.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _MARKS.sub("", unicodedata.normalize("NFKD", value.replace("đ", "d").replace("Đ", "D")))
 
 
 @functools.lru_cache(maxsize=4096)  # headers and level/type cells repeat on every row

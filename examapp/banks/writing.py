@@ -28,7 +28,7 @@ from examapp.banks.bulk import insert_rows, reserve_ids
 from examapp.banks.models import Option, Question, QuestionBank, Topic
 from examapp.db import utcnow
 from importers import ParsedQuestion
-from importers.normalise import collapse
+from importers.normalise import collapse, strip_accents
 
 DEFAULT_TOPIC = "General"
 # The id and the topic first: the rest of a row is made in the reading thread, before both are known.
@@ -43,7 +43,6 @@ CHUNK = 500
 SQLITE_CHUNK = 2500
 _SWITCH_INTERVAL = 0.0005
 _SPACES = re.compile(r"\s+")
-_MARKS = re.compile("[\u0300-\u036f]+")  # combining diacritics: the accents and tones of Vietnamese
 _DONE = None
 
 
@@ -79,8 +78,7 @@ _handover = _Handover()
 
 def fold_text(text: str) -> str:
     """Casefolded text without accents (đ -> d) and with single spaces: what search compares."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    return collapse(_MARKS.sub("", decomposed).casefold())
+    return collapse(strip_accents(text).casefold())
 
 
 def _topic_key(name: str) -> str:
