@@ -40,7 +40,7 @@ from importers.formats import SUPPORTED_FORMATS
 from importers.model import (
     ImportFileError,
     ImportResult,
-    ParsedOption,
+    Option,
     ParsedQuestion,
     RowError,
 )
@@ -52,8 +52,8 @@ __all__ = [
     "AnswerError",
     "ImportFileError",
     "ImportResult",
+    "Option",
     "ParsedAnswer",
-    "ParsedOption",
     "ParsedQuestion",
     "RowError",
     "content_key",

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from importers.answers import AnswerError, parse_answer
-from importers.model import ParsedOption, ParsedQuestion, RowError
+from importers.model import Option, ParsedQuestion, RowError
 from importers.normalise import clean_text, text_lines
 from importers.validate import true_false_options
 
@@ -114,6 +114,6 @@ def _finish(draft: _Draft, line: int, answer_text: str) -> AikenItem:
             None,
             f"line {line}: ANSWER names option {', '.join(missing)} but the question {have}",
         )
-    options = tuple(ParsedOption(text, letter in answer.letters) for letter, text in draft.options)
+    options = tuple(Option(text, letter in answer.letters) for letter, text in draft.options)
     kind = "multiple" if len(answer.letters) > 1 else "single"
     return ParsedQuestion(row=draft.start, text=stem, type=kind, options=options, topic=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from importers.model import ParsedOption, ParsedQuestion, RowError
+from importers.model import Option, ParsedQuestion, RowError
 from importers.normalise import clean_text, collapse, text_lines
 from importers.validate import true_false_options
 
@@ -139,7 +139,7 @@ def _question(start: int, source: str, topic: str | None) -> ParsedQuestion:
     )
 
 
-def _answers(block: str) -> tuple[str, tuple[ParsedOption, ...]]:
+def _answers(block: str) -> tuple[str, tuple[Option, ...]]:
     if not block.strip():
         raise _Unsupported("essay")
     if block.lstrip().startswith("#"):
@@ -161,6 +161,6 @@ def _answers(block: str) -> tuple[str, tuple[ParsedOption, ...]]:
             correct = float(weight.group(1).replace(",", ".")) > 0
             body = body[weight.end() :]
         text = body.split("#", 1)[0]  # per-answer feedback is not kept
-        options.append(ParsedOption(_restore(text), correct))
+        options.append(Option(_restore(text), correct))
     correct_count = sum(option.correct for option in options)
     return ("multiple" if correct_count >= 2 else "single"), tuple(options)

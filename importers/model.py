@@ -11,9 +11,9 @@ QUESTION_TYPES = ("single", "multiple", "true_false")
 DIFFICULTIES = ("easy", "medium", "hard")
 
 
-@dataclass(frozen=True)
-class ParsedOption:
-    """One choice of a question, as the file gave it."""
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One choice of a question: as the file gave it, and as the bank keeps it."""
 
     text: str
     correct: bool
@@ -26,7 +26,7 @@ class ParsedQuestion:
     row: int
     text: str
     type: str
-    options: tuple[ParsedOption, ...]
+    options: tuple[Option, ...]
     topic: str | None
     difficulty: str = "medium"
     points: Decimal = Decimal(1)

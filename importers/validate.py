@@ -9,7 +9,7 @@ from decimal import Decimal
 from importers.answers import AnswerError, ParsedAnswer, parse_answer
 from importers.fields import FieldError, parse_difficulty, parse_points, parse_type
 from importers.headers import OPTION_FIELDS, OPTION_LETTERS, HeaderRow
-from importers.model import ParsedOption, ParsedQuestion, RowError
+from importers.model import Option, ParsedQuestion, RowError
 from importers.normalise import collapse, content_key
 
 MAX_STEM = 4000
@@ -23,9 +23,9 @@ _OPTION_COLUMNS = tuple(zip(OPTION_LETTERS, OPTION_FIELDS, strict=True))
 TRUE_FALSE_TEXTS = ("True", "False")
 
 
-def true_false_options(truth: bool) -> tuple[ParsedOption, ...]:
+def true_false_options(truth: bool) -> tuple[Option, ...]:
     """Return the fixed option pair every true_false question carries."""
-    return (ParsedOption(TRUE_FALSE_TEXTS[0], truth), ParsedOption(TRUE_FALSE_TEXTS[1], not truth))
+    return (Option(TRUE_FALSE_TEXTS[0], truth), Option(TRUE_FALSE_TEXTS[1], not truth))
 
 
 class DuplicateFinder:
@@ -126,7 +126,7 @@ class SheetRows:
         if errors or not shape.correct:
             return None, errors
         assert kind is not None
-        options = tuple([ParsedOption(text, correct)
+        options = tuple([Option(text, correct)
                          for text, correct in zip(option_texts, shape.correct, strict=True)])
         return ParsedQuestion(
             row=row,

@@ -49,10 +49,10 @@ def question_row(text: str, kind: str, options: Sequence[Option], topic: str, di
     """One question as the template's row: options A-H, the answer letters or true/false."""
     cells: list[str | None] = [None] * len(LETTERS)
     if kind == "true_false":
-        answer = "true" if any(o.text == "True" and o.is_correct for o in options) else "false"
+        answer = "true" if any(o.text == "True" and o.correct for o in options) else "false"
     else:
         cells[: len(options)] = [o.text for o in options]
-        answer = ",".join(LETTERS[i] for i, o in enumerate(options) if o.is_correct)
+        answer = ",".join(LETTERS[i] for i, o in enumerate(options) if o.correct)
     return [text, *cells, answer, kind, topic, difficulty, _number(points), explanation]
 
 

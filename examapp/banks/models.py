@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +14,7 @@ from sqlalchemy.types import TypeDecorator
 
 from examapp.auth.models import User
 from examapp.db import Base, UTCDateTime, utcnow
+from importers import Option
 
 QUESTION_TYPES = ("single", "multiple", "true_false")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -49,14 +49,6 @@ class Topic(Base):
     bank: Mapped[QuestionBank] = relationship(back_populates="topics")
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
-    """One choice of a question; its position is its place in the question's list."""
-
-    text: str
-    is_correct: bool
-
-
 class OptionList(TypeDecorator):
     """A question's options, in order, kept in the question's row as [{"text", "correct"}].
 
@@ -75,7 +67,7 @@ class OptionList(TypeDecorator):
         return None if value is None else option_json(value)
 
     def process_result_value(self, value, dialect) -> tuple[Option, ...] | None:
-        return None if value is None else tuple(Option(o["text"], o["correct"]) for o in value)
+        return None if value is None else tuple([Option(o["text"], o["correct"]) for o in value])
 
 
 def option_id(question_id: int, position: int) -> int:
@@ -91,7 +83,7 @@ def option_id(question_id: int, position: int) -> int:
 
 def option_json(options: Iterable[Option]) -> list[dict[str, Any]]:
     """Options as the question's row stores them."""
-    return [{"text": o.text, "correct": o.is_correct} for o in options]
+    return [{"text": o.text, "correct": o.correct} for o in options]
 
 
 class Question(Base):

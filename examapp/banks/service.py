@@ -408,7 +408,7 @@ def question_dict(question: Question, with_key: bool = True) -> dict:
                for position, o in enumerate(question.options, start=1)]
     if with_key:
         for entry, option in zip(options, question.options, strict=True):
-            entry["is_correct"] = option.is_correct
+            entry["is_correct"] = option.correct
     return {"id": question.id, "type": question.type, "text": question.text, "topic": question.topic.name,
             "difficulty": question.difficulty, "points": str(question.points.normalize()),
             "explanation": question.explanation, "status": question.status, "version": question.version,

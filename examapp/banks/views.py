@@ -178,12 +178,12 @@ def _fill_form(form: QuestionForm, question) -> None:
     form.points.data = question.points.normalize()
     form.explanation.data = question.explanation or ""
     if question.type == "true_false":
-        truth = any(o.text == "True" and o.is_correct for o in question.options)
+        truth = any(o.text == "True" and o.correct for o in question.options)
         form.truth.data = "true" if truth else "false"
         return
     for entry, option in zip(form.options, question.options, strict=False):
         entry.form.text.data = option.text
-        entry.form.correct.data = option.is_correct
+        entry.form.correct.data = option.correct
 
 
 @bp.route("/banks/<int:bank_id>/questions/<int:question_id>/<any(retire, restore):action>",

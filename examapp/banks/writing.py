@@ -25,7 +25,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from examapp.banks.bulk import insert_rows, reserve_ids
-from examapp.banks.models import Option, Question, QuestionBank, Topic
+from examapp.banks.models import Question, QuestionBank, Topic
 from examapp.db import utcnow
 from importers import ParsedQuestion
 from importers.normalise import collapse, strip_accents
@@ -188,7 +188,7 @@ class QuestionStream:
         # pace the server follows, only adds those two and sends.
         bank_id, job_id, now = self._bank_id, self._job_id, self._now
         rows = [(q, (bank_id, q.type, q.text, fold_text(q.text), q.difficulty, q.points, q.explanation,
-                     tuple([Option(o.text, o.correct) for o in q.options]),
+                     q.options,
                      q.content_key, "active", 1, q.row, job_id, now, now)) for q in chunk]
         if self._queue is None:
             self._write(rows)

@@ -195,7 +195,7 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
     for qid, kind, text, own in db.connection().execute(
             select(Question.id, Question.type, Question.text, Question.options).where(Question.id.in_(ids))):
         texts[qid] = (kind, text)
-        frozen = [{"id": option_id(qid, position), "text": o.text, "is_correct": o.is_correct}
+        frozen = [{"id": option_id(qid, position), "text": o.text, "is_correct": o.correct}
                   for position, o in enumerate(own, start=1)]
         options[qid] = {o["id"]: o for o in frozen}
     points = {r.position: r.points for r in rules}

@@ -45,7 +45,7 @@ def _content(session, bank) -> list[tuple]:
         (
             q.text,
             q.type,
-            tuple((o.text, o.is_correct) for o in q.options),
+            tuple((o.text, o.correct) for o in q.options),
             q.topic.name,
             q.difficulty,
             q.points,

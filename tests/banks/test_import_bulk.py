@@ -46,13 +46,13 @@ def test_a_large_import_keeps_each_question_with_its_own_options(session):
         assert question.source_row == i + 2
         if i % 7 == 0:
             assert question.type == "true_false"
-            assert [(o.text, o.is_correct) for o in question.options] == [
+            assert [(o.text, o.correct) for o in question.options] == [
                 ("True", i % 2 == 0), ("False", i % 2 == 1)]
             continue
         width = min(2 + i % 5, 4)
         assert question.text == f"Câu {i}: chọn?"
         assert [o.text for o in question.options] == [f"Câu {i} phương án {n}\tcó tab" for n in range(width)]
-        assert [o.is_correct for o in question.options] == [n == i % width for n in range(width)]
+        assert [o.correct for o in question.options] == [n == i % width for n in range(width)]
         assert question.points == (Decimal("2.5") if i % 3 else Decimal(1))
         assert question.explanation == (f"Giải thích {i}" if i % 2 else None)
     in_other = session.scalars(select(Question.options).where(Question.bank_id == other.id)

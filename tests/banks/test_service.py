@@ -53,7 +53,7 @@ def test_valid_file_imports_every_row_with_options_topics_and_key(session, bank)
     assert count(session, Question) == 4
     assert sorted(len(q.options) for q in session.scalars(select(Question))) == [2, 4, 4, 4]
     multiple = session.scalar(select(Question).where(Question.text == "Nhiều đáp án?"))
-    assert multiple.type == "multiple" and [o.is_correct for o in multiple.options] == [
+    assert multiple.type == "multiple" and [o.correct for o in multiple.options] == [
         True,
         False,
         True,
@@ -61,7 +61,7 @@ def test_valid_file_imports_every_row_with_options_topics_and_key(session, bank)
     ]
     assert multiple.topic.name == "General"
     tf = session.scalar(select(Question).where(Question.type == "true_false"))
-    assert [(o.text, o.is_correct) for o in tf.options] == [("True", True), ("False", False)]
+    assert [(o.text, o.correct) for o in tf.options] == [("True", True), ("False", False)]
     assert sorted(session.scalars(select(Topic.name))) == ["General", "Lịch sử"]
     job = session.scalar(select(ImportJob))
     assert (job.status, job.imported, job.filename, job.format, job.rows_read) == (
@@ -181,7 +181,7 @@ def test_edit_makes_a_new_version_and_keeps_the_old_text(session, bank, accounts
     assert edit_question(session, question, draft, editor.id) is True
     session.commit()
     assert question.version == 2 and question.content_hash != old_hash
-    assert [(o.text, o.is_correct) for o in question.options] == [("Hà Nội", True), ("Huế", False)]
+    assert [(o.text, o.correct) for o in question.options] == [("Hà Nội", True), ("Huế", False)]
     assert question.topic.name == "Địa lý" and question.points == Decimal("2.5")
     revision = session.scalar(select(QuestionRevision))
     assert (
@@ -213,7 +213,7 @@ def test_edit_refuses_bad_questions_and_duplicates_of_another(session, bank):
     copy = QuestionDraft(
         text=second.text,
         type="single",
-        options=tuple((o.text, o.is_correct) for o in second.options),
+        options=tuple((o.text, o.correct) for o in second.options),
         topic="Lịch sử",
         difficulty="easy",
         points=Decimal(1),
@@ -238,7 +238,7 @@ def test_edit_to_true_false(session, bank):
     )
     edit_question(session, question, draft, None)
     session.commit()
-    assert [(o.text, o.is_correct) for o in question.options] == [("True", False), ("False", True)]
+    assert [(o.text, o.correct) for o in question.options] == [("True", False), ("False", True)]
     assert question.topic.name == "General"
 
 

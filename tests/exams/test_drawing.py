@@ -96,7 +96,7 @@ def test_a_stored_seed_redraws_the_frozen_paper(app, accounts, bank_id):
             assert [o["id"] for o in aq.options] == order_options(bank_order, attempt.seed,
                                                                    aq.question_id, shuffle)
             by_id = dict(zip(bank_order, bank_options, strict=True))
-            assert all((o["text"], o["is_correct"]) == (by_id[o["id"]].text, by_id[o["id"]].is_correct)
+            assert all((o["text"], o["is_correct"]) == (by_id[o["id"]].text, by_id[o["id"]].correct)
                        for o in aq.options)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importers import ParsedOption, read_questions
+from importers import Option, read_questions
 
 
 def aiken(text: str, name: str = "bank.txt"):
@@ -28,8 +28,8 @@ def test_aiken_questions_with_dot_and_parenthesis_options():
     assert result.errors == []
     first, second = result.questions
     assert (first.row, first.type, first.text) == (1, "single", "Đảng Cộng sản Việt Nam ra đời năm nào?")
-    assert first.options == (ParsedOption("1930", True), ParsedOption("1945", False),
-                             ParsedOption("1954", False))
+    assert first.options == (Option("1930", True), Option("1945", False),
+                             Option("1954", False))
     assert second.row == 7
     assert [o.correct for o in second.options] == [False, True]
 

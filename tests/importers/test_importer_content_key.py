@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from importers import ParsedOption, ParsedQuestion, content_key, read_questions
+from importers import Option, ParsedQuestion, content_key, read_questions
 from tests.importers.importer_files import xlsx_bytes
 
 
@@ -52,5 +52,5 @@ def test_every_parsed_question_carries_its_content_key():
 
 def test_a_question_built_by_hand_gets_its_key_too():
     question = ParsedQuestion(row=1, text="Q?", type="single", topic=None,
-                              options=(ParsedOption("a", True), ParsedOption("b", False)))
+                              options=(Option("a", True), Option("b", False)))
     assert question.content_key == content_key("Q?", ["b", "a"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from importers import ParsedOption, read_questions
+from importers import Option, read_questions
 
 
 def gift(text: str, name: str = "bank.gift"):
@@ -16,8 +16,8 @@ def test_multiple_choice_with_right_and_wrong_answers():
     assert result.errors == []
     question = result.questions[0]
     assert (question.row, question.type, question.text) == (1, "single", "Đảng ra đời năm nào?")
-    assert question.options == (ParsedOption("1930", True), ParsedOption("1945", False),
-                                ParsedOption("1954", False))
+    assert question.options == (Option("1930", True), Option("1945", False),
+                                Option("1954", False))
 
 
 def test_answers_on_their_own_lines():
@@ -42,7 +42,7 @@ def test_fractional_weights_are_read():
 def test_true_false_forms(block, truth):
     question = gift(f"The sun is a star. {block}").questions[0]
     assert question.type == "true_false"
-    assert question.options == (ParsedOption("True", truth), ParsedOption("False", not truth))
+    assert question.options == (Option("True", truth), Option("False", not truth))
 
 
 def test_title_is_dropped_from_the_stem():

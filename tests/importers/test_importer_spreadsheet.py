@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import python_calamine
 
-from importers import ImportFileError, ParsedOption, read_questions
+from importers import ImportFileError, Option, read_questions
 from tests.importers.importer_files import xlsx_bytes
 
 VI_HEADER = ["STT", "Nội dung câu hỏi", "Phương án A", "Phương án B", "Phương án C",
@@ -70,7 +70,7 @@ def test_vietnamese_bank_with_title_rows_reads_ten_questions():
     assert [o.correct for o in third.options] == [True, True, True, False]
     assert (third.difficulty, third.points) == ("medium", Decimal(2))
     assert fourth.type == "true_false"
-    assert fourth.options == (ParsedOption("True", False), ParsedOption("False", True))
+    assert fourth.options == (Option("True", False), Option("False", True))
     assert fourth.difficulty == "hard"
     types = [q.type for q in result.questions]
     assert types == ["single", "single", "multiple", "true_false", "single", "single",
@@ -162,8 +162,8 @@ def test_boolean_answer_cells_make_true_false_questions():
     rows = [["question", "answer"], ["Water is wet.", True], ["Fire is cold.", False]]
     questions = read_questions(xlsx_bytes(rows), "bank.xlsx").questions
     assert [q.type for q in questions] == ["true_false", "true_false"]
-    assert questions[0].options == (ParsedOption("True", True), ParsedOption("False", False))
-    assert questions[1].options == (ParsedOption("True", False), ParsedOption("False", True))
+    assert questions[0].options == (Option("True", True), Option("False", False))
+    assert questions[1].options == (Option("True", False), Option("False", True))
 
 
 def test_libreoffice_dung_sai_answer_text_is_true_false(ods):
