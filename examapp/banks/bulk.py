@@ -1,72 +1,79 @@
 """Inserting thousands of rows at the driver's speed, inside the caller's transaction.
 
-An import writes tens of thousands of option rows; SQLAlchemy's per-row parameter handling
-costs more than the database itself there. PostgreSQL gets binary COPY, SQLite multi-row INSERTs;
-values go through each column type's bind processing, so they are stored as the ORM would.
+An import writes thousands of questions; SQLAlchemy's per-row parameter handling costs more
+than the database itself there. PostgreSQL gets binary COPY, SQLite multi-row INSERTs; values
+go through each column type's bind processing, so they are stored as the ORM would.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from functools import partial
 from itertools import islice
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Table
 from sqlalchemy.types import TypeDecorator
 
 
-def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
-    """Ids for `count` new rows of `table`, to pass to insert_rows so nothing is read back.
+class CopyIn:
+    """A binary COPY of rows into `table` (PostgreSQL), open until `close`, in the caller's transaction.
 
-    PostgreSQL draws them from the id column's sequence. SQLite continues after the highest
-    id, as it would itself: call this once the transaction has written, so that it holds
-    SQLite's single write lock and no other connection can take those ids first.
+    psycopg sends each buffer of rows once it is full, without waiting for the server, which
+    stores them meanwhile: the caller goes on with its own work while the server catches up,
+    and `close` only waits for the last rows. Until then the connection takes no other statement.
+    Values go through the columns' own bind processing (TypeDecorator), so they are stored as
+    the ORM would store them; psycopg's adapters do the rest.
     """
-    if count <= 0:
-        return []
-    if connection.dialect.name == "postgresql":
-        sequence = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                        "FROM generate_series(1, :count)")
-        quoted = connection.dialect.identifier_preparer.quote(table.name)
-        return list(connection.execute(sequence, {"table": quoted, "count": count}).scalars())
-    start = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
-    return list(range(start, start + count))
 
-
-def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple],
-                types: dict[str, dict[str, int]] | None = None) -> None:
-    """Insert `rows` (tuples in `columns` order) into `table` in the connection's transaction.
-
-    `types`: a dict kept by a caller that inserts in many chunks, so PostgreSQL's column types
-    are looked up once per table rather than once per chunk.
-    """
-    dialect = connection.dialect
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in columns)
-    raw = connection.connection.driver_connection
-    if dialect.name == "postgresql":
-        # COPY hands values to psycopg's own adapters: only the model's own conversions apply.
+    def __init__(self, connection: Connection, table: Table, columns: Sequence[str]) -> None:
+        dialect = connection.dialect
+        quote = dialect.identifier_preparer.quote
+        self._stack = ExitStack()
+        cursor = self._stack.enter_context(connection.connection.driver_connection.cursor())
+        cursor.execute("SELECT attname, atttypid FROM pg_attribute "
+                       "WHERE attrelid = %s::regclass AND attnum > 0", (quote(table.name),))
+        types = dict(cursor.fetchall())
+        names = ", ".join(quote(name) for name in columns)
+        # Binary: the server parses no text (timestamps and numbers are the costly ones).
+        self._copy = self._stack.enter_context(
+            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT BINARY)"))
+        self._copy.set_types([types[name] for name in columns])
         decorated = [(i, table.c[name].type) for i, name in enumerate(columns)
                      if isinstance(table.c[name].type, TypeDecorator)]
-        if decorated:
-            rows = _processed(rows, [(i, partial(column_type.process_bind_param, dialect=dialect))
-                                     for i, column_type in decorated])
-        with raw.cursor() as cursor:
-            # Binary COPY: the server parses no text (timestamps and numbers are the costly ones).
-            types = {} if types is None else types
-            if table.name not in types:
-                cursor.execute("SELECT attname, atttypid FROM pg_attribute "
-                               "WHERE attrelid = %s::regclass AND attnum > 0", (quote(table.name),))
-                types[table.name] = dict(cursor.fetchall())
-            with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types([types[table.name][name] for name in columns])
-                for row in rows:
-                    copy.write_row(row)
-        return
+        self._processors = [(i, partial(column_type.process_bind_param, dialect=dialect))
+                            for i, column_type in decorated]
+
+    def write(self, rows: Iterable[tuple]) -> None:
+        """Add rows (tuples in `columns` order)."""
+        for row in _processed(rows, self._processors) if self._processors else rows:
+            self._copy.write_row(row)
+
+    def close(self) -> None:
+        """End the COPY once the server has stored every row; raises the server's error if it refused one."""
+        self._stack.close()
+
+    def abort(self) -> None:
+        """Abandon the COPY: the server keeps none of its rows and the transaction must roll back
+        (to a savepoint) before its next statement."""
+        error = RuntimeError("the rows were abandoned")
+        self._stack.__exit__(RuntimeError, error, None)
+
+
+def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Insert `rows` (tuples in `columns` order) into `table` in the connection's transaction.
+
+    SQLite: multi-row INSERTs, values through each column type's bind processor. Other
+    databases: one executemany (PostgreSQL writers that care use CopyIn).
+    """
+    dialect = connection.dialect
     if dialect.name != "sqlite":
         connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
         return
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    raw = connection.connection.driver_connection
     processors = [(i, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
                   for i, name in enumerate(columns)]
     processors = [(i, p) for i, p in processors if p is not None]

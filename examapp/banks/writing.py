@@ -1,22 +1,19 @@
 """Storing imported questions: topics, bulk rows, and the stream that writes them during the read.
 
-On PostgreSQL most of an import's write is the server's own work: the foreign-key checks of each
-question, and the index entries. The server does it in its own process, so a
-thread hands it chunks of accepted questions while the file is still being read, and the
-server works through one chunk while this process reads the next rows. SQLite runs inside this
-process, where a thread would only take turns with the reader: it writes each chunk as it comes.
+The stream hands each chunk of accepted questions to the database while the file is still
+being read. On PostgreSQL the rows go into one COPY kept open for the whole import: psycopg
+sends them as its buffer fills, and the server checks and stores them in its own process
+while this one reads on, so little of its work is left once the last row is checked. SQLite
+runs inside this process: it writes each chunk as it comes.
 
 Every chunk goes into one SAVEPOINT of the caller's transaction. An import that turns out to
 be rejected once the whole file has been read rolls it back, and the transaction then holds
-none of its questions, options or topics, as if nothing had been streamed.
+none of its questions or topics, as if nothing had been streamed.
 """
 
 from __future__ import annotations
 
-import queue
 import re
-import sys
-import threading
 import unicodedata
 from collections.abc import Iterable
 from operator import is_
@@ -24,56 +21,21 @@ from operator import is_
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
-from examapp.banks.bulk import insert_rows, reserve_ids
+from examapp.banks.bulk import CopyIn, insert_rows
 from examapp.banks.models import Question, QuestionBank, Topic
 from examapp.db import utcnow
 from importers import ParsedQuestion
 from importers.normalise import collapse, strip_accents
 
 DEFAULT_TOPIC = "General"
-# The id and the topic first: the rest of a row is made in the reading thread, before both are known.
-QUESTION_COLUMNS = ("id", "topic_id", "bank_id", "type", "text", "search_text", "difficulty", "points",
+QUESTION_COLUMNS = ("topic_id", "bank_id", "type", "text", "search_text", "difficulty", "points",
                     "explanation", "options", "content_hash", "status", "version", "source_row",
                     "import_job_id", "created_at", "updated_at")
-# Questions per chunk: small enough that the server starts early and that the last chunk, the
-# only one not hidden behind the read, is short; large enough that a chunk's few round trips
-# do not count.
+# Questions per chunk on PostgreSQL: what is checked before its rows are made and sent.
 CHUNK = 500
 # SQLite writes in the reading thread, where each chunk's statements cost that thread: fewer, larger.
 SQLITE_CHUNK = 2500
-_SWITCH_INTERVAL = 0.0005
 _SPACES = re.compile(r"\s+")
-_DONE = None
-
-
-class _Handover:
-    """A short switch interval while any import streams; the interpreter's own when none does.
-
-    While the reader holds the interpreter, the writer thread gets it back only when the reader
-    is made to let go: by default after 5 ms, at each of a chunk's round trips, the server
-    idling meanwhile. Counted, as imports into different banks stream at the same time.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._streams = 0
-        self._before = 0.0
-
-    def begin(self) -> None:
-        with self._lock:
-            if not self._streams:
-                self._before = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._before, _SWITCH_INTERVAL))
-            self._streams += 1
-
-    def end(self) -> None:
-        with self._lock:
-            self._streams -= 1
-            if not self._streams:
-                sys.setswitchinterval(self._before)
-
-
-_handover = _Handover()
 
 
 def fold_text(text: str) -> str:
@@ -132,21 +94,12 @@ class QuestionStream:
         self._connection = db.connection()
         self._topics = _known_topics(self._connection, bank_id)
         self._topic_ids: dict[str, int] = {}  # by the name as written, so each row is one lookup
-        self._types: dict[str, dict[str, int]] = {}
         self._now = utcnow()
         self._pending: list[ParsedQuestion] = []
         self._sent: list[ParsedQuestion] = []
-        self._failure: BaseException | None = None
-        self._cancelled = False
-        self._queue: queue.SimpleQueue | None = None
-        self._thread: threading.Thread | None = None
-        self._chunk = SQLITE_CHUNK
-        if self._connection.dialect.name == "postgresql":
-            self._chunk = CHUNK
-            self._queue = queue.SimpleQueue()
-            self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
-            _handover.begin()
-            self._thread.start()
+        self._postgres = self._connection.dialect.name == "postgresql"
+        self._chunk = CHUNK if self._postgres else SQLITE_CHUNK
+        self._copy: CopyIn | None = None
 
     def accept(self, question: ParsedQuestion) -> None:
         if question.content_key in self._existing:
@@ -166,71 +119,47 @@ class QuestionStream:
             self.cancel()
             raise RuntimeError("the import wrote questions it then left out")
         self._pending = new[sent:]
-        self._send()
-        self._stop()
-        if self._failure is not None:
-            self._savepoint.rollback()
-            raise self._failure
+        try:
+            self._send()
+            self._end_copy()  # waits for the server's last rows; raises what it refused
+        except BaseException:
+            self.cancel()
+            raise
         self._savepoint.commit()
 
     def cancel(self) -> None:
         """Undo everything the stream wrote."""
-        self._cancelled = True
-        self._stop()
+        if self._copy is not None:
+            copy, self._copy = self._copy, None
+            copy.abort()
         self._savepoint.rollback()
 
     def _send(self) -> None:
         chunk, self._pending = self._pending, []
-        if not chunk or self._failure is not None:
-            return
-        self._sent.extend(chunk)
-        # Each question's row but its id and topic, made here so that the writer thread, whose
-        # pace the server follows, only adds those two and sends.
-        bank_id, job_id, now = self._bank_id, self._job_id, self._now
-        rows = [(q, (bank_id, q.type, q.text, fold_text(q.text), q.difficulty, q.points, q.explanation,
-                     q.options,
-                     q.content_key, "active", 1, q.row, job_id, now, now)) for q in chunk]
-        if self._queue is None:
-            self._write(rows)
-        else:
-            self._queue.put(rows)
+        if chunk:
+            self._sent.extend(chunk)
+            self._write(chunk)
 
-    def _stop(self) -> None:
-        if self._thread is not None:
-            self._queue.put(_DONE)
-            self._thread.join()
-            self._thread = None
-            _handover.end()
+    def _end_copy(self) -> None:
+        if self._copy is not None:
+            copy, self._copy = self._copy, None
+            copy.close()
 
-    def _run(self) -> None:
-        done = False
-        while not done:
-            chunk = self._queue.get()
-            done = chunk is _DONE
-            # Chunks that queued up while the server was busy go as one: each statement has
-            # its own cost on the server, and a round trip that waits for the reader's thread.
-            batch = [] if done else chunk
-            while not done and not self._queue.empty():
-                more = self._queue.get()
-                done = more is _DONE
-                batch.extend(() if done else more)
-            if batch and not self._cancelled and self._failure is None:
-                try:
-                    self._write(batch)
-                except BaseException as exc:  # handed to the caller's thread by finish
-                    self._failure = exc
-
-    def _write(self, rows: list[tuple[ParsedQuestion, tuple]]) -> None:
-        """One bulk insert, with the ids reserved beforehand."""
-        connection = self._connection
+    def _write(self, chunk: list[ParsedQuestion]) -> None:
+        """Store a chunk of questions: into the open COPY on PostgreSQL, as INSERTs on SQLite."""
+        names = [q.topic or DEFAULT_TOPIC for q in chunk]
         topic_ids = self._topic_ids
-        unknown = [q.topic or DEFAULT_TOPIC for q, _ in rows if (q.topic or DEFAULT_TOPIC) not in topic_ids]
-        if unknown:
-            _add_topics(connection, self._bank_id, unknown, self._topics)
+        if unknown := [name for name in names if name not in topic_ids]:
+            self._end_copy()  # the connection takes no other statement during a COPY
+            _add_topics(self._connection, self._bank_id, unknown, self._topics)
             topic_ids.update({name: self._topics[_topic_key(name)] for name in unknown})
-        ids = reserve_ids(connection, Question.__table__, len(rows))
-        # A generator, not a list: rows are made while the database is busy with the ones already sent.
-        insert_rows(connection, Question.__table__, QUESTION_COLUMNS, (
-            (qid, topic_ids[q.topic or DEFAULT_TOPIC], *rest)
-            for qid, (q, rest) in zip(ids, rows, strict=True)
-        ), self._types)
+        bank_id, job_id, now = self._bank_id, self._job_id, self._now
+        rows = ((topic_ids[name], bank_id, q.type, q.text, fold_text(q.text), q.difficulty, q.points,
+                 q.explanation, q.options, q.content_key, "active", 1, q.row, job_id, now, now)
+                for name, q in zip(names, chunk, strict=True))
+        if not self._postgres:
+            insert_rows(self._connection, Question.__table__, QUESTION_COLUMNS, rows)
+            return
+        if self._copy is None:
+            self._copy = CopyIn(self._connection, Question.__table__, QUESTION_COLUMNS)
+        self._copy.write(rows)

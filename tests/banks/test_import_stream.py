@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
 
@@ -132,6 +134,26 @@ def test_an_error_from_the_caller_mid_read_leaves_nothing_behind(session, bank, 
     assert writes.chunks >= 1
     assert [count(session, model, bank) for model in (Question, Topic, ImportJob)] == [0, 0, 0]
     # The bank takes the next import as usual.
+    report = import_questions(session, bank, xlsx_bytes(good_rows(3)), "bank.xlsx")
+    session.commit()
+    assert (report.imported, count(session, Question, bank)) == (3, 3)
+
+
+
+def test_a_row_the_database_refuses_mid_stream_leaves_nothing_behind(session, bank, writes, monkeypatch):
+    # A row with no search text breaks a NOT NULL constraint: the database refuses it as it
+    # would any row, after earlier chunks were sent (on PostgreSQL only when the COPY ends).
+    fold = writing.fold_text
+    monkeypatch.setattr(writing, "fold_text", lambda text: None if text.startswith("Câu 300:")
+                        else fold(text))
+    refused = (sqlite3.IntegrityError, psycopg.IntegrityError)  # the driver's: the rows bypass the ORM
+    with pytest.raises(refused):
+        import_questions(session, bank, xlsx_bytes(good_rows(ROWS, "Câu")), "bank.xlsx",
+                         progress=writes.progress)
+    session.rollback()
+    assert writes.chunks >= 1
+    assert [count(session, model, bank) for model in (Question, Topic, ImportJob)] == [0, 0, 0]
+    monkeypatch.setattr(writing, "fold_text", fold)
     report = import_questions(session, bank, xlsx_bytes(good_rows(3)), "bank.xlsx")
     session.commit()
     assert (report.imported, count(session, Question, bank)) == (3, 3)
