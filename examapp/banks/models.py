@@ -7,7 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -40,7 +50,8 @@ class QuestionBank(Base):
 
 class Topic(Base):
     __tablename__ = "topic"
-    __table_args__ = (UniqueConstraint("bank_id", "name"),)
+    # (id, bank_id): what a question's foreign key names, so its topic is one of its own bank's.
+    __table_args__ = (UniqueConstraint("bank_id", "name"), UniqueConstraint("id", "bank_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("question_bank.id", ondelete="CASCADE"))
@@ -92,11 +103,14 @@ class Question(Base):
         Index("ix_question_bank_status_topic", "bank_id", "status", "topic_id", "difficulty"),
         # One copy of a content per bank: imports count repeats as duplicates instead.
         Index("ix_question_bank_content", "bank_id", "content_hash", unique=True),
+        # The topic is one of the bank's, and the bank exists: one check per stored question
+        # where a key per column would make two. Deleting a bank deletes its topics, then these.
+        ForeignKeyConstraint(["topic_id", "bank_id"], ["topic.id", "topic.bank_id"], ondelete="CASCADE"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("question_bank.id", ondelete="CASCADE"))
-    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"))
+    bank_id: Mapped[int] = mapped_column()
+    topic_id: Mapped[int] = mapped_column()
     type: Mapped[str] = mapped_column(String(12))
     text: Mapped[str] = mapped_column(Text)
     # The stem without accents, casefolded: search matches "dang" with "Đảng".
@@ -114,8 +128,10 @@ class Question(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    bank: Mapped[QuestionBank] = relationship()
+    # Setting the topic sets the bank too; `bank` only reads.
     topic: Mapped[Topic] = relationship()
+    bank: Mapped[QuestionBank] = relationship(primaryjoin="Question.bank_id == QuestionBank.id",
+                                              foreign_keys=[bank_id], viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Question {self.id} v{self.version} {self.type}>"
