@@ -5,9 +5,10 @@
 The floor is `pandas.read_excel(engine="calamine")` of the same file, measured in the same run.
 "read" is the importer (calamine read plus its row rules), "validate" the bank's own checks
 (duplicates against the bank), "write" the bulk inserts and the commit. Questions are written
-while the file is still being read (PostgreSQL from a thread, the server working in parallel;
-SQLite chunk by chunk in the reading thread), so "read" includes the writing done meanwhile
-and "write" is only what is left once the last row has been checked.
+while the file is still being read (PostgreSQL through one open COPY, the server storing rows
+while this process reads on; SQLite chunk by chunk), so "read" includes the writing done
+meanwhile and "write" is only what is left once the last row has been checked: on PostgreSQL,
+mostly the server catching up.
 
 Each import is paired with a floor read just before it. On a busy machine single runs swing
 by 2x, so each stage is reported as its fastest run, the ratio as fastest total over fastest
