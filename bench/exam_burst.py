@@ -214,8 +214,7 @@ def seed(url: str, candidates: int) -> Seeded:
                 s.add(Question(bank=bank, topic=topic, type=kind, text=f"{topic_name} question {n} "
                                + "lorem ipsum " * rng.randint(3, 12), difficulty="medium",
                                points=Decimal(1), content_hash=uuid.uuid4().hex,
-                               options=[Option(position=i, text=t, is_correct=c)
-                                        for i, (t, c) in enumerate(labels, 1)]))
+                               options=tuple(Option(t, c) for t, c in labels)))
         s.flush()
         now = utcnow()
         exam = service.create_exam(s, service.ExamSpec(

@@ -1,0 +1,36 @@
+"""The benchmarks in bench/ still run against the code as it is.
+
+At tiny sizes: what they measure is not checked here, only that they still work.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import PG_ADMIN_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_import_bench_imports_a_small_file_into_every_database():
+    env = {**os.environ, "EXAMAPP_BENCH_DATABASE_URL": PG_ADMIN_URL or "postgresql://127.0.0.1:1/none"}
+    done = subprocess.run([sys.executable, "bench/import_bench.py", "--questions", "60", "--repeat", "1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("sqlite") for line in lines), done.stdout
+    assert any(line.startswith("postgresql") for line in lines) == bool(PG_ADMIN_URL), done.stdout
+
+
+def test_the_exam_burst_seeds_its_room(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import exam_burst
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    seeded = exam_burst.seed(f"sqlite:///{tmp_path / 'burst.sqlite3'}", 3)
+    assert len(seeded.usernames) == 3 and set(seeded.tickets) == set(seeded.usernames)
+    assert seeded.exam_id > 0
