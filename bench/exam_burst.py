@@ -211,7 +211,7 @@ def seed(url: str, candidates: int) -> Seeded:
                 labels = [("True", True), ("False", False)] if kind == "true_false" else [
                     (f"Option {c} of {topic_name} {n}", c in ("A", "C") if kind == "multiple" else c == "A")
                     for c in "ABCD"]
-                s.add(Question(bank=bank, topic=topic, type=kind, text=f"{topic_name} question {n} "
+                s.add(Question(topic=topic, type=kind, text=f"{topic_name} question {n} "
                                + "lorem ipsum " * rng.randint(3, 12), difficulty="medium",
                                points=Decimal(1), content_hash=uuid.uuid4().hex,
                                options=tuple(Option(t, c) for t, c in labels)))

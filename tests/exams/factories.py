@@ -22,7 +22,7 @@ _names = itertools.count(1)
 KINDS = ("single", "multiple", "true_false")
 
 
-def question(bank: QuestionBank, topic: Topic, kind: str = "single", difficulty: str = "medium",
+def question(topic: Topic, kind: str = "single", difficulty: str = "medium",
              points: Decimal | int = 1, text: str | None = None) -> Question:
     """A question with a known key: single A; multiple A and C of A-D; true_false True."""
     if kind == "true_false":
@@ -32,7 +32,7 @@ def question(bank: QuestionBank, topic: Topic, kind: str = "single", difficulty:
     else:
         options = [("A", True), ("B", False), ("C", False), ("D", False)]
     return Question(
-        bank=bank, topic=topic, type=kind, text=text or f"{kind} question {next(_names)}",
+        topic=topic, type=kind, text=text or f"{kind} question {next(_names)}",
         difficulty=difficulty, points=Decimal(points), content_hash=uuid.uuid4().hex,
         options=tuple(Option(t, c) for t, c in options),
     )
@@ -52,7 +52,7 @@ def make_bank(app: Flask, layout: dict[str, dict[str, int]] | None = None, owner
             topic = Topic(bank=bank, name=topic_name)
             for difficulty, count in by_difficulty.items():
                 for _ in range(count):
-                    s.add(question(bank, topic, next(cycle), difficulty, points))
+                    s.add(question(topic, next(cycle), difficulty, points))
         s.commit()
         return bank.id
 
