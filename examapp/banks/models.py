@@ -132,6 +132,8 @@ class Question(Base):
     topic: Mapped[Topic] = relationship()
     bank: Mapped[QuestionBank] = relationship(primaryjoin="Question.bank_id == QuestionBank.id",
                                               foreign_keys=[bank_id], viewonly=True)
+    # Where the question came from: the import and the row (or GIFT/Aiken line) of its file.
+    import_job: Mapped[ImportJob | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Question {self.id} v{self.version} {self.type}>"

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from examapp import db
-from examapp.banks.models import ImportJob, Question, StagedUpload
+from examapp.banks.models import ImportJob, Question, QuestionBank, StagedUpload
+from examapp.banks.service import import_questions
 from tests.banks.files import good_rows, row, xlsx_bytes
 from tests.helpers import csrf_token
 
@@ -220,6 +221,29 @@ def test_question_preview_edit_and_retire(app, accounts, banks):
     with app.app_context():
         assert db.session().get(Question, 1).status == "retired"
     assert trainer.get(f"/banks/{bank_id}/questions/999").status_code == 404
+
+
+def test_a_question_page_says_which_file_and_row_it_came_from(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    banks.load(bank_id, good_rows(2), user_id=trainer.user.id)
+    page = trainer.get(f"/banks/{bank_id}/questions/2").get_data(as_text=True)
+    # The file's second question is on its row 3, under the header row.
+    assert "Imported from bank.xlsx (row 3)" in page and f"by {trainer.user.username}" in page
+    vi = trainer.get(f"/banks/{bank_id}/questions/2", headers={"Accept-Language": "vi"})
+    assert "Nhập từ bank.xlsx (dòng 3)" in vi.get_data(as_text=True)
+
+
+def test_a_question_from_a_text_file_names_its_line_and_a_command_line_import(app, accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    gift = "// đề ôn tập\n\nThủ đô của Việt Nam là? {=Hà Nội ~Huế ~Đà Nẵng}\n"
+    with app.app_context():
+        s = db.session()
+        import_questions(s, s.get(QuestionBank, bank_id), gift.encode(), "on-tap.gift")  # no user: the CLI
+        s.commit()
+    page = trainer.get(f"/banks/{bank_id}/questions/1").get_data(as_text=True)
+    assert "Imported from on-tap.gift (line 3)" in page and "by the command line" in page
 
 
 def test_export_download(accounts, banks):
