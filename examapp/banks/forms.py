@@ -15,8 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from examapp.banks.service import MAX_NAME, MAX_OPTION, MAX_OPTIONS, MAX_STEM
+from examapp.banks.service import MAX_NAME
 from importers import SUPPORTED_FORMATS
+from importers.validate import MAX_EXPLANATION, MAX_OPTION, MAX_OPTIONS, MAX_STEM, MAX_TOPIC
 
 UPLOAD_EXTENSIONS = ("xlsx", "xlsm", "ods", "csv", "gift", "txt", "aiken")
 TYPE_CHOICES = [("single", _l("Single choice")), ("multiple", _l("Multiple choice")),
@@ -57,10 +58,10 @@ class QuestionForm(FlaskForm):
     type = SelectField(_l("Type"), choices=TYPE_CHOICES)
     options = FieldList(FormField(OptionForm), min_entries=MAX_OPTIONS, max_entries=MAX_OPTIONS)
     truth = SelectField(_l("The statement is"), choices=[("true", _l("True")), ("false", _l("False"))])
-    topic = StringField(_l("Topic"), validators=[Optional(), Length(max=MAX_NAME)])
+    topic = StringField(_l("Topic"), validators=[Optional(), Length(max=MAX_TOPIC)])
     difficulty = SelectField(_l("Difficulty"), choices=DIFFICULTY_CHOICES)
     points = DecimalField(_l("Points"), places=None,
                           validators=[DataRequired(), NumberRange(min=0.01, max=1000)])
-    explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=MAX_STEM)],
+    explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=MAX_EXPLANATION)],
                                 render_kw={"rows": 3})
     submit = SubmitField(_l("Save as a new version"))

@@ -46,14 +46,18 @@ from importers import (
     content_key,
     read_questions,
 )
+from importers.fields import MAX_POINTS
+from importers.validate import (
+    MAX_EXPLANATION,
+    MAX_OPTION,
+    MAX_OPTIONS,
+    MAX_STEM,
+    MAX_TOPIC,
+    TRUE_FALSE_TEXTS,
+)
 
 MAX_NAME = 200
-MAX_STEM = 4000
-MAX_OPTION = 1000
-MAX_OPTIONS = 8
-MAX_POINTS = Decimal(1000)
 STAGE_TTL = timedelta(hours=1)
-TRUE_FALSE_TEXTS = ("True", "False")
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -404,11 +408,9 @@ def question_in_bank(db: Session, bank: QuestionBank, question_id: int) -> Quest
 
 
 def question_dict(question: Question, with_key: bool = True) -> dict:
-    options = [{"id": option_id(question.id, position), "position": position, "text": o.text}
+    options = [{"id": option_id(question.id, position), "position": position, "text": o.text,
+                **({"is_correct": o.correct} if with_key else {})}
                for position, o in enumerate(question.options, start=1)]
-    if with_key:
-        for entry, option in zip(options, question.options, strict=True):
-            entry["is_correct"] = option.correct
     return {"id": question.id, "type": question.type, "text": question.text, "topic": question.topic.name,
             "difficulty": question.difficulty, "points": str(question.points.normalize()),
             "explanation": question.explanation, "status": question.status, "version": question.version,
@@ -505,10 +507,11 @@ def _check_draft(draft: QuestionDraft) -> tuple[list[tuple[str, bool]], dict[str
         problems["points"] = msg("points must be greater than 0 and at most %(max)s", max=MAX_POINTS)
     elif points.as_tuple().exponent < -2:
         problems["points"] = msg("points can have at most two decimals")
-    if len(draft.topic.strip()) > MAX_NAME:
-        problems["topic"] = msg("the topic must be at most %(max)s characters", max=MAX_NAME)
-    if len((draft.explanation or "").strip()) > MAX_STEM:
-        problems["explanation"] = msg("the explanation must be at most %(max)s characters", max=MAX_STEM)
+    if len(draft.topic.strip()) > MAX_TOPIC:
+        problems["topic"] = msg("the topic must be at most %(max)s characters", max=MAX_TOPIC)
+    if len((draft.explanation or "").strip()) > MAX_EXPLANATION:
+        problems["explanation"] = msg("the explanation must be at most %(max)s characters",
+                                      max=MAX_EXPLANATION)
     if draft.type == "true_false":
         if draft.truth is None:
             problems["options"] = msg("say whether the statement is true or false")
