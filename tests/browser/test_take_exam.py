@@ -130,7 +130,7 @@ def test_offline_answers_show_unsaved_and_are_saved_when_back_online(context, li
     _next(page)
     current = page.locator(".question.current")
     options = current.locator(".options input")
-    if options.first.get_attribute("type") != "radio":  # one choice only: the second click must replace the first
+    if options.first.get_attribute("type") != "radio":  # one choice only: the second click replaces the first
         _next(page)
     qid = current.get_attribute("data-qid")
     latest = int(options.nth(1).get_attribute("value"))
