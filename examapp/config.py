@@ -38,6 +38,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "IDENTITY_SECONDS": float(_env("IDENTITY_SECONDS", "300")),
         "SWEEP_INTERVAL_SECONDS": float(_env("SWEEP_INTERVAL_SECONDS", "30")),
+        "SESSION_IDLE_MINUTES": float(_env("SESSION_IDLE_MINUTES", "60")),
+        "SESSION_MAX_HOURS": float(_env("SESSION_MAX_HOURS", "12")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,

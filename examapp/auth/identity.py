@@ -49,6 +49,7 @@ class Identity(UserMixin):
     unit_id: int | None
     locale: str | None
     active: bool
+    session_version: int
 
     @property
     def is_active(self) -> bool:
@@ -57,10 +58,11 @@ class Identity(UserMixin):
     @classmethod
     def of(cls, user: User) -> Identity:
         return cls(user.id, user.username, user.full_name, user.role, user.unit_id, user.locale,
-                   user.active)
+                   user.active, user.session_version)
 
 
-_COLUMNS = (User.id, User.username, User.full_name, User.role, User.unit_id, User.locale, User.active)
+_COLUMNS = (User.id, User.username, User.full_name, User.role, User.unit_id, User.locale, User.active,
+            User.session_version)
 
 
 VERSION_KEY = "accounts-version"

@@ -9,6 +9,7 @@ from examapp import db
 from examapp.auth.identity import Identity, identities
 from examapp.auth.ratelimit import LoginLimits
 from examapp.auth.service import user_for_token
+from examapp.auth.sessions import session_counts
 from examapp.store import store
 
 login_manager = LoginManager()
@@ -18,7 +19,9 @@ login_manager.login_view = "auth.login"
 @login_manager.user_loader
 def _load_user(user_id: str) -> Identity | None:
     identity = identities.get(db.session(), int(user_id), current_app.config["IDENTITY_SECONDS"], store())
-    return identity if identity is not None and identity.active else None
+    if identity is None or not identity.active or not session_counts(identity):
+        return None
+    return identity
 
 
 @login_manager.request_loader

@@ -25,6 +25,8 @@ class User(UserMixin, Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
+    # Moved on to end every session of the account (logout, new password, revoked access).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[OrgUnit | None] = relationship()

@@ -1,4 +1,10 @@
-"""Limits on login attempts, per account and per address, kept in the shared store."""
+"""Limits on login attempts, kept in the shared store.
+
+Failures are counted per account *and address*: ten wrong passwords for an account refuse that
+account from that address only, so nobody can lock a chosen account (every proctor, just before an
+exam) from elsewhere. Every attempt also counts against its address, which bounds one machine
+guessing across many accounts.
+"""
 
 from __future__ import annotations
 
@@ -20,19 +26,23 @@ class TooManyAttempts(Exception):
         self.retry_after = retry_after
 
 
+def _failures_key(username: str, address: str) -> str:
+    return f"login:user:{username.lower()}:{address}"
+
+
 def check_login_allowed(store: Store, limits: LoginLimits, username: str, address: str) -> None:
     """Count this attempt against the address, and refuse if either budget is spent."""
     count, ttl = store.hit(f"login:addr:{address}", limits.window_seconds)
     if count > limits.per_address:
         raise TooManyAttempts(ttl)
-    failures, ttl = store.peek(f"login:user:{username.lower()}")
+    failures, ttl = store.peek(_failures_key(username, address))
     if failures >= limits.per_account:
         raise TooManyAttempts(ttl)
 
 
-def login_failed(store: Store, limits: LoginLimits, username: str) -> None:
-    store.hit(f"login:user:{username.lower()}", limits.window_seconds)
+def login_failed(store: Store, limits: LoginLimits, username: str, address: str) -> None:
+    store.hit(_failures_key(username, address), limits.window_seconds)
 
 
-def login_succeeded(store: Store, username: str) -> None:
-    store.reset(f"login:user:{username.lower()}")
+def login_succeeded(store: Store, username: str, address: str) -> None:
+    store.reset(_failures_key(username, address))

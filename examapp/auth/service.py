@@ -81,13 +81,20 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
     return user if ok and user is not None and user.active else None
 
 
+def end_every_session(user: User) -> None:
+    """Void every session cookie of the account, in every process (caller commits)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def change_password(db: Session, user: User, current: str, new: str) -> None:
+    """Set a new password and end the account's sessions (the caller starts the current one anew)."""
     if not verify_password(user.password_hash, current):
         raise AccountError(msg("the current password is not correct"))
     problem = password_problem(new, user.username)
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(new)
+    end_every_session(user)
     record(db, user.id, "user.password", user.username)
 
 
@@ -116,10 +123,12 @@ def user_for_token(db: Session, token: str) -> User | None:
 
 
 def revoke_tokens(db: Session, user: User) -> int:
+    """Revoke the account's API tokens and end its sessions; returns how many tokens."""
     tokens = db.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).all()
     for token in tokens:
         token.revoked_at = utcnow()
+    end_every_session(user)
     record(db, user.id, "token.revoke", user.username, count=len(tokens))
     return len(tokens)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from pydantic import Field
 
 from examapp import access, db
@@ -16,7 +16,8 @@ from examapp.auth import ratelimit
 from examapp.auth.forms import ChangePasswordForm, LoginForm
 from examapp.auth.login import client_address, limits
 from examapp.auth.models import User
-from examapp.auth.service import AccountError, authenticate, change_password
+from examapp.auth.service import AccountError, authenticate, change_password, end_every_session
+from examapp.auth.sessions import end_session, start_session
 from examapp.messages import translated
 from examapp.store import store
 
@@ -29,11 +30,22 @@ def _attempt_login(username: str, password: str) -> User | None:
     ratelimit.check_login_allowed(store(), limits(), username, client_address())
     user = authenticate(db.session(), username, password)
     if user is None:
-        ratelimit.login_failed(store(), limits(), username)
+        ratelimit.login_failed(store(), limits(), username, client_address())
         return None
-    ratelimit.login_succeeded(store(), username)
-    login_user(user)
+    ratelimit.login_succeeded(store(), username, client_address())
+    start_session(user)
     return user
+
+
+def _log_out() -> None:
+    """End this session and every other session of the account (a token-authenticated call ends none)."""
+    if current_user.is_authenticated and not g.get("auth_by_token"):
+        s = db.session()
+        user = s.get(User, current_user.id)
+        if user is not None:
+            end_every_session(user)
+            s.commit()
+    end_session()
 
 
 def _safe_next(target: str | None) -> str:
@@ -67,7 +79,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @access.public
 def logout():
-    logout_user()
+    _log_out()
     return redirect(url_for("main.home"))
 
 
@@ -76,13 +88,14 @@ def logout():
 def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = db.session().get(User, current_user.id)
         try:
-            change_password(db.session(), db.session().get(User, current_user.id), form.current.data,
-                            form.new.data)
+            change_password(db.session(), user, form.current.data, form.new.data)
         except AccountError as exc:
             form.new.errors.append(translated(exc))
         else:
             db.session().commit()
+            start_session(user)  # every other session of the account has ended
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)
@@ -110,5 +123,5 @@ def api_login(body: LoginBody):
 @access.public
 @documented("End the session")
 def api_logout():
-    logout_user()
+    _log_out()
     return {"ok": True}

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Text, case, cast, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from examapp.audit.service import record
+from examapp.audit.service import record, record_refusal
 from examapp.auth.identity import Actor
 from examapp.auth.models import User
 from examapp.banks.models import DIFFICULTIES, Question, QuestionBank, Topic
@@ -99,6 +99,7 @@ MAX_EXTRA_MINUTES = 24 * 60
 ROOM_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 TICKET_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O, 1/I: 5 bits each
 TICKET_LENGTH = 10  # 50 bits
+CANDIDATE_ROLE = "candidate"  # the only role that sits exams and holds tickets
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -628,6 +629,13 @@ def assign_candidates(db: Session, exam: Exam, rows: list[CandidateRow],
     unknown = [n for n in wanted if n not in users]
     if unknown:
         raise ExamInvalid(msg("unknown usernames: %(names)s; nothing was assigned", names=_listed(unknown)))
+    staff = sorted(n for n in wanted if users[n].role != CANDIDATE_ROLE)
+    if staff:
+        # A candidate of an exam can be given a ticket, and a ticket logs in: assigning a staff
+        # account would hand its rights to whoever holds the ticket.
+        record_refusal(db, actor_id, "exam.candidates.refused", f"exam:{exam.id}", staff=staff[:50])
+        raise ExamForbidden(msg("only candidate accounts can sit an exam; these are staff accounts: "
+                                "%(names)s; nothing was assigned", names=_listed(staff)))
     return _assign(db, exam, [(users[n], extra) for n, extra in wanted.items()], actor_id)
 
 
@@ -665,9 +673,10 @@ def assign_unit(db: Session, exam: Exam, unit_code: str, actor_id: int | None,
     if extra_minutes is not None and not (0 <= extra_minutes <= MAX_EXTRA_MINUTES):
         raise ExamInvalid(msg("extra minutes must be between 0 and %(max)s", max=MAX_EXTRA_MINUTES))
     users = db.scalars(select(User).where(User.unit_id.in_(unit_and_descendant_ids(db, unit)),
-                                          User.active.is_(True))).all()
+                                          User.active.is_(True), User.role == CANDIDATE_ROLE)).all()
     if not users:
-        raise ExamInvalid(msg("unit '%(code)s' and its sub-units have no active users", code=unit_code))
+        raise ExamInvalid(msg("unit '%(code)s' and its sub-units have no active candidate accounts",
+                              code=unit_code))
     return _assign(db, exam, [(u, extra_minutes) for u in users], actor_id)
 
 
@@ -737,18 +746,29 @@ def _ticket_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def _normalise_ticket(ticket: str) -> str:
+def normalise_ticket(ticket: str) -> str:
+    """The ticket as stored: spaces and dashes dropped, upper case."""
     return re.sub(r"[\s-]", "", ticket or "").upper()
 
 
 def issue_tickets(db: Session, exam: Exam, actor_id: int | None,
                   usernames: list[str] | None = None) -> list[IssuedTicket]:
-    """New one-time tickets for the exam's candidates (all, or the given ones), replacing old ones."""
+    """New one-time tickets for the exam's candidates (all, or the given ones), replacing old ones.
+
+    Only candidate accounts get tickets: a ticket logs in, so one for a staff account (assigned
+    before such assignments were refused) would hand its rights to whoever holds it."""
     query = (select(User).join(ExamCandidate, ExamCandidate.user_id == User.id)
              .where(ExamCandidate.exam_id == exam.id))
     if usernames is not None:
         query = query.where(User.username.in_(usernames))
-    users = sorted(db.scalars(query), key=lambda u: (vi_sort_key(u.full_name), u.username))
+    assigned = list(db.scalars(query))
+    staff = sorted(u.username for u in assigned if u.role != CANDIDATE_ROLE)
+    if staff and usernames is not None:
+        record_refusal(db, actor_id, "exam.tickets.refused", f"exam:{exam.id}", staff=staff[:50])
+        raise ExamForbidden(msg("tickets are only for candidate accounts; these are staff accounts: "
+                                "%(names)s; no ticket was issued", names=_listed(staff)))
+    users = sorted((u for u in assigned if u.role == CANDIDATE_ROLE),
+                   key=lambda u: (vi_sort_key(u.full_name), u.username))
     if usernames is not None:
         missing = sorted(set(usernames) - {u.username for u in users})
         if missing:
@@ -770,7 +790,7 @@ def issue_tickets(db: Session, exam: Exam, actor_id: int | None,
 def user_for_ticket(db: Session, ticket: str, now: datetime) -> tuple[User, Exam]:
     """Consume a ticket and return its user and exam; raises TicketRefused when unknown, used, or
     outside the exam's window."""
-    code = _normalise_ticket(ticket)
+    code = normalise_ticket(ticket)
     refused = TicketRefused(msg("this ticket is not valid or has already been used"))
     if len(code) != TICKET_LENGTH or any(ch not in TICKET_ALPHABET for ch in code):
         raise refused
@@ -779,6 +799,13 @@ def user_for_ticket(db: Session, ticket: str, now: datetime) -> tuple[User, Exam
     if row is None or row.ExamTicket.used_at is not None:
         raise refused
     exam = row.Exam
+    user = db.get(User, row.ExamTicket.user_id)
+    if user is None or not user.active:
+        raise refused
+    if user.role != CANDIDATE_ROLE:
+        record_refusal(db, None, "ticket.login.refused", f"exam:{exam.id}", username=user.username,
+                       role=user.role)
+        raise refused
     if _window_state(exam, now) != "open":
         if _window_state(exam, now) == "upcoming":
             raise TicketRefused(msg("this ticket is valid only while its exam is open; the exam opens at "
@@ -788,8 +815,7 @@ def user_for_ticket(db: Session, ticket: str, now: datetime) -> tuple[User, Exam
     used = db.execute(update(ExamTicket).where(ExamTicket.id == row.ExamTicket.id,
                                                ExamTicket.used_at.is_(None))
                       .values(used_at=now).execution_options(synchronize_session=False)).rowcount
-    user = db.get(User, row.ExamTicket.user_id)
-    if not used or user is None or not user.active:
+    if not used:
         raise refused
     return user, exam
 
@@ -826,7 +852,7 @@ def current_tickets(db: Session, exam: Exam, pairs: list[tuple[str, str]]) -> li
         .join(ExamTicket, ExamTicket.user_id == User.id).where(ExamTicket.exam_id == exam.id))}
     tickets, stale = [], []
     for username, ticket in pairs:
-        code = _normalise_ticket(ticket)
+        code = normalise_ticket(ticket)
         full_name, ticket_hash = stored.get(username, ("", None))
         if ticket_hash != _ticket_hash(code):
             stale.append(username)
