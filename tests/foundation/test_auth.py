@@ -63,6 +63,20 @@ def test_account_is_locked_after_repeated_failures(app, accounts, client):
     assert page.status_code == 429 and "Retry-After" in page.headers
 
 
+def test_failures_from_elsewhere_do_not_lock_the_account(app, accounts, client):
+    """Ten wrong passwords from an attacker's machine must not refuse the owner's right one."""
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 3
+    user = accounts.user("proctor")
+    attacker = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(5):
+        client.post("/api/v1/auth/login", json={"username": user.username, "password": "wrong-pass-1"},
+                    environ_base=attacker)
+    blocked = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD},
+                          environ_base=attacker)
+    assert blocked.status_code == 429
+    assert accounts.login(client, user.username).status_code == 200
+
+
 def test_one_address_is_limited_across_accounts(app, accounts, client):
     app.config["LOGIN_MAX_ATTEMPTS_PER_ADDRESS"] = 4
     for i in range(4):
@@ -164,3 +178,71 @@ def test_logout_ends_the_session(accounts):
     c = accounts.client("admin")
     c.post("/logout")
     assert c.get("/api/v1/users").status_code == 401
+
+
+def test_logout_ends_the_accounts_other_sessions(accounts, app):
+    first = accounts.client("admin")
+    second = app.test_client()
+    assert accounts.login(second, first.user.username).status_code == 200
+    assert second.get("/api/v1/users").status_code == 200
+    first.post("/api/v1/auth/logout")
+    assert second.get("/api/v1/users").status_code == 401
+
+
+def test_a_new_password_ends_other_sessions_but_keeps_this_one(accounts, app):
+    here = accounts.client("candidate")
+    elsewhere = app.test_client()
+    assert accounts.login(elsewhere, here.user.username).status_code == 200
+    new = "Another#Pass9"
+    here.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new})
+    assert elsewhere.get("/api/v1/exams").status_code == 401
+    assert here.get("/api/v1/exams").status_code == 200
+
+
+def test_revoking_ends_sessions_and_tokens(accounts, app):
+    c = accounts.client("admin")
+    with app.app_context():
+        s = db.session()
+        revoke_tokens(s, s.query(User).filter_by(username=c.user.username).one())
+        s.commit()
+    assert c.get("/api/v1/users").status_code == 401
+
+
+def test_a_disabled_account_loses_its_sessions(accounts, app):
+    c = accounts.client("admin")
+    with app.app_context():
+        s = db.session()
+        s.query(User).filter_by(username=c.user.username).one().active = False
+        s.commit()
+    assert c.get("/api/v1/users").status_code == 401
+
+
+@pytest.mark.parametrize("key, seconds", [("seen", 61 * 60), ("iat", 13 * 3600)])
+def test_sessions_expire_when_idle_and_after_their_lifetime(accounts, key, seconds):
+    c = accounts.client("admin")
+    assert c.get("/api/v1/users").status_code == 200
+    with c.session_transaction() as cookie:
+        cookie[key] -= seconds
+    assert c.get("/api/v1/users").status_code == 401
+
+
+def test_using_a_session_keeps_it_alive(accounts):
+    c = accounts.client("admin")
+    with c.session_transaction() as cookie:
+        cookie["seen"] -= 59 * 60
+    assert c.get("/api/v1/users").status_code == 200
+    with c.session_transaction() as cookie:
+        cookie["seen"] -= 30 * 60  # 89 minutes after login, 30 after the last request
+    assert c.get("/api/v1/users").status_code == 200
+
+
+def test_logging_in_rotates_the_csrf_token(csrf_on, accounts):
+    user = accounts.user("trainer")
+    c = accounts.app.test_client()
+    c.get("/login")
+    with c.session_transaction() as cookie:
+        before = cookie["csrf_token"]
+    accounts.login(c, user.username)
+    c.get("/")
+    with c.session_transaction() as cookie:
+        assert cookie.get("csrf_token") not in (None, before)
