@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from examapp.auth.identity import Actor
-from examapp.banks.models import Question, option_id
+from examapp.banks.models import Question
 from examapp.db import UTCDateTime
 from examapp.exams.drawing import draw_questions, order_options
 from examapp.exams.errors import (
@@ -51,6 +51,10 @@ from examapp.messages import msg
 
 log = logging.getLogger(__name__)
 STAFF_READERS = ("admin", "proctor")
+# A paper's option ids are drawn at random for each paper, so that neither their order nor their
+# values say anything of the options' places in the bank (where the key often sits) or of the key.
+OPTION_IDS = range(1, 2**31)
+_ids = secrets.SystemRandom()
 
 
 @dataclass(frozen=True)
@@ -195,9 +199,8 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
     for qid, kind, text, own in db.connection().execute(
             select(Question.id, Question.type, Question.text, Question.options).where(Question.id.in_(ids))):
         texts[qid] = (kind, text)
-        frozen = [{"id": option_id(qid, position), "text": o.text, "is_correct": o.correct}
-                  for position, o in enumerate(own, start=1)]
-        options[qid] = {o["id"]: o for o in frozen}
+        options[qid] = {position: {"position": position, "text": o.text, "is_correct": o.correct}
+                        for position, o in enumerate(own, start=1)}
     points = {r.position: r.points for r in rules}
     attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=seed,
                       status=IN_PROGRESS, started_at=now,
@@ -219,9 +222,11 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
         own = options.get(d.question_id, {})
         order = order_options(list(own), seed, d.question_id,
                               exam.shuffle_options and kind != "true_false")
+        ids = _ids.sample(OPTION_IDS, len(order))
         rows.append({"attempt_id": attempt.id, "question_id": d.question_id, "position": position,
                      "rule_position": d.rule_position, "type": kind, "text": text,
-                     "points": points[d.rule_position], "options": [own[o] for o in order]})
+                     "points": points[d.rule_position],
+                     "options": [{"id": i, **own[p]} for i, p in zip(ids, order, strict=True)]})
     # executemany: one cached statement, sent in batches; .values(rows) compiles anew every start
     db.connection().execute(insert(AttemptQuestion.__table__), rows)
     return attempt, [PaperQuestion(r["question_id"], r["position"], r["type"], r["text"], r["points"],

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from examapp import db
 from examapp.db import utcnow
-from examapp.exams.models import Answer, Attempt
-from tests.exams.factories import make_exam
+from examapp.exams.models import Answer, Attempt, AttemptQuestion
+from examapp.exams.service import RuleSpec
+from tests.exams.factories import make_bank, make_exam
 
 KEY_WORDS = ("is_correct", "correct", "awarded", "seed")
 
@@ -44,6 +45,28 @@ def test_no_key_in_any_response_before_submission(room):
     for q in paper["questions"]:
         assert set(q) == {"id", "position", "type", "text", "points", "options"}
         assert all(set(o) == {"id", "text"} for o in q["options"])
+
+
+def test_option_ids_say_nothing_of_the_bank_order_or_the_key(app, accounts):
+    """The factory's single questions always have the key first in the bank: sorting a paper's
+    options by id must not find it."""
+    bank_id = make_bank(app, {"T": {"medium": 1}}, kinds=("single",))
+    candidates = [accounts.client("candidate") for _ in range(12)]
+    exam_id = make_exam(app, bank_id, tuple(c.user.username for c in candidates),
+                        rules=[RuleSpec(1)], shuffle_options=False)
+    ranks, ids = set(), set()
+    for c in candidates:
+        paper = c.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
+        options = paper["questions"][0]["options"]
+        with app.app_context():
+            frozen = db.session().scalar(select(AttemptQuestion.options)
+                                         .where(AttemptQuestion.attempt_id == paper["attempt_id"]))
+        key = next(o["id"] for o in frozen if o["is_correct"])
+        ranks.add(sorted(o["id"] for o in options).index(key))
+        ids.update(o["id"] for o in options)
+    assert len(ranks) > 1
+    assert len(ids) == 12 * 4, "every paper has ids of its own"
+    assert all(0 < i < 2**31 for i in ids)
 
 
 def test_another_candidate_cannot_read_the_attempt(room):
