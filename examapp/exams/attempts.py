@@ -35,6 +35,7 @@ from examapp.exams.errors import (
     ExamForbidden,
     ExamInvalid,
     ExamNotFound,
+    WrongRoomCode,
 )
 from examapp.exams.grading import passes, percent_of, question_score, to_cents
 from examapp.exams.models import (
@@ -173,7 +174,7 @@ def check_room_code(exam: Exam, room_code: str | None) -> None:
     if not given:
         raise ExamForbidden(msg("this exam needs the room code; ask the proctor for it"))
     if given.casefold() != exam.room_code.casefold():
-        raise ExamForbidden(msg("the room code is not correct"))
+        raise WrongRoomCode(msg("the room code is not correct"))
 
 
 def check_window(exam: Exam, now: datetime) -> None:
@@ -185,10 +186,12 @@ def check_window(exam: Exam, now: datetime) -> None:
 
 def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor, now: datetime,
                  room_code: str | None, used: int) -> tuple[Attempt, list[PaperQuestion] | None]:
-    check_room_code(exam, room_code)
+    # The window and the attempts first: before the exam opens, a right and a wrong room code get
+    # the same answer, so the code cannot be tested ahead.
     check_window(exam, now)
     if used >= exam.max_attempts:
         raise ExamConflict(msg("you have used all %(max)s attempt(s) of this exam", max=exam.max_attempts))
+    check_room_code(exam, room_code)
     seed = secrets.randbits(63)
     rules = list(exam.rules)
     drawn = draw_questions(_rule_pools(db, exam, rules), [r.count for r in rules], seed,

@@ -59,6 +59,23 @@ class ExamForbidden(ExamError):
     status = 403
 
 
+class WrongRoomCode(ExamForbidden):
+    """A room code that is not the exam's; counted, see room_codes.py."""
+
+    code = "wrong_room_code"
+
+
+class TooManyRoomCodes(ExamError):
+    """Too many wrong room codes from this candidate for this exam; `retry_after` in seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class TicketRefused(ExamError):
     """A ticket that is unknown, used, or outside its exam's window."""
 

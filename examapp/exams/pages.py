@@ -19,7 +19,8 @@ from werkzeug.datastructures import MultiDict
 from examapp import access, db
 from examapp.banks.models import QuestionBank, Topic
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import room_codes, service
+from examapp.exams.errors import TooManyRoomCodes
 from examapp.exams.forms import (
     DIFFICULTY_CHOICES,
     REVIEW_CHOICES,
@@ -431,17 +432,20 @@ def start_page(exam_id: int):
     form = StartForm()
     problem = None
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            attempt, _created = service.start_attempt(s, exam_id, current_user, utcnow(),
-                                                      form.room_code.data, _grace())
+            attempt, _created = room_codes.limited(exam_id, current_user.id, lambda: service.start_attempt(
+                s, exam_id, current_user, utcnow(), form.room_code.data, _grace()))
         except ExamError as exc:
             _settle(exc)
             problem, status = translated(exc), exc.status
+            if isinstance(exc, TooManyRoomCodes):
+                headers["Retry-After"] = str(exc.retry_after)
         else:
             s.commit()
             return redirect(url_for(".paper", attempt_id=attempt.id))
-    return render_template("exams/start.html", entry=entry, form=form, problem=problem), status
+    return render_template("exams/start.html", entry=entry, form=form, problem=problem), status, headers
 
 
 def _paper_strings() -> dict[str, str]:

@@ -20,7 +20,8 @@ from examapp.api.errors import ApiError, error_body
 from examapp.api.openapi import Body, documented
 from examapp.auth.ratelimit import TooManyAttempts
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import room_codes, service
+from examapp.exams.errors import TooManyRoomCodes
 from examapp.exams.models import Attempt
 from examapp.exams.service import ExamError
 from examapp.exams.ticket_login import log_in_with_ticket
@@ -38,7 +39,10 @@ def _refused(exc: ExamError):
         s.commit()
     else:
         s.rollback()
-    return error_body(exc.status, str(exc), exc.code)
+    response = error_body(exc.status, str(exc), exc.code)
+    if isinstance(exc, TooManyRoomCodes):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _grace() -> float:
@@ -288,7 +292,8 @@ def _paper_dict(paper: service.AttemptPaper) -> dict[str, Any]:
 def start_attempt(exam_id: int, body: StartBody):
     s = db.session()
     now = utcnow()
-    paper, created = service.start_paper(s, exam_id, current_user, now, body.room_code, _grace())
+    paper, created = room_codes.limited(exam_id, current_user.id, lambda: service.start_paper(
+        s, exam_id, current_user, now, body.room_code, _grace()))
     s.commit()
     paper = _paper_dict(paper)
     return paper, 201 if created else 200

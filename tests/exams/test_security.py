@@ -132,6 +132,27 @@ def test_starting_with_a_wrong_room_code_is_forbidden(app, room):
     assert count(app, Attempt) == 1
 
 
+def test_wrong_room_codes_are_limited_per_candidate_and_exam(app, room):
+    app.config["EXAM_ROOM_CODE_MAX_FAILURES"] = 3
+    alice, bob, exam_id, _ = room
+    for guess in ("R1", "R2", "R3"):
+        assert bob.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": guess}).status_code == 403
+    blocked = bob.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R42"})
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert count(app, Attempt) == 1
+    assert alice.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R42"}).status_code == 200
+
+
+def test_a_room_code_cannot_be_tested_before_the_exam_opens(app, accounts, bank_id):
+    bob = accounts.client("candidate")
+    exam_id = make_exam(app, bank_id, (bob.user.username,), room_code="R42",
+                        opens_at=utcnow() + timedelta(hours=1))
+    right = bob.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R42"})
+    wrong = bob.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R43"})
+    assert right.status_code == wrong.status_code == 409
+    assert right.get_json() == wrong.get_json()
+
+
 def test_an_exam_not_assigned_is_not_found(app, accounts, bank_id):
     stranger = accounts.client("candidate")
     exam_id = make_exam(app, bank_id, ())

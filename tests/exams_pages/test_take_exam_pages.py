@@ -38,6 +38,17 @@ def test_wrong_room_code_is_refused_with_a_message_and_starts_nothing(setup, app
         assert db.session().query(Attempt).count() == 0
 
 
+def test_too_many_wrong_room_codes_are_refused_on_the_page(setup, app):
+    app.config["EXAM_ROOM_CODE_MAX_FAILURES"] = 2
+    for guess in ("WRONG1", "WRONG2"):
+        setup.candidate.post(f"/my-exams/{setup.exam_id}", data={"room_code": guess})
+    response = setup.candidate.post(f"/my-exams/{setup.exam_id}", data={"room_code": "p101"})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "Quá nhiều" in response.get_data(as_text=True) or "too many" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().query(Attempt).count() == 0
+
+
 def test_start_opens_the_paper_and_the_same_attempt_is_resumed(setup, app):
     attempt_id = start(setup.candidate, setup.exam_id, room_code="p101")
     assert start(setup.candidate, setup.exam_id) == attempt_id
