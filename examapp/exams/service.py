@@ -433,6 +433,7 @@ def update_exam(db: Session, exam: Exam, spec_changes: Mapping[str, Any], actor:
             "longer change: the papers already drawn would not match; define a new exam instead",
             attempts=attempts, fields=msg_join([FIELD_WORDS[name] for name in locked], ", ")), locked)
     spec = replace(before, **changes)
+    _refuse_retake_with_the_key(db, exam, before, spec, now)
     redraw = "bank_id" in changes or "rules" in changes
     if "bank_id" in changes:
         _check_bank(db, spec.bank_id, actor)
@@ -476,6 +477,25 @@ def update_exam(db: Session, exam: Exam, spec_changes: Mapping[str, Any], actor:
            changes={name: [_plain(getattr(before, name)), _plain(getattr(spec, name))] for name in changes},
            deadlines_moved=moved, results_changed=results_changed)
     return ExamUpdate(exam, list(changes), moved, results_changed)
+
+
+def answers_were_shown(db: Session, exam: Exam, now: datetime) -> bool:
+    """Whether candidates may have read the key: the exam shows answers after its close, it has
+    closed, and someone has submitted."""
+    if exam.review_policy != "answers_after_close" or exam.closes_at is None or exam.closes_at > now:
+        return False
+    return db.scalar(select(Attempt.id).where(Attempt.exam_id == exam.id, Attempt.status == SUBMITTED)
+                     .limit(1)) is not None
+
+
+def _refuse_retake_with_the_key(db: Session, exam: Exam, before: ExamSpec, after: ExamSpec,
+                                now: datetime) -> None:
+    reopens = before.closes_at != after.closes_at and (after.closes_at is None or after.closes_at > now)
+    more_attempts = after.max_attempts > before.max_attempts
+    if (reopens or more_attempts) and answers_were_shown(db, exam, now):
+        raise ExamConflict(msg(
+            "this exam has closed and its candidates have been shown the answers, so it cannot open "
+            "again or give more attempts: they would sit it with the key; define a new exam instead"))
 
 
 def _move_running_deadlines(db: Session, exam: Exam, running: list[Attempt], old_duration: float) -> int:

@@ -353,6 +353,29 @@ def test_once_every_attempt_is_submitted_the_close_may_move_into_the_past(app, b
     assert s.get(Exam, exam_id, populate_existing=True).closes_at == at(4)
 
 
+@pytest.mark.parametrize("change", [{"closes_at": at(200)}, {"closes_at": None}, {"max_attempts": 2}])
+def test_an_exam_that_showed_its_answers_cannot_be_reopened_or_retaken(app, bank_id, sitting, change):
+    s, admin, start = sitting
+    exam_id = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60),
+                        review_policy="answers_after_close")
+    attempt = start(exam_id)
+    service.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
+    s.commit()
+    with pytest.raises(service.ExamConflict, match="shown the answers"):
+        service.update_exam(s, s.get(Exam, exam_id), change, admin, at(61))
+    s.rollback()
+    exam = s.get(Exam, exam_id, populate_existing=True)
+    assert (exam.closes_at, exam.max_attempts) == (at(60), 1)
+    # Before the close nothing was shown yet, and without answer review nothing is shown at all.
+    edit(s, admin, exam_id, at(59), **change)
+    other = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60),
+                      review_policy="score")
+    attempt = start(other)
+    service.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
+    s.commit()
+    edit(s, admin, other, at(61), **change)
+
+
 # ---------------------------------------------------------------- who may edit
 
 
