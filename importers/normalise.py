@@ -12,16 +12,20 @@ from json.encoder import encode_basestring_ascii
 # C0/C1 control characters other than tab and newline: PostgreSQL refuses NUL and the
 # others only come from broken exports.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Invisible format characters: zero-width spaces and joiners, soft hyphens, byte order marks and
+# the bidirectional marks, embeddings, overrides and isolates. They make two texts that differ look
+# the same ("A" and "A\u200b"), or reorder what a reader sees (U+202E); Vietnamese needs none.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _MARKS = re.compile("[\u0300-\u036f]+")  # combining diacritics: the accents and tones of Vietnamese
 
 
 def clean_text(value: str) -> str:
-    """Return cell or line text as stored: NFC, LF line ends, no control chars, trimmed."""
-    if value.isprintable():  # the common case: no line breaks, tabs or control characters
+    """Return cell or line text as stored: NFC, LF line ends, no control or invisible chars, trimmed."""
+    if value.isprintable():  # the common case: no line breaks, tabs, control or format characters
         return unicodedata.normalize("NFC", value).strip()
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _CONTROL.sub("", value)
+    value = _INVISIBLE.sub("", _CONTROL.sub("", value))
     return unicodedata.normalize("NFC", value).strip()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from examapp.auth.passwords import hash_password, password_problem, verify_passw
 from examapp.db import utcnow
 from examapp.messages import Message, msg, msg_join
 from examapp.orgs.models import OrgUnit
+from importers.normalise import clean_text
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
 
@@ -59,6 +60,7 @@ def check_new_user(db: Session, new: NewUser) -> tuple[list[Message], OrgUnit | 
 
 def create_user(db: Session, new: NewUser, actor_id: int | None = None) -> User:
     """Add an account (caller commits); raises AccountError listing every problem."""
+    new = replace(new, full_name=clean_text(new.full_name or ""))
     problems, unit = check_new_user(db, new)
     if problems:
         raise AccountError(msg_join(problems))

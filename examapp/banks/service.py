@@ -10,7 +10,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from time import perf_counter
@@ -47,6 +47,7 @@ from importers import (
     read_questions,
 )
 from importers.fields import MAX_POINTS
+from importers.normalise import clean_text
 from importers.validate import (
     MAX_EXPLANATION,
     MAX_OPTION,
@@ -112,7 +113,7 @@ def bank_by_name(db: Session, name: str) -> QuestionBank | None:
 def create_bank(db: Session, name: str, owner_id: int | None = None, description: str = "",
                 actor_id: int | None = None) -> QuestionBank:
     """Add a bank (caller commits); names are unique whatever their case."""
-    name = _SPACES.sub(" ", name or "").strip()
+    name = _SPACES.sub(" ", clean_text(name or ""))
     if not name:
         raise BankError(msg("the bank needs a name"))
     if len(name) > MAX_NAME:
@@ -451,6 +452,7 @@ def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id
 
     Returns False when nothing changed.
     """
+    draft = _cleaned(draft)
     options, problems = _check_draft(draft)
     lock_bank(db, question.bank_id)
     text = draft.text.strip()
@@ -488,6 +490,13 @@ def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id
     db.expire(question, ["topic"])
     record(db, user_id, "question.edit", str(question.id), bank_id=question.bank_id, version=question.version)
     return True
+
+
+def _cleaned(draft: QuestionDraft) -> QuestionDraft:
+    """The draft's texts as an import stores them: no control or invisible characters, NFC."""
+    return replace(draft, text=clean_text(draft.text or ""), topic=clean_text(draft.topic or ""),
+                   explanation=clean_text(draft.explanation) if draft.explanation else draft.explanation,
+                   options=tuple((clean_text(t or ""), c) for t, c in draft.options))
 
 
 def _check_draft(draft: QuestionDraft) -> tuple[list[tuple[str, bool]], dict[str, Message]]:

@@ -78,6 +78,7 @@ from examapp.messages import Message, msg, msg_join
 from examapp.orgs.models import OrgUnit
 from examapp.orgs.service import unit_and_descendant_ids, unit_by_code
 from examapp.text import vi_sort_key
+from importers.normalise import clean_text
 
 __all__ = [
     "AnswerInvalid", "AssignResult", "AttemptPaper", "CandidateExam", "CandidateRow", "DeadlinePassed",
@@ -222,6 +223,9 @@ def _check_rules(db: Session, spec: ExamSpec) -> tuple[list[Message], dict[str, 
         if rule.points is not None and not (0 < rule.points <= 1000):
             problems.append(rule_problem(n, msg("rule %(n)s: points must be more than 0 and at most 1000",
                                                 n=n)))
+        elif rule.points is not None and rule.points != round(rule.points, 2):
+            # Papers store points in hundredths: 0.001 would become a 0-point exam that everyone passes.
+            problems.append(rule_problem(n, msg("rule %(n)s: points may have at most two decimals", n=n)))
         if rule.difficulty is not None and rule.difficulty not in DIFFICULTIES:
             problems.append(rule_problem(n, msg("rule %(n)s: difficulty must be one of %(difficulties)s",
                                                 n=n, difficulties=", ".join(DIFFICULTIES))))
@@ -260,6 +264,7 @@ def _check_rules(db: Session, spec: ExamSpec) -> tuple[list[Message], dict[str, 
 def create_exam(db: Session, spec: ExamSpec, actor: Actor) -> Exam:
     """Validate and add an exam; raises ExamInvalid listing every problem (e.g. a rule asking for
     more questions than the bank has active), ExamForbidden for a trainer on another's bank."""
+    spec = replace(spec, title=clean_text(spec.title))
     _check_bank(db, spec.bank_id, actor)
     problems = _check_settings(spec)
     rule_problems, topics, points = _check_rules(db, spec)
@@ -267,7 +272,7 @@ def create_exam(db: Session, spec: ExamSpec, actor: Actor) -> Exam:
     if problems:
         raise ExamInvalid(problems)
     exam = Exam(
-        kind=spec.kind, title=spec.title.strip(), bank_id=spec.bank_id, created_by_id=actor.id,
+        kind=spec.kind, title=spec.title, bank_id=spec.bank_id, created_by_id=actor.id,
         duration_minutes=spec.duration_minutes, pass_percent=spec.pass_percent,
         max_attempts=spec.max_attempts, opens_at=spec.opens_at, closes_at=spec.closes_at,
         room_code=spec.room_code, shuffle_questions=spec.shuffle_questions,
@@ -421,7 +426,7 @@ def update_exam(db: Session, exam: Exam, spec_changes: Mapping[str, Any], actor:
     before = spec_of(exam)
     wanted = dict(spec_changes)
     if isinstance(wanted.get("title"), str):
-        wanted["title"] = wanted["title"].strip()
+        wanted["title"] = clean_text(wanted["title"])
     changes = {name: wanted[name] for name in EDITABLE_FIELDS
                if name in wanted and wanted[name] != getattr(before, name)}
     if not changes:

@@ -12,6 +12,7 @@ from examapp.audit.service import record
 from examapp.messages import msg, msg_join
 from examapp.orgs.models import UNIT_KINDS, OrgUnit
 from examapp.text import vi_sort_key
+from importers.normalise import clean_text
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
@@ -43,6 +44,7 @@ def unit_by_code(db: Session, code: str) -> OrgUnit | None:
 def create_unit(db: Session, code: str, name: str, parent_code: str | None = None,
                 kind: str = "other", actor_id: int | None = None) -> OrgUnit:
     problems = []
+    name = clean_text(name or "")
     if not CODE_RE.match(code or ""):
         problems.append(msg("code must be 1-40 letters, digits or . _ - (no spaces)"))
     elif unit_by_code(db, code) is not None:
@@ -59,7 +61,7 @@ def create_unit(db: Session, code: str, name: str, parent_code: str | None = Non
             problems.append(msg("unknown parent unit code '%(code)s'", code=parent_code))
     if problems:
         raise UnitError(msg_join(problems))
-    unit = OrgUnit(code=code, name=name.strip(), kind=kind, parent=parent)
+    unit = OrgUnit(code=code, name=name, kind=kind, parent=parent)
     db.add(unit)
     db.flush()
     record(db, actor_id, "unit.create", code, parent=parent_code)

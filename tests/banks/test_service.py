@@ -122,6 +122,16 @@ def test_duplicates_ignore_case_spacing_and_option_order(session, bank):
     assert (report.imported, report.duplicates) == (0, 1)
 
 
+def test_invisible_characters_do_not_make_a_second_copy_of_a_question(session, bank):
+    import_questions(session, bank, xlsx_bytes([row("Thủ đô là gì?", options=("Hà Nội", "Huế"))]), "a.xlsx")
+    hidden = row("Thủ đô\u200b là gì?\u202e", options=("Hà\u200d Nội", "Huế\ufeff"))
+    report = import_questions(session, bank, xlsx_bytes([hidden]), "b.xlsx")
+    assert (report.imported, report.duplicates) == (0, 1)
+    assert {n.name for n in (create_bank(session, "Ngân\u200b hàng\u202e"),)} == {"Ngân hàng"}
+    with pytest.raises(BankExists):
+        create_bank(session, "Ngân hàng\u2060")
+
+
 def test_unreadable_file_is_reported_and_recorded(session, bank):
     report = import_questions(session, bank, b"this is not a workbook", "bank.xlsx")
     session.commit()
@@ -220,6 +230,10 @@ def test_edit_refuses_bad_questions_and_duplicates_of_another(session, bank):
     )
     with pytest.raises(QuestionError, match="already has this text"):
         edit_question(session, first, copy, None)
+    look_alike = QuestionDraft(text="Which?", type="single", options=(("Yes", True), ("Yes\u200b", False)),
+                               topic="", difficulty="easy", points=Decimal(1))
+    with pytest.raises(QuestionError, match="two options have the same text"):
+        edit_question(session, first, look_alike, None)
     assert first.version == 1
 
 

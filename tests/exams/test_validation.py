@@ -34,6 +34,8 @@ def exams_written(app) -> int:
     ({"review_policy": "always"}, "review_policy"),
     ({"opens_at": "2026-12-01T08:00:00"}, "opens_at"),
     ({"title": None}, "title"),
+    ({"rules": [{"topic": "History", "difficulty": "hard", "count": 2, "points": 0.001}]},
+     "rule 1: points may have at most two decimals"),
 ])
 def test_malformed_exam_bodies_are_refused(app, accounts, bank_id, change, words):
     admin = accounts.client("admin")

@@ -158,3 +158,15 @@ def test_api_import_creates_accounts(app, accounts, client):
     data = {"file": (io.BytesIO(b"username,full name,role\nha.pt,Pham Thu Ha,candidate\n"), "u.csv")}
     response = client.post("/api/v1/users/import", data=data, headers=headers)
     assert response.status_code == 201 and response.get_json()["created"] == 1
+
+
+def test_invisible_and_direction_characters_are_dropped_from_names(app):
+    from examapp import db
+    from examapp.auth.service import NewUser, create_user
+    from examapp.orgs.service import create_unit
+
+    with app.app_context():
+        s = db.session()
+        unit = create_unit(s, "CB9", "Chi bộ\u202e 9\u200b")
+        user = create_user(s, NewUser("lan.nt", "candidate", "Nguyễn\u200b Thị\u202e Lan\u2066"))
+        assert (unit.name, user.full_name) == ("Chi bộ 9", "Nguyễn Thị Lan")
