@@ -12,7 +12,7 @@ __all__ = ["create_app"]
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; nothing connects or runs at import time."""
-    from examapp import access, api, cli, db, i18n, navigation, store
+    from examapp import access, api, cli, db, headers, i18n, navigation, store
     from examapp import config as settings
     from examapp.auth import login
     from examapp.exams import sweeper
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     api.init_app(app)
     access.init_app(app)
     navigation.init_app(app)
+    headers.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     sweeper.init_app(app)

@@ -17,5 +17,20 @@ def test_plain_text_is_left_as_it_is(value):
     assert csv_text(value) == value
 
 
+@pytest.mark.parametrize("value", ["Lan;=HYPERLINK(\"x\")", "An; +84 912", "B,@SUM(A1)", "C\t-1"])
+def test_a_part_that_another_locale_would_split_off_is_guarded_too(value):
+    assert csv_text(value) == "'" + value
+
+
+def test_every_csv_cell_is_quoted_so_no_separator_splits_it():
+    import io
+
+    from reports.cells import csv_writer
+
+    out = io.StringIO()
+    csv_writer(out).writerow(["Lan;An", "1945"])
+    assert out.getvalue() == '"Lan;An","1945"\r\n'
+
+
 def test_non_text_is_never_formula_like():
     assert not looks_like_formula(12) and not looks_like_formula(None)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 
 from examapp.exams.service import IssuedTicket
-from reports.cells import csv_text
+from reports.cells import csv_text, csv_writer
 
 HEADER = ("username", "name", "ticket")
+
+
 def tickets_csv(tickets: Iterable[IssuedTicket]) -> str:
     """username, name, ticket rows under a header, every cell guarded against formulas."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
+    out.write(",".join(HEADER) + "\r\n")  # plain words: nothing to quote
+    writer = csv_writer(out)
     for t in tickets:
         writer.writerow([csv_text(value) for value in (t.username, t.full_name, t.ticket)])
     return out.getvalue()

@@ -116,3 +116,12 @@ def test_tickets_cli_writes_a_csv(app, accounts, bank_id, runner, tmp_path):
     assert printed.exit_code == 0 and printed.output.splitlines()[0] == "username,name,ticket"
     missing = runner.invoke(args=["exams", "tickets", "9999", "--json"])
     assert missing.exit_code == 1 and "no exam 9999" in missing.output
+
+
+def test_the_ticket_csv_guards_names_a_semicolon_locale_would_split():
+    from examapp.exams.ticket_sheet import tickets_csv
+
+    text = tickets_csv([service.IssuedTicket("lan", 'Lan;=HYPERLINK("http://x")', "K7QX2-MPR9D")])
+    row = next(csv.reader(io.StringIO(text.splitlines()[1]), delimiter=";"))
+    assert not any(cell.lstrip().startswith(("=", "+", "-", "@")) for cell in row)
+    assert list(csv.reader(io.StringIO(text)))[1][1] == "'Lan;=HYPERLINK(\"http://x\")"
