@@ -2,36 +2,32 @@
 
 Excel and LibreOffice run a cell that starts with one of FORMULA_STARTS as a formula
 (CSV injection); every export of user-typed text goes through here. A CSV is also opened in
-locales whose list separator is ";" (Vietnamese Excel among them), where an unquoted
-`Lan;=HYPERLINK(...)` splits into a second cell that starts with "=": so every CSV cell is
-quoted, and a cell with such a part inside is guarded as if it started with it.
+locales whose list separator is ";" (Vietnamese Excel among them): there a line is cut at every
+";" whatever the quotes meant in a comma file, so in `Lan;=HYPERLINK(...)` the part after the ";"
+becomes a cell of its own. Such a part gets the same ' guard as a cell that starts with it.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from typing import IO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-# Separators some locale may split a cell on when it opens a CSV.
-_SEPARATORS = (";", ",", "\t")
+# A part another locale would cut off at its separator, starting like a formula.
+_FORMULA_PART = re.compile(r"([;,\t] *)([=+\-@])")
 
 
 def looks_like_formula(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
-def _has_formula_part(value: str) -> bool:
-    return any(part.lstrip(" ").startswith(FORMULA_STARTS)
-               for separator in _SEPARATORS if separator in value
-               for part in value.split(separator)[1:])
-
-
 def csv_text(value: str) -> str:
-    """The value for a CSV cell: a leading ' keeps formula-like text as text."""
-    return "'" + value if looks_like_formula(value) or _has_formula_part(value) else value
+    """The value for a CSV cell: a leading ' keeps formula-like text (and parts) as text."""
+    guarded = "'" + value if looks_like_formula(value) else value
+    return _FORMULA_PART.sub(r"\1'\2", guarded)
 
 
 def csv_writer(out: IO[str]):
-    """A csv.writer that quotes every cell, so no locale's separator splits one."""
+    """A csv.writer that quotes every cell, so a reader splitting at the file's own commas never cuts one."""
     return csv.writer(out, quoting=csv.QUOTE_ALL)

@@ -124,4 +124,4 @@ def test_the_ticket_csv_guards_names_a_semicolon_locale_would_split():
     text = tickets_csv([service.IssuedTicket("lan", 'Lan;=HYPERLINK("http://x")', "K7QX2-MPR9D")])
     row = next(csv.reader(io.StringIO(text.splitlines()[1]), delimiter=";"))
     assert not any(cell.lstrip().startswith(("=", "+", "-", "@")) for cell in row)
-    assert list(csv.reader(io.StringIO(text)))[1][1] == "'Lan;=HYPERLINK(\"http://x\")"
+    assert list(csv.reader(io.StringIO(text)))[1][1] == "Lan;'=HYPERLINK(\"http://x\")"
