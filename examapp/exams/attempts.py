@@ -197,11 +197,12 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
     drawn = draw_questions(_rule_pools(db, exam, rules), [r.count for r in rules], seed,
                            exam.shuffle_questions)
     ids = [d.question_id for d in drawn]
-    texts: dict[int, tuple[str, str]] = {}
+    texts: dict[int, tuple[str, str, str | None]] = {}
     options: dict[int, dict[int, dict[str, Any]]] = {}
-    for qid, kind, text, own in db.connection().execute(
-            select(Question.id, Question.type, Question.text, Question.options).where(Question.id.in_(ids))):
-        texts[qid] = (kind, text)
+    for qid, kind, text, own, explanation in db.connection().execute(
+            select(Question.id, Question.type, Question.text, Question.options, Question.explanation)
+            .where(Question.id.in_(ids))):
+        texts[qid] = (kind, text, explanation)
         options[qid] = {position: {"position": position, "text": o.text, "is_correct": o.correct}
                         for position, o in enumerate(own, start=1)}
     points = {r.position: r.points for r in rules}
@@ -221,14 +222,14 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
         return other, None
     rows = []
     for position, d in enumerate(drawn, start=1):
-        kind, text = texts[d.question_id]
+        kind, text, explanation = texts[d.question_id]
         own = options.get(d.question_id, {})
         order = order_options(list(own), seed, d.question_id,
                               exam.shuffle_options and kind != "true_false")
         ids = _ids.sample(OPTION_IDS, len(order))
         rows.append({"attempt_id": attempt.id, "question_id": d.question_id, "position": position,
                      "rule_position": d.rule_position, "type": kind, "text": text,
-                     "points": points[d.rule_position],
+                     "points": points[d.rule_position], "explanation": explanation,
                      "options": [{"id": i, **own[p]} for i, p in zip(ids, order, strict=True)]})
     # executemany: one cached statement, sent in batches; .values(rows) compiles anew every start
     db.connection().execute(insert(AttemptQuestion.__table__), rows)
@@ -526,7 +527,8 @@ def attempt_result(db: Session, attempt: Attempt, now: datetime) -> dict[str, An
              "points": _num(aq.points), "awarded": _num(aq.awarded),
              "options": [{"id": o["id"], "text": o["text"]} for o in aq.options],
              "chosen": chosen.get(aq.question_id, []),
-             "correct": [o["id"] for o in aq.options if o["is_correct"]]}
+             "correct": [o["id"] for o in aq.options if o["is_correct"]],
+             "explanation": aq.explanation}
             for aq in db.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                                  .order_by(AttemptQuestion.position))
         ]

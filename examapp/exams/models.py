@@ -166,6 +166,7 @@ class AttemptQuestion(Base):
     text: Mapped[str] = mapped_column(Text)
     points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    explanation: Mapped[str | None] = mapped_column(Text)  # shown in the review, as the policy allows
     awarded: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
 
 

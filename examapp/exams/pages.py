@@ -44,7 +44,7 @@ STAFF = ("admin", "trainer", "proctor")
 ROOM = ("admin", "proctor")
 STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"),
                 "submitted": _l("Submitted")}
-FINISHED_BY_LABELS = {"candidate": None, "deadline": _l("submitted when the time ran out"),
+FINISHED_BY_LABELS = {"candidate": _l("submitted by you"), "deadline": _l("submitted when the time ran out"),
                       "proctor": _l("ended by the proctor"), "room_closed": _l("ended when the room closed")}
 # True/false options are stored in English and shown in the reader's language.
 TRUE_FALSE = {"True": _l("True"), "False": _l("False")}
@@ -552,9 +552,14 @@ def result(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     if attempt.status == IN_PROGRESS:
         return redirect(url_for(".paper", attempt_id=attempt.id))
-    outcome = service.attempt_result(db.session(), attempt, utcnow())
+    now = utcnow()
+    outcome = service.attempt_result(db.session(), attempt, now)
+    try:  # what the candidate may do next; staff reading someone's result have no such entry
+        entry = service.candidate_exam(db.session(), attempt.exam_id, current_user, now)
+    except ExamError:
+        entry = None
     return render_template("exams/result.html", attempt=attempt, exam=attempt.exam, outcome=outcome,
-                           finished_by_label=FINISHED_BY_LABELS.get(attempt.finished_by))
+                           entry=entry, finished_by_label=FINISHED_BY_LABELS.get(attempt.finished_by))
 
 
 # ---------------------------------------------------------------- exam room

@@ -931,12 +931,12 @@ def _room_lines(db: Session, exam: Exam, now: datetime, user_id: int | None = No
         query = query.where(ExamCandidate.user_id == user_id)
         attempts_query = attempts_query.where(Attempt.user_id == user_id)
     latest = {a.user_id: a for a in db.scalars(attempts_query)}
-    running = [a.id for a in latest.values() if a.status == IN_PROGRESS]
     answered: dict[int, int] = {}
-    if running:
+    if latest:
         answered = dict(db.execute(
             select(Answer.attempt_id, func.count())
-            .where(Answer.attempt_id.in_(running), cast(Answer.options, Text) != "[]")
+            .where(Answer.attempt_id.in_(attempts_query.with_only_columns(Attempt.id).order_by(None)),
+                   cast(Answer.options, Text) != "[]")
             .group_by(Answer.attempt_id)).all())
     total = sum(r.count for r in exam.rules)
     lines = []
@@ -947,9 +947,9 @@ def _room_lines(db: Session, exam: Exam, now: datetime, user_id: int | None = No
         if attempt is not None:
             line.attempt_id = attempt.id
             line.deadline = attempt.deadline
+            line.answered = answered.get(attempt.id, 0)
             if attempt.status == IN_PROGRESS:
                 line.state = "in_progress"
-                line.answered = answered.get(attempt.id, 0)
                 line.time_left_seconds = max((attempt.deadline - now).total_seconds(), 0.0)
             else:
                 line.state = "submitted"

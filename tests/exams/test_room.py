@@ -29,6 +29,10 @@ def test_room_lists_every_candidate_with_progress(app, accounts, bank_id):
     names[0].put(f"/api/v1/attempts/{sitting['attempt_id']}/answers/{sitting['questions'][3]['id']}",
                  json={"flagged": True})
     done = names[1].post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
+    names[1].put(f"/api/v1/attempts/{done['attempt_id']}/answers/{done['questions'][0]['id']}",
+                 json={"options": []})
+    names[1].put(f"/api/v1/attempts/{done['attempt_id']}/answers/{done['questions'][1]['id']}",
+                 json={"options": [done["questions"][1]["options"][1]["id"]]})
     names[1].post(f"/api/v1/attempts/{done['attempt_id']}/submit")
 
     room = proctor.get(f"/api/v1/exams/{exam_id}/room").get_json()
@@ -38,7 +42,8 @@ def test_room_lists_every_candidate_with_progress(app, accounts, bank_id):
     assert running["state"] == "in_progress" and running["answered"] == 2 and running["questions"] == 9
     assert 0 < running["time_left_seconds"] <= 30 * 60
     finished = lines[names[1].user.username]
-    assert finished["state"] == "submitted" and finished["score"] == 0 and finished["max_score"] == 11
+    assert finished["state"] == "submitted" and finished["max_score"] == 11
+    assert finished["answered"] == 1, "a submitted paper keeps its count of answered questions"
     assert lines[names[2].user.username]["state"] == "not_started"
 
 

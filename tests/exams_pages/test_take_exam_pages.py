@@ -197,6 +197,17 @@ def _set_exam(app, exam_id: int, **values) -> None:
         s.commit()
 
 
+def test_the_result_page_gives_the_pass_mark_who_submitted_and_the_attempts_left(setup, app):
+    _set_exam(app, setup.exam_id, max_attempts=2, pass_percent=60)
+    attempt_id = _submit_all_correct(setup, app)
+    page = setup.candidate.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Pass mark: 60%" in page and "submitted by you" in page
+    assert "You have 1 attempt left." in page and f'href="/my-exams/{setup.exam_id}"' in page
+    second = _submit_all_correct(setup, app)
+    last = setup.candidate.get(f"/attempts/{second}/result").get_data(as_text=True)
+    assert "You have used every attempt of this exam." in last and "Try again" not in last
+
+
 def test_review_policy_none_shows_no_score(setup, app):
     _set_exam(app, setup.exam_id, review_policy="none")
     attempt_id = _submit_all_correct(setup, app)
@@ -220,6 +231,31 @@ def test_review_policy_answers_after_close_shows_the_key_only_after_closing(setu
     after = setup.candidate.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert after.count(">correct answer<") == 7  # one per correct option; the multiple has two
     assert after.count(">your answer<") == 7
+
+
+def test_the_review_shows_each_questions_explanation_after_closing_and_never_before(setup, app):
+    from examapp.banks.models import Question
+
+    with app.app_context():
+        s = db.session()
+        for q in s.query(Question):
+            q.explanation = f"Because of article {q.id}."
+        s.commit()
+    _set_exam(app, setup.exam_id, review_policy="answers_after_close")
+    attempt_id = start(setup.candidate, setup.exam_id)
+    assert "Because of article" not in setup.candidate.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    setup.candidate.post(f"/attempts/{attempt_id}/submit", data={"confirmed": "y"})
+    before = setup.candidate.get(f"/attempts/{attempt_id}/result")
+    assert before.status_code == 200 and "Because of article" not in before.get_data(as_text=True)
+    with app.app_context():
+        s = db.session()
+        exam = s.get(Exam, setup.exam_id)
+        exam.closes_at = exam.created_at
+        s.commit()
+    after = setup.candidate.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert after.count("Because of article") == 6
+    review = setup.candidate.get(f"/api/v1/attempts/{attempt_id}").get_json()["review"]
+    assert all(q["explanation"].startswith("Because of article") for q in review)
 
 
 def test_true_false_options_are_shown_in_the_readers_language(setup, app):
