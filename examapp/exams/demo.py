@@ -1,4 +1,5 @@
-"""Demo exam for `examapp serve --demo`: over the first demo bank, open for 30 days, for candidate1/2."""
+"""Demo exam for `examapp serve --demo`: five questions of each topic of the first demo bank (its
+title names them), open for 30 days, for candidate1/2."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from examapp.exams.models import Exam
 
 log = logging.getLogger(__name__)
 
-TITLE = "Kiểm tra kiến thức Điều lệ Đảng (demo)"
+TITLE = "Kiểm tra kiến thức Lịch sử Đảng và pháp luật phòng, chống tham nhũng (demo)"
 ROOM_CODE = "PHONG-01"
 CANDIDATES = ("candidate1", "candidate2")
 

@@ -816,13 +816,18 @@ def user_for_ticket(db: Session, ticket: str, now: datetime) -> tuple[User, Exam
     """Consume a ticket and return its user and exam; raises TicketRefused when unknown, used, or
     outside the exam's window."""
     code = normalise_ticket(ticket)
-    refused = TicketRefused(msg("this ticket is not valid or has already been used"))
+    refused = TicketRefused(msg("this ticket is not valid; check what you typed against the slip, or ask "
+                                "the proctor"))
     if len(code) != TICKET_LENGTH or any(ch not in TICKET_ALPHABET for ch in code):
         raise refused
     row = db.execute(select(ExamTicket, Exam).join(Exam, Exam.id == ExamTicket.exam_id)
                      .where(ExamTicket.ticket_hash == _ticket_hash(code))).first()
-    if row is None or row.ExamTicket.used_at is not None:
+    if row is None:
         raise refused
+    if row.ExamTicket.used_at is not None:
+        # Only the holder of the exact ticket learns this, so it tells a guesser nothing.
+        raise TicketRefused(msg("this ticket has already been used, at %(time)s; ask the proctor for a new "
+                                "one or log in with your password", time=fmt_time(row.ExamTicket.used_at)))
     exam = row.Exam
     user = db.get(User, row.ExamTicket.user_id)
     if user is None or not user.active:

@@ -255,7 +255,8 @@ def test_a_used_ticket_fails(setup, app, proctor):
     c = app.test_client()
     again = c.post("/login/ticket", data={"ticket": ticket})
     assert again.status_code == 401
-    assert "already been used" in again.get_data(as_text=True)
+    assert "This ticket has already been used, at " in again.get_data(as_text=True)
+    assert "ask the proctor for a new one" in again.get_data(as_text=True)
     assert not is_logged_in(c)
 
 
@@ -263,7 +264,7 @@ def test_a_wrong_ticket_is_401_with_a_clear_message(setup, app, client):
     response = client.post("/login/ticket", data={"ticket": "AAAAA-BBBBB"})
     assert response.status_code == 401
     page = response.get_data(as_text=True)
-    assert 'role="alert">This ticket is not valid or has already been used' in page
+    assert 'role="alert">This ticket is not valid; check what you typed' in page
     assert 'value="AAAAA-BBBBB"' in page and 'aria-invalid="true"' in page
     assert not is_logged_in(client)
     blank = client.post("/login/ticket", data={"ticket": ""})
