@@ -57,7 +57,8 @@ class QuestionForm(FlaskForm):
                          render_kw={"rows": 4})
     type = SelectField(_l("Type"), choices=TYPE_CHOICES)
     options = FieldList(FormField(OptionForm), min_entries=MAX_OPTIONS, max_entries=MAX_OPTIONS)
-    truth = SelectField(_l("The statement is"), choices=[("true", _l("True")), ("false", _l("False"))])
+    truth = SelectField(_l("True/false questions: the statement is"),
+                        choices=[("", "—"), ("true", _l("True")), ("false", _l("False"))], default="")
     topic = StringField(_l("Topic"), validators=[Optional(), Length(max=MAX_TOPIC)])
     difficulty = SelectField(_l("Difficulty"), choices=DIFFICULTY_CHOICES)
     points = DecimalField(_l("Points"), places=None,

@@ -151,7 +151,7 @@ def edit_page(bank_id: int, question_id: int):
             options=tuple((entry.form.text.data or "", entry.form.correct.data) for entry in form.options),
             topic=form.topic.data or "", difficulty=form.difficulty.data,
             points=Decimal(form.points.data), explanation=form.explanation.data,
-            truth=form.truth.data == "true",
+            truth={"true": True, "false": False}.get(form.truth.data),
         )
         try:
             changed = edit_question(s, question, draft, current_user.id)

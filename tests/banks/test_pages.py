@@ -199,6 +199,9 @@ def test_question_preview_edit_and_retire(app, accounts, banks):
     assert 'class="right"' in preview and "correct" in preview and "disabled" in preview
     form = trainer.get(f"/banks/{bank_id}/questions/1/edit").get_data(as_text=True)
     assert 'value="Hà Nội"' in form
+    truth = form[form.index('name="truth"'):form.index("</select>", form.index('name="truth"'))]
+    assert '<option selected value="">' in truth, "a single question states no truth value"
+    assert 'data-shown-for-type="true_false"' in form
     data = {
         "text": "Thủ đô nước ta?",
         "type": "single",
