@@ -61,17 +61,23 @@ def msg_join(parts: Iterable[str], separator: str = "; ") -> Problems:
 
 
 def translated(value: object) -> str:
-    """`value` in the reader's language: a Message (or an exception carrying one) goes through the
-    catalog, anything else is shown as it is. For views and pages only: it needs a request."""
+    """`value` in the reader's language, as a sentence (first letter upper case): a Message (or an
+    exception carrying one) goes through the catalog, anything else is shown as it is. For views and
+    pages only: it needs a request."""
+    text = _in_language(value)
+    return text[:1].upper() + text[1:]
+
+
+def _in_language(value: object) -> str:
     from flask_babel import gettext
 
     if isinstance(value, BaseException) and value.args and isinstance(value.args[0], Message):
         value = value.args[0]
     if isinstance(value, Problems):
-        return value.separator.join(translated(part) for part in value.parts)
+        return value.separator.join(_in_language(part) for part in value.parts)
     if not isinstance(value, Message):
         return str(value)
     text = gettext(value.template)
     if not value.values:
         return text
-    return text % {name: translated(v) if isinstance(v, Message) else v for name, v in value.values.items()}
+    return text % {name: _in_language(v) if isinstance(v, Message) else v for name, v in value.values.items()}

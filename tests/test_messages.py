@@ -73,14 +73,14 @@ def test_exam_invalid_lists_each_problem_and_the_rule_it_is_about():
 def test_translated_speaks_the_request_language(app):
     message = msg("unknown unit code '%(code)s'", code="CB01")
     with app.test_request_context("/", headers=VI):
-        assert translated(message) == "không có đơn vị nào mang mã 'CB01'"
-        assert translated(AccountError(message)) == "không có đơn vị nào mang mã 'CB01'"
+        assert translated(message) == "Không có đơn vị nào mang mã 'CB01'"
+        assert translated(AccountError(message)) == "Không có đơn vị nào mang mã 'CB01'"
         assert translated(msg_join([msg("name is required"), message])) == (
-            "hãy nhập tên; không có đơn vị nào mang mã 'CB01'")
-        assert translated("not a Message") == "not a Message"
-        assert translated(ValueError("plain")) == "plain"
+            "Hãy nhập tên; không có đơn vị nào mang mã 'CB01'")
+        assert translated("not a Message") == "Not a Message"
+        assert translated(ValueError("plain")) == "Plain"
     with app.test_request_context("/", headers=EN):
-        assert translated(message) == "unknown unit code 'CB01'"
+        assert translated(message) == "Unknown unit code 'CB01'"
 
 
 def test_messages_inside_a_message_are_translated_too(app):
@@ -91,7 +91,7 @@ def test_messages_inside_a_message_are_translated_too(app):
     assert problem == "rule 1 (topic 'Lịch sử Đảng', easy) asks for 9 questions; the bank has 3 active"
     with app.test_request_context("/", headers=VI):
         assert translated(problem) == (
-            "dòng 1 (chủ đề 'Lịch sử Đảng', dễ) cần 9 câu hỏi; ngân hàng chỉ có 3 câu đang sử dụng")
+            "Dòng 1 (chủ đề 'Lịch sử Đảng', dễ) cần 9 câu hỏi; ngân hàng chỉ có 3 câu đang sử dụng")
 
 
 def test_every_service_message_has_a_vietnamese_translation():
@@ -125,7 +125,7 @@ def test_a_vietnamese_candidate_with_a_wrong_room_code_reads_vietnamese_while_th
     candidate.post("/language", data={"lang": "vi", "next": "/"})
     page = candidate.post(f"/my-exams/{exam_id}", data={"room_code": "WRONG"}, headers=VI)
     assert page.status_code == 403
-    assert "mã phòng thi không đúng" in text_of(page)
+    assert "Mã phòng thi không đúng" in text_of(page)
     assert "the room code is not correct" not in text_of(page)
 
     api = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "WRONG"}, headers=VI)
@@ -139,7 +139,7 @@ def test_an_error_page_from_a_service_refusal_is_in_vietnamese(accounts):
     candidate = accounts.client("candidate")
     page = candidate.get("/my-exams/999999", headers=VI)
     assert page.status_code == 404
-    assert "bạn không có tên trong kỳ thi 999999" in text_of(page)
+    assert "Bạn không có tên trong kỳ thi 999999" in text_of(page)
     api = candidate.post("/api/v1/exams/999999/attempts", json={}, headers=VI)
     assert api.get_json()["error"]["message"] == "exam 999999 is not assigned to you"
 
@@ -148,12 +148,12 @@ def test_a_weak_new_password_is_refused_in_vietnamese(accounts):
     client = accounts.client("candidate")
     form = {"current": PASSWORD, "new": "abcdefghij", "confirm": "abcdefghij"}
     vi = text_of(client.post("/account/password", data=form, headers=VI))
-    assert "mật khẩu phải kết hợp chữ cái với chữ số hoặc ký hiệu" in vi
+    assert "Mật khẩu phải kết hợp chữ cái với chữ số hoặc ký hiệu" in vi
     assert "must mix letters" not in vi
     en = text_of(client.post("/account/password", data=form, headers=EN))
-    assert "the password must mix letters with digits or symbols" in en
+    assert "The password must mix letters with digits or symbols" in en
     wrong = {"current": "not-my-password", "new": "Khac#2026x", "confirm": "Khac#2026x"}
-    assert "mật khẩu hiện tại không đúng" in text_of(client.post("/account/password", data=wrong, headers=VI))
+    assert "Mật khẩu hiện tại không đúng" in text_of(client.post("/account/password", data=wrong, headers=VI))
 
 
 def test_the_units_page_refuses_in_vietnamese_and_the_api_in_english(accounts):
@@ -161,10 +161,10 @@ def test_the_units_page_refuses_in_vietnamese_and_the_api_in_english(accounts):
     accounts.unit("CB01", "Chi bộ Văn phòng")
     taken = text_of(admin.post("/units", data={"code": "CB01", "name": "Trùng mã", "kind": "cell"},
                                headers=VI))
-    assert "mã đơn vị 'CB01' đã tồn tại" in taken
+    assert "Mã đơn vị 'CB01' đã tồn tại" in taken
     spaced = text_of(admin.post("/units", data={"code": "CB 02", "name": "Có dấu cách", "kind": "cell"},
                                 headers=VI))
-    assert "mã phải dài 1-40 ký tự, gồm chữ cái, chữ số hoặc . _ - (không có dấu cách)" in spaced
+    assert "Mã phải dài 1-40 ký tự, gồm chữ cái, chữ số hoặc . _ - (không có dấu cách)" in spaced
     api = admin.post("/api/v1/units", json={"code": "CB01", "name": "Trùng mã"}, headers=VI)
     assert api.status_code == 409
     assert api.get_json()["error"]["message"] == "unit code 'CB01' already exists"
@@ -175,4 +175,4 @@ def test_a_taken_bank_name_is_refused_in_vietnamese(accounts):
     assert trainer.post("/banks", data={"name": "Ngân hàng A"}, headers=VI).status_code == 302
     again = trainer.post("/banks", data={"name": "Ngân hàng A"}, headers=VI)
     assert again.status_code == 409
-    assert "đã có ngân hàng câu hỏi tên 'Ngân hàng A'; hãy chọn tên khác" in text_of(again)
+    assert "Đã có ngân hàng câu hỏi tên 'Ngân hàng A'; hãy chọn tên khác" in text_of(again)

@@ -117,7 +117,7 @@ def tickets_download(exam_id: int):
 def _login_page(form: TicketLoginForm, problem: str | None):
     """The login page with the ticket box in focus and, after a refusal, why (as a sentence)."""
     return render_template("auth/login.html", form=LoginForm(formdata=None),
-                           ticket_problem=problem and problem[:1].upper() + problem[1:],
+                           ticket_problem=problem,
                            ticket_value=form.ticket.data or "", ticket_focus=True)
 
 

@@ -218,7 +218,7 @@ def test_question_preview_edit_and_retire(app, accounts, banks):
     assert "Saved as version 2" in saved.get_data(as_text=True)
     assert "Version 1" in saved.get_data(as_text=True)
     bad = trainer.post(f"/banks/{bank_id}/questions/1/edit", data={**data, "options-0-correct": ""})
-    assert bad.status_code == 400 and "mark the correct option" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Mark the correct option" in bad.get_data(as_text=True)
     retired = trainer.post(f"/banks/{bank_id}/questions/1/retire", follow_redirects=True)
     assert "Question retired" in retired.get_data(as_text=True)
     with app.app_context():

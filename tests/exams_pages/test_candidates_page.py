@@ -38,7 +38,7 @@ def test_unknown_usernames_are_listed_and_nobody_is_assigned(setup, app, account
     response = _post(setup.trainer, setup.exam_id, usernames=f"{known.username} ghost1 ghost2")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "unknown usernames: ghost1, ghost2" in page
+    assert "Unknown usernames: ghost1, ghost2" in page
     assert f"{known.username} ghost1 ghost2" in page  # the text stays to be corrected
     assert _assigned(app, setup.exam_id) == before
 

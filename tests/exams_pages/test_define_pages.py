@@ -84,7 +84,7 @@ def test_rule_asking_more_than_the_bank_has_shows_the_numbers(setup, app):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     # The service's message sits next to the rule it is about.
-    assert re.search(r'id="rules-0-count-err">rule 1 \(topic &#39;Lịch sử Đảng&#39;, any difficulty\) '
+    assert re.search(r'id="rules-0-count-err">Rule 1 \(topic &#39;Lịch sử Đảng&#39;, any difficulty\) '
                      r'asks for 9 questions; the bank has 3 active<', page)
     assert "Fix the marked rules of the blueprint." in page
     assert 'value="Kiểm tra cuối khoá"' in page  # what was typed stays
@@ -98,11 +98,11 @@ def test_blueprint_problems_are_shown_on_their_rows_in_vietnamese(setup, app):
     response = setup.trainer.post("/exams/new", data=data, headers={"Accept-Language": "vi"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert re.search(r'id="rules-0-count-err">dòng 1 \(chủ đề &#39;Lịch sử Đảng&#39;, mọi mức độ\) cần 9 câu '
+    assert re.search(r'id="rules-0-count-err">Dòng 1 \(chủ đề &#39;Lịch sử Đảng&#39;, mọi mức độ\) cần 9 câu '
                      r'hỏi; ngân hàng chỉ có 3 câu đang sử dụng<', page)
-    assert re.search(r'id="rules-1-count-err">dòng 2 \(mọi chủ đề, mọi mức độ\) trùng với dòng 1 ', page)
+    assert re.search(r'id="rules-1-count-err">Dòng 2 \(mọi chủ đề, mọi mức độ\) trùng với dòng 1 ', page)
     # A problem that is not about one rule stays on top of the form.
-    assert "mã phòng thi phải dài 1-40 ký tự, gồm chữ cái, chữ số, &#39;-&#39; hoặc &#39;_&#39;" in page
+    assert "Mã phòng thi phải dài 1-40 ký tự, gồm chữ cái, chữ số, &#39;-&#39; hoặc &#39;_&#39;" in page
     assert "Hãy sửa các dòng được đánh dấu trong ma trận đề." not in page
     assert "asks for" not in page and "overlaps" not in page
     assert _exam_count(app) == before

@@ -114,7 +114,7 @@ def test_errors_are_shown_on_their_fields_and_nothing_changes(setup, app):
     assert 'id="title-err"' in page and 'id="pass_percent-err"' in page
     too_many = setup.trainer.post(f"/exams/{setup.exam_id}/edit", data=_form(form, **{"rules-0-count": "9"}))
     assert too_many.status_code == 400
-    assert re.search(r'id="rules-0-count-err">rule 1 \(any topic, any difficulty\) asks for 9 questions; '
+    assert re.search(r'id="rules-0-count-err">Rule 1 \(any topic, any difficulty\) asks for 9 questions; '
                      r"the bank has 6 active<", too_many.get_data(as_text=True))
     after = _exam(app, setup.exam_id)
     assert (after.title, after.pass_percent, after.rules[0].count) == (before.title, before.pass_percent, 6)

@@ -146,7 +146,7 @@ def test_ticking_nobody_or_no_candidates_issues_nothing(setup, app, accounts, pr
     stranger = proctor.post(f"/exams/{setup.exam_id}/tickets",
                             data={"scope": "selected", "issued_mark": "", "username": ["nobody"]})
     assert stranger.status_code == 400
-    assert "not candidates of this exam: nobody" in stranger.get_data(as_text=True)
+    assert "Not candidates of this exam: nobody" in stranger.get_data(as_text=True)
     bad_scope = proctor.post(f"/exams/{setup.exam_id}/tickets", data={"scope": "some", "issued_mark": ""})
     assert bad_scope.status_code == 400
     assert stored_tickets(app, setup.exam_id) == 0
@@ -160,7 +160,7 @@ def test_ticking_nobody_or_no_candidates_issues_nothing(setup, app, accounts, pr
     page = proctor.get(f"/exams/{empty_id}/tickets").get_data(as_text=True)
     assert "Nobody is assigned yet." in page and "Issue tickets" not in page
     response = proctor.post(f"/exams/{empty_id}/tickets", data={"scope": "all", "issued_mark": ""})
-    assert response.status_code == 400 and "the exam has no candidates yet" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "The exam has no candidates yet" in response.get_data(as_text=True)
 
 
 def test_candidates_and_trainers_cannot_issue(setup, app):

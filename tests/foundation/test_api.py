@@ -187,7 +187,7 @@ def test_units_page_adds_a_unit_under_a_parent(accounts):
 def test_units_page_shows_the_error_and_adds_nothing(app, accounts):
     c = accounts.client("admin")
     page = c.post("/units", data={"code": "bad code", "name": "X", "parent": "", "kind": "cell"})
-    assert "code must be" in page.get_data(as_text=True)
+    assert "Code must be" in page.get_data(as_text=True)
     assert count(app, OrgUnit) == 0
 
 
