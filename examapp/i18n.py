@@ -1,4 +1,10 @@
-"""Vietnamese and English pages: the user's choice, then the browser's, then the default."""
+"""Vietnamese and English pages: the choice made in this browser, then the browser's language, then
+the account's last choice (for a browser that asks for neither), then the default.
+
+The browser comes before the account so that the login page and the session after it speak the
+same language, and a user who chose Vietnamese once is not held to it on a browser asking for
+English; a choice made in the header is kept across logging in.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +17,22 @@ from flask_babel import Babel, get_locale
 from flask_login import current_user
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+LANGUAGE_KEY = "lang"  # in the session: the language chosen in this browser
 CATALOGS = Path(__file__).parent / "translations"
 
 babel = Babel()
 
 
 def select_locale() -> str:
-    chosen = session.get("lang")
+    chosen = session.get(LANGUAGE_KEY)
     if chosen in LANGUAGES:
         return chosen
+    asked = request.accept_languages.best_match(list(LANGUAGES))
+    if asked:
+        return asked
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
-    return request.accept_languages.best_match(list(LANGUAGES)) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @cache

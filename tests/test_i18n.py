@@ -81,8 +81,25 @@ def test_switch_is_remembered_for_a_logged_in_user_on_another_machine(app, accou
 
     elsewhere = app.test_client()
     assert accounts.login(elsewhere, first.user.username).status_code == 200
-    html = page(elsewhere, "/", headers=VI)
+    html = page(elsewhere, "/", headers={"Accept-Language": "fr"})
     assert '<html lang="en">' in html and "Log out" in html and "Đăng xuất" not in html
+
+
+def test_a_browser_asking_for_english_is_not_held_to_an_earlier_vietnamese_choice(app, accounts):
+    user = accounts.client("candidate")
+    user.post("/language", data={"lang": "vi", "next": "/"})
+    later = app.test_client()
+    assert is_english(page(later, headers=EN))  # the login page
+    accounts.login(later, user.user.username)
+    assert "Log out" in page(later, "/", headers=EN), "the session speaks as the login page did"
+
+
+def test_a_choice_made_before_logging_in_is_kept_after_it(app, accounts):
+    user = accounts.user("candidate")
+    c = app.test_client()
+    c.post("/language", data={"lang": "en", "next": "/login"}, headers=VI)
+    accounts.login(c, user.username)
+    assert "Log out" in page(c, "/", headers=VI)
 
 
 def test_a_logged_in_user_who_never_chose_follows_the_browser(app, accounts):

@@ -15,6 +15,7 @@ from flask_login import login_user, logout_user
 
 from examapp.auth.identity import Identity
 from examapp.auth.models import User
+from examapp.i18n import LANGUAGE_KEY
 
 VERSION = "sv"
 LOGGED_IN_AT = "iat"
@@ -26,8 +27,12 @@ SEEN_RESOLUTION_SECONDS = 60
 
 
 def start_session(user: User | Identity, ticket_exam_id: int | None = None) -> None:
-    """Log `user` in on a fresh session: nothing of the one before survives, its CSRF token included."""
+    """Log `user` in on a fresh session: nothing of the one before survives, its CSRF token included,
+    but the language chosen in this browser."""
+    language = session.get(LANGUAGE_KEY)
     session.clear()
+    if language is not None:
+        session[LANGUAGE_KEY] = language
     login_user(user)
     now = int(time.time())
     session.update({VERSION: user.session_version, LOGGED_IN_AT: now, SEEN_AT: now})

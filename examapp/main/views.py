@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from examapp import access, db
 from examapp.auth.models import ROLES, User
-from examapp.i18n import LANGUAGES
+from examapp.i18n import LANGUAGE_KEY, LANGUAGES
 from examapp.orgs.models import OrgUnit
 
 bp = Blueprint("main", __name__)
@@ -37,7 +37,7 @@ def dashboard():
 def language():
     lang = request.form.get("lang")
     if lang in LANGUAGES:
-        session["lang"] = lang
+        session[LANGUAGE_KEY] = lang
         if current_user.is_authenticated:
             db.session().get(User, current_user.id).locale = lang
             db.session().commit()
