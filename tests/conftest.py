@@ -1,13 +1,13 @@
 """Fixtures: an app on each database backend, clients, a session, logged-in users.
 
-Every test that takes `app` runs on SQLite and, when EXAMAPP_TEST_DATABASE_URL is set, on
-PostgreSQL too (a fresh database made for this run and dropped after it). The schema comes
-from the Alembic migrations, migrated once per backend per run.
+Every test that takes `app` runs on SQLite and, when PostgreSQL is there (tests/backends.py),
+on PostgreSQL too (a fresh database made for this run and dropped after it). The schema comes
+from the Alembic migrations, migrated once per backend per run. The run ends with a line naming
+the backends it used and the tests left out for want of one.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -18,10 +18,11 @@ from sqlalchemy.engine import make_url
 
 from examapp import create_app, db
 from examapp.db import Base, make_engine, normalise_url
+from tests.backends import CHROMIUM, POSTGRESQL, REDIS, summary_line
 from tests.helpers import Accounts
 
-PG_ADMIN_URL = os.environ.get("EXAMAPP_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("EXAMAPP_TEST_REDIS_URL")
+PG_ADMIN_URL = POSTGRESQL.value
+REDIS_URL = REDIS.value
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_ADMIN_URL else [])
 
@@ -124,7 +125,7 @@ def accounts(app) -> Accounts:
 def redis_url() -> Iterator[str]:
     """The real Redis named by EXAMAPP_TEST_REDIS_URL; a test's keys are removed after it."""
     if not REDIS_URL:
-        pytest.skip("EXAMAPP_TEST_REDIS_URL is not set")
+        pytest.skip(REDIS.skip_reason)
     yield REDIS_URL
 
 
@@ -139,3 +140,28 @@ def redis_prefix(redis_url) -> Iterator[str]:
     if keys:
         client.delete(*keys)
     client.close()
+
+
+_COUNTS = pytest.StashKey[tuple[int, int, int]]()
+
+
+def _sqlite_only(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return not PG_ADMIN_URL and callspec is not None and "sqlite" in callspec.params.values()
+
+
+def pytest_collection_finish(session) -> None:
+    needs = [getattr(item, "fixturenames", ()) for item in session.items]
+    session.config.stash[_COUNTS] = (
+        sum(map(_sqlite_only, session.items)),
+        sum("redis_url" in names for names in needs),
+        sum("browser" in names for names in needs),
+    )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, config):
+    # Outermost, so the line comes after pytest's short summary and just before its closing line.
+    yield
+    counts = config.stash.get(_COUNTS, (0, 0, 0))
+    terminalreporter.write_line(summary_line(POSTGRESQL, REDIS, CHROMIUM, *counts))

@@ -1,13 +1,13 @@
 """A real server on a free local port with a seeded exam, and the system Chromium driven by Playwright.
 
-Chromium is the distribution's package (`apt-get install chromium`), never a Playwright download.
-Without it the browser tests are skipped on a laptop and fail in CI (CI=true), where it must exist.
+Chromium is the distribution's package (`apt-get install chromium`), never a Playwright download;
+EXAMAPP_TEST_CHROMIUM names another binary (tests/backends.py). Without one the browser tests are
+skipped on a laptop and fail in CI (CI=true), where it must exist.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from examapp import create_app, db
 from examapp.auth.service import NewUser, create_user
 from examapp.db import utcnow
 from examapp.exams import service
+from tests.backends import CHROMIUM
 from tests.exams_pages.factory import make_bank, make_exam
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,18 +31,13 @@ PROCTOR = ("giamthi", "Giam#thi2026")
 ROOM_CODE = "P101"
 
 
-def chromium_binary() -> str | None:
-    return os.environ.get("EXAMAPP_TEST_CHROMIUM") or shutil.which("chromium") or shutil.which(
-        "chromium-browser")
-
-
 @pytest.fixture(scope="session")
 def browser():
-    path = chromium_binary()
+    path = CHROMIUM.value
     if not path:
         if os.environ.get("CI") == "true":
-            pytest.fail("no Chromium binary: CI must install it (apt-get install chromium)")
-        pytest.skip("no Chromium binary (install the distribution's chromium package)")
+            pytest.fail(f"CI must run the browser tests: {CHROMIUM.reason}")
+        pytest.skip(CHROMIUM.skip_reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
