@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from examapp.db import Base, UTCDateTime, utcnow
 from examapp.orgs.models import OrgUnit
 
-ROLES = ("admin", "trainer", "proctor", "leader", "candidate")
-
 
 class User(UserMixin, Base):
     __tablename__ = "user_account"

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examapp.audit.service import record
-from examapp.auth.models import ROLES, ApiToken, User
+from examapp.auth.models import ApiToken, User
 from examapp.auth.passwords import hash_password, password_problem, verify_password
+from examapp.auth.roles import ROLES
 from examapp.db import utcnow
 from examapp.messages import Message, msg, msg_join
 from examapp.orgs.models import OrgUnit

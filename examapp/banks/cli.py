@@ -1,27 +1,22 @@
-"""`examapp banks ...`: import question files, list banks, export a bank to xlsx."""
+"""`examapp banks ...`: import question files, list banks, export a bank to xlsx.
+
+Services are imported inside the commands, so listing them and --help need no database code.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from examapp import db
-from examapp.auth.models import User
-from examapp.banks.export import export_bank
-from examapp.banks.service import (
-    BankError,
-    ImportReport,
-    bank_by_name,
-    create_bank,
-    import_questions,
-    list_banks,
-)
-from examapp.cli import EXIT_REJECTED, EXIT_USAGE, emit, fail, progress_bar
+from examapp.console import EXIT_REJECTED, EXIT_USAGE, emit, fail, progress_bar
 from importers import SUPPORTED_FORMATS
+
+if TYPE_CHECKING:
+    from examapp.banks.service import ImportReport
 
 
 @click.group()
@@ -42,6 +37,12 @@ def banks() -> None:
 def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_invalid: bool,
                    owner: str | None, as_json: bool) -> None:
     """Import FILE into a bank: all or nothing unless --skip-invalid."""
+    from sqlalchemy import select
+
+    from examapp import db
+    from examapp.auth.models import User
+    from examapp.banks.service import BankError, bank_by_name, create_bank, import_questions
+
     empty = {"bank": bank_name, "imported": 0, "duplicates": 0, "skipped": 0}
     if not os.access(file, os.R_OK) or not file.is_file():
         message = f"cannot read {file}: no such file or not readable"
@@ -100,6 +101,9 @@ def _report(report: ImportReport, as_json: bool, dry_run: bool) -> None:
 @with_appcontext
 def list_command(as_json: bool) -> None:
     """List banks with their question counts."""
+    from examapp import db
+    from examapp.banks.service import list_banks
+
     rows = list_banks(db.session())
     if as_json:
         emit(True, {"banks": [b.as_dict() for b in rows]})
@@ -118,6 +122,10 @@ def list_command(as_json: bool) -> None:
 @with_appcontext
 def export_command(name: str, out: Path, include_retired: bool, as_json: bool) -> None:
     """Write bank NAME as an xlsx file that imports back without loss."""
+    from examapp import db
+    from examapp.banks.export import export_bank
+    from examapp.banks.service import bank_by_name
+
     s = db.session()
     bank = bank_by_name(s, name)
     if bank is None:
@@ -128,3 +136,6 @@ def export_command(name: str, out: Path, include_retired: bool, as_json: bool) -
     except OSError as exc:
         fail(as_json, EXIT_USAGE, f"cannot write {out}: {exc.strerror or exc}")
     emit(as_json, {"bank": bank.name, "out": str(out), "bytes": len(data)}, f"wrote {out}")
+
+
+commands = [banks]

@@ -1,4 +1,7 @@
-"""`examapp exams ...`: finalise attempts whose time ran out; print candidate tickets."""
+"""`examapp exams ...`: finalise attempts whose time ran out; print candidate tickets.
+
+Services are imported inside the commands, so listing them and --help need no database code.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from examapp import db
-from examapp.cli import EXIT_REJECTED, emit, fail
-from examapp.db import utcnow
-from examapp.exams import service
-from examapp.exams.models import Exam
-from examapp.exams.ticket_sheet import tickets_csv
+from examapp.console import EXIT_REJECTED, emit, fail
 
 
 @click.group()
@@ -26,6 +24,10 @@ def exams() -> None:
 @with_appcontext
 def sweep_command(as_json: bool) -> None:
     """Finalise attempts whose deadline (plus grace) has passed; the server also does this by itself."""
+    from examapp import db
+    from examapp.db import utcnow
+    from examapp.exams import service
+
     done = service.sweep(db.session(), utcnow(), float(current_app.config["GRACE_SECONDS"]))
     emit(as_json, {"finalised": len(done), "attempt_ids": done},
          f"finalised {len(done)} attempt(s) whose time ran out")
@@ -40,6 +42,11 @@ def sweep_command(as_json: bool) -> None:
 @with_appcontext
 def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], as_json: bool) -> None:
     """Issue new one-time login tickets for the candidates of EXAM_ID (old tickets stop working)."""
+    from examapp import db
+    from examapp.exams import service
+    from examapp.exams.models import Exam
+    from examapp.exams.ticket_sheet import tickets_csv
+
     s = db.session()
     exam = s.get(Exam, exam_id)
     if exam is None:
@@ -59,3 +66,6 @@ def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], a
             {"username": t.username, "name": t.full_name, "ticket": t.ticket} for t in issued]})
     else:
         sys.stdout.write(tickets_csv(issued))
+
+
+commands = [exams]

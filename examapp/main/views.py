@@ -7,7 +7,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from examapp import access, db
-from examapp.auth.models import ROLES, User
+from examapp.auth.models import User
+from examapp.auth.roles import ROLES
 from examapp.i18n import LANGUAGE_KEY, LANGUAGES
 from examapp.orgs.models import OrgUnit
 

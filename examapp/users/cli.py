@@ -1,17 +1,23 @@
-"""`examapp users ...`: create accounts, issue tokens, list, import from a spreadsheet."""
+"""`examapp users ...`: create accounts, issue tokens, list, import from a spreadsheet.
+
+Services are imported inside the commands, so listing them and --help need no database code.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from examapp import db
-from examapp.auth.models import ROLES, User
-from examapp.auth.service import AccountError, NewUser, create_user, issue_token
-from examapp.cli import EXIT_REJECTED, EXIT_USAGE, emit, fail, progress_bar
+from examapp.auth.roles import ROLES
+from examapp.console import EXIT_REJECTED, EXIT_USAGE, emit, fail, progress_bar
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from examapp.auth.models import User
 
 
 @click.group()
@@ -36,6 +42,9 @@ def create(username, role, password, password_stdin, name, unit, as_json) -> Non
         password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         fail(as_json, EXIT_USAGE, "a password is needed: --password or --password-stdin")
+    from examapp import db
+    from examapp.auth.service import AccountError, NewUser, create_user
+
     s = db.session()
     try:
         user = create_user(s, NewUser(username, role, name, unit, password))
@@ -53,8 +62,11 @@ def create(username, role, password, password_stdin, name, unit, as_json) -> Non
 @with_appcontext
 def token(username, label, as_json) -> None:
     """Print a new API token for USERNAME (shown once)."""
+    from examapp import db
+    from examapp.auth.service import issue_token
+
     s = db.session()
-    user = s.scalar(select(User).where(User.username == username))
+    user = _user(s, username)
     if user is None:
         fail(as_json, EXIT_REJECTED, f"no user named '{username}'")
     value = issue_token(s, user, label)
@@ -72,6 +84,7 @@ def token(username, label, as_json) -> None:
 @with_appcontext
 def import_command(file, dry_run, as_json) -> None:
     """Create accounts from an xlsx/ods/csv file (username, full name, unit, role[, password])."""
+    from examapp import db
     from examapp.users.importing import import_users
     from importers import ImportFileError
 
@@ -110,10 +123,11 @@ def import_command(file, dry_run, as_json) -> None:
 @with_appcontext
 def revoke_tokens_command(username, as_json) -> None:
     """Revoke every API token of USERNAME."""
+    from examapp import db
     from examapp.auth.service import revoke_tokens
 
     s = db.session()
-    user = s.scalar(select(User).where(User.username == username))
+    user = _user(s, username)
     if user is None:
         fail(as_json, EXIT_REJECTED, f"no user named '{username}'")
     revoked = revoke_tokens(s, user)
@@ -126,6 +140,7 @@ def revoke_tokens_command(username, as_json) -> None:
 @with_appcontext
 def list_command(as_json) -> None:
     """List accounts."""
+    from examapp import db
     from examapp.users.service import list_users
 
     rows = list_users(db.session())
@@ -134,3 +149,14 @@ def list_command(as_json) -> None:
         return
     for r in rows:
         click.echo(f"{r['username']:<20} {r['role']:<10} {r['unit'] or '-':<14} {r['full_name']}")
+
+
+def _user(s: Session, username: str) -> User | None:
+    from sqlalchemy import select
+
+    from examapp.auth.models import User
+
+    return s.scalar(select(User).where(User.username == username))
+
+
+commands = [users]

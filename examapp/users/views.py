@@ -9,7 +9,7 @@ from pydantic import Field
 from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import Body, documented
-from examapp.auth.models import ROLES
+from examapp.auth.roles import ROLES
 from examapp.auth.service import AccountError, NewUser, create_user
 from examapp.users.importing import import_users
 from examapp.users.service import list_users, user_dict
