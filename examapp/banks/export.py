@@ -6,9 +6,6 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +24,11 @@ def export_bank(db: Session, bank: QuestionBank, include_retired: bool = False) 
                  .join(Topic, Topic.id == Question.topic_id).where(Question.bank_id == bank.id))
     if not include_retired:
         questions = questions.where(Question.status == "active")
+    # openpyxl is imported here, not at the top: every process loads this module, few export.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("questions")
     bold = Font(bold=True)
@@ -64,6 +66,8 @@ def _guarded(sheet, value: str | int | float | None):
     """Formula-like text becomes a string cell with Excel's quote prefix, so it stays text when edited."""
     if not looks_like_formula(value):
         return value  # openpyxl writes other str values as plain strings already
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     cell.quotePrefix = True

@@ -13,8 +13,6 @@ import io
 import math
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from examapp.banks.service import ImportReport
 from importers import ParsedQuestion
 
@@ -167,6 +165,8 @@ def _display(value: object) -> str:
 
 
 def _workbook_rows(data: bytes) -> list[list[list[str]]]:
+    import pandas as pd  # here, not at the top: every process loads this module, few preview a workbook
+
     frames = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="calamine",
                            keep_default_na=False, na_filter=False)
     return [[[_display(v) for v in row] for row in frame.itertuples(index=False)]
