@@ -7,6 +7,7 @@ inside one process, which is why production refuses to start with it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Protocol
@@ -112,11 +113,26 @@ def init_app(app: Flask) -> None:
         app.extensions["examapp.redis"] = client
         app.extensions["examapp.store"] = RedisStore(client, app.config.get("REDIS_PREFIX", "examapp:"))
     else:
-        log.warning(
-            "EXAMAPP_REDIS_URL is unset: using an in-process store; "
-            "this only works with a single server process"
-        )
         app.extensions["examapp.store"] = MemoryStore()
+        _warn_when_serving(app)
+
+
+def _warn_when_serving(app: Flask) -> None:
+    """Say once per server process, at its first request, that the store is this process's own.
+
+    Only serving is affected (limits and caches not shared between processes), so CLI
+    commands, which serve nothing, stay quiet.
+    """
+    if app.testing:
+        return
+    warned = {"pid": 0}
+
+    @app.before_request
+    def _warn_once() -> None:
+        if warned["pid"] != os.getpid():
+            warned["pid"] = os.getpid()
+            log.warning("EXAMAPP_REDIS_URL is unset: using an in-process store; "
+                        "this only works with a single server process")
 
 
 def store() -> Store:
