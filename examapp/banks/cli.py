@@ -31,7 +31,7 @@ def banks() -> None:
               show_default=True)
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write no questions.")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and skip the invalid ones.")
-@click.option("--owner", default=None, help="Username owning the bank when it is created.")
+@click.option("--owner", default=None, help="Trainer (or admin) owning the bank when it is created.")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_invalid: bool,
@@ -41,7 +41,7 @@ def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_inv
 
     from examapp import db
     from examapp.auth.models import User
-    from examapp.banks.service import BankError, bank_by_name, create_bank, import_questions
+    from examapp.banks.service import BankError, bank_by_name, create_bank, import_questions, may_own_banks
 
     empty = {"bank": bank_name, "imported": 0, "duplicates": 0, "skipped": 0}
     if not os.access(file, os.R_OK) or not file.is_file():
@@ -51,9 +51,13 @@ def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_inv
     s = db.session()
     owner_id = None
     if owner:
-        owner_id = s.scalar(select(User.id).where(User.username == owner))
-        if owner_id is None:
-            fail(as_json, EXIT_USAGE, f"no user named '{owner}'", **empty, errors=[])
+        user = s.scalar(select(User).where(User.username == owner))
+        if user is None:
+            fail(as_json, EXIT_REJECTED, f"no user named '{owner}'", **empty, errors=[])
+        if not may_own_banks(user):
+            fail(as_json, EXIT_REJECTED, f"'{owner}' is a {user.role}: a bank's owner must be a trainer "
+                 "or an admin", **empty, errors=[])
+        owner_id = user.id
     bank = bank_by_name(s, bank_name)
     # A dry run into a missing bank checks against a new empty one and then drops it (job too).
     keep = bank is not None or not dry_run
@@ -61,7 +65,7 @@ def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_inv
         try:
             bank = create_bank(s, bank_name, owner_id=owner_id)
         except BankError as exc:
-            fail(as_json, EXIT_USAGE, str(exc), **empty, errors=[])
+            fail(as_json, EXIT_REJECTED, str(exc), **empty, errors=[])
     with progress_bar(not as_json, 0, "Reading") as bar:
         def progress(done: int, total: int) -> None:
             bar.total = total

@@ -127,6 +127,11 @@ def create_bank(db: Session, name: str, owner_id: int | None = None, description
     return bank
 
 
+def may_own_banks(user: Actor) -> bool:
+    """Banks belong to trainers (admins manage every bank, so they may own one too)."""
+    return user.role in ("admin", "trainer")
+
+
 def may_manage(user: Actor, bank: QuestionBank) -> bool:
     """Admins manage every bank; a trainer only the banks they own."""
     return user.role == "admin" or (user.role == "trainer" and bank.owner_id == user.id)

@@ -112,3 +112,33 @@ def test_export_writes_a_file_and_unknown_bank_exits_1(app, runner, tmp_path):
     result = runner.invoke(args=["banks", "export", "B", "--out", str(out)])
     assert result.exit_code == 0 and out.read_bytes()[:2] == b"PK"
     assert runner.invoke(args=["banks", "export", "Nope", "--out", str(out)]).exit_code == 1
+
+
+def test_an_unknown_owner_is_rejected_with_exit_1_and_creates_nothing(app, runner, tmp_path):
+    result = runner.invoke(args=["banks", "import", _file(tmp_path, good_rows(2)), "--bank", "B",
+                                 "--owner", "ghost", "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"] == "no user named 'ghost'"
+    assert _count(app, QuestionBank) == 0 and _count(app) == 0
+
+
+def test_only_trainers_and_admins_may_own_a_bank(app, runner, tmp_path, accounts):
+    path = _file(tmp_path, good_rows(2))
+    for role in ("candidate", "proctor", "leader"):
+        user = accounts.user(role)
+        result = runner.invoke(args=["banks", "import", path, "--bank", "B", "--owner", user.username])
+        assert result.exit_code == 1
+        assert f"'{user.username}' is a {role}: a bank's owner must be a trainer or an admin" in result.stderr
+        assert result.stdout == ""
+    assert _count(app, QuestionBank) == 0 and _count(app) == 0
+    admin = accounts.user("admin")
+    owned = runner.invoke(args=["banks", "import", path, "--bank", "B", "--owner", admin.username])
+    assert owned.exit_code == 0, owned.output
+    with app.app_context():
+        assert db.session().scalar(select(QuestionBank.owner_id)) == admin.id
+
+
+def test_a_bank_name_the_rules_refuse_exits_1(app, runner, tmp_path):
+    result = runner.invoke(args=["banks", "import", _file(tmp_path, good_rows(1)), "--bank", "   ", "--json"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["error"] == "the bank needs a name"
+    assert _count(app, QuestionBank) == 0
