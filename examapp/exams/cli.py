@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from examapp.console import EXIT_REJECTED, emit, fail
+from examapp.console import EXIT_REJECTED, EXIT_USAGE, emit, fail
 
 
 @click.group()
@@ -55,13 +55,20 @@ def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], a
         issued = service.issue_tickets(s, exam, None, list(usernames) or None)
     except service.ExamError as exc:
         fail(as_json, EXIT_REJECTED, str(exc))
-    s.commit()
     if out:
-        with open(out, "w", newline="", encoding="utf-8-sig") as fh:
-            fh.write(tickets_csv(issued))
+        # Written before the commit: if the file cannot be written, the old tickets stay valid.
+        try:
+            with open(out, "w", newline="", encoding="utf-8-sig") as fh:
+                fh.write(tickets_csv(issued))
+        except OSError as exc:
+            s.rollback()
+            fail(as_json, EXIT_USAGE, f"cannot write {out}: {exc.strerror or exc}")
+        s.commit()
         emit(as_json, {"exam_id": exam_id, "count": len(issued), "out": out},
              f"wrote {len(issued)} ticket(s) to {out}")
-    elif as_json:
+        return
+    s.commit()
+    if as_json:
         emit(True, {"exam_id": exam_id, "tickets": [
             {"username": t.username, "name": t.full_name, "ticket": t.ticket} for t in issued]})
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -125,3 +126,15 @@ def test_the_ticket_csv_guards_names_a_semicolon_locale_would_split():
     row = next(csv.reader(io.StringIO(text.splitlines()[1]), delimiter=";"))
     assert not any(cell.lstrip().startswith(("=", "+", "-", "@")) for cell in row)
     assert list(csv.reader(io.StringIO(text)))[1][1] == "Lan;'=HYPERLINK(\"http://x\")"
+
+
+def test_tickets_cli_that_cannot_write_its_file_exits_2_and_keeps_the_old_tickets(app, accounts, bank_id,
+                                                                                   runner, tmp_path):
+    alice = accounts.user("candidate")
+    exam_id = make_exam(app, bank_id, (alice.username,))
+    old = issue(app, accounts, exam_id)[alice.username]
+    out = tmp_path / "no-such-folder" / "tickets.csv"
+    result = runner.invoke(args=["exams", "tickets", str(exam_id), "--out", str(out), "--json"])
+    assert result.exit_code == 2 and "cannot write" in json.loads(result.stdout)["error"]
+    login = app.test_client().post("/api/v1/auth/ticket", json={"ticket": old})
+    assert login.status_code == 200
