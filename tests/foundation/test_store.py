@@ -1,8 +1,11 @@
-"""Rate-limit counters behave the same in Redis and in the in-process store."""
+"""Rate-limit counters behave the same in Redis and in the in-process store; the latter is announced."""
+
+import logging
 
 import pytest
 import redis
 
+from examapp import create_app
 from examapp.store import MemoryStore, RedisStore
 
 
@@ -43,3 +46,21 @@ def test_version_counters_move_on_each_bump(store):
     first = store.version("v")
     store.bump("v")
     assert first is not None and store.version("v") not in (None, first)
+
+
+def test_the_in_process_store_is_announced_at_the_first_request_not_when_the_app_is_built(
+        tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("EXAMAPP_INSTANCE_PATH", str(tmp_path / "instance"))
+    caplog.set_level(logging.WARNING, logger="examapp.store")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite3'}", "SECRET_KEY": "s",
+                      "REDIS_URL": None, "SWEEP_INTERVAL_SECONDS": 0})
+
+    def said() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "in-process store" in r.getMessage()]
+
+    assert said() == []
+    client = app.test_client()
+    client.get("/api/v1/health")
+    client.get("/api/v1/health")
+    assert len(said()) == 1 and said()[0].levelno == logging.WARNING
+    app.extensions["examapp.engine"].dispose()
