@@ -14,6 +14,8 @@ CODES = {
     415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests",
     500: "internal_error",
 }
+UNAUTHORIZED = ("log in first (POST /api/v1/auth/login) or send a valid API token in the header "
+                "Authorization: Bearer <token>")
 # What an error page says when the view gave no message of its own.
 PAGE_MESSAGES = {
     400: _l("The request could not be understood. Go back and try again."),
@@ -57,7 +59,11 @@ def _http_error(exc: HTTPException):
         limit = request.max_content_length or 0
         message = f"the upload is larger than the limit of {limit / (1024 * 1024):g} MB"
     if _wants_json():
+        if status == 401 and exc.description == type(exc).description:
+            message = UNAUTHORIZED  # Werkzeug's default speaks of browsers and passwords
         response = error_body(status, message)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="examapp"'
     else:
         page = render_template("error.html", status=status, message=_page_message(exc, status))
         response = make_response(page, status)

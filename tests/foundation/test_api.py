@@ -51,6 +51,16 @@ def test_anonymous_api_call_is_a_401(client):
     assert_error(client.get("/api/v1/users"), 401)
 
 
+def test_a_401_says_how_to_authenticate_not_werkzeugs_default(client):
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        response = client.get("/api/v1/users", headers=headers)
+        assert_error(response, 401, "log in first (POST /api/v1/auth/login)")
+        assert response.get_json()["error"]["code"] == "unauthorized"
+        assert "Authorization: Bearer" in response.get_json()["error"]["message"]
+        assert "browser" not in response.get_data(as_text=True)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
 def test_candidate_cannot_list_users(accounts, client):
     assert_error(client.get("/api/v1/users", headers=accounts.bearer("candidate")), 403)
 
