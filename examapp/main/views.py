@@ -1,4 +1,4 @@
-"""Home, the admin dashboard and the language switch."""
+"""Home, the admin dashboard, the language switch and the site icon."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ bp = Blueprint("main", __name__)
 @access.public
 def home():
     return render_template("main/home.html")
+
+
+@bp.record_once
+def _favicon(state) -> None:
+    # Browsers ask the site's root for /favicon.ico whatever a page links to: answer with the static file.
+    state.app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
 
 
 @bp.route("/admin")
