@@ -1,7 +1,18 @@
-"""Shared fast state (rate-limit counters, caches): Redis in production, a dict on a laptop.
+"""Shared fast state (rate-limit counters, version counters): Redis in production, a dict on a laptop.
 
-Nothing here is the truth; losing it loses no data. The in-process store only works
-inside one process, which is why production refuses to start with it.
+Nothing here is the truth; losing it loses no data. The in-process store only works inside one
+process, which is why production refuses to start with it. Every key is named here.
+
+What each use does while Redis cannot be reached (decided here, once; `ResilientStore`):
+
+- login, ticket and room-code limits (`hit`, `peek`, `reset`): counted in the process (a twin of
+  the counters per process), so logins and starts keep working and are still limited;
+- the account version (`version`, `bump`): `version` says UNKNOWN, and accounts are read from the
+  database until Redis answers; `bump` is skipped, so other processes see an account change within
+  EXAMAPP_IDENTITY_SECONDS.
+
+After a failure Redis is asked again only after RETRY_SECONDS, so a store that is down (and may
+take its timeout to say so) does not slow every request.
 """
 
 from __future__ import annotations
@@ -17,6 +28,32 @@ from flask import Flask, current_app
 
 log = logging.getLogger(__name__)
 
+RETRY_SECONDS = 30.0
+# A store that hangs answers within this, or counts as down.
+TIMEOUT_SECONDS = 1.0
+UNKNOWN = "unknown"  # what `version` says while the shared store is down
+
+
+# ---------------------------------------------------------------- key names
+
+ACCOUNTS_VERSION = "accounts-version"
+
+
+def login_address_key(address: str) -> str:
+    return f"login:addr:{address}"
+
+
+def login_failures_key(username: str, address: str) -> str:
+    return f"login:user:{username.lower()}:{address}"
+
+
+def ticket_failures_key(address: str, prefix: str) -> str:
+    return f"ticket:addr:{address}:{prefix}"
+
+
+def room_code_failures_key(exam_id: int, user_id: int) -> str:
+    return f"roomcode:{exam_id}:{user_id}"
+
 
 class Store(Protocol):
     def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
@@ -28,7 +65,8 @@ class Store(Protocol):
     def reset(self, key: str) -> None: ...
 
     def version(self, key: str) -> str | None:
-        """The current value of a version counter (None if never bumped or if it was lost)."""
+        """The current value of a version counter (None if never bumped or if it was lost; UNKNOWN
+        while the shared store cannot be reached)."""
 
     def bump(self, key: str) -> None:
         """Move a version counter on, so every process sees that what it cached is old."""
@@ -106,12 +144,48 @@ class MemoryStore:
             self._counts["version:" + key] = (count + 1, float("inf"))
 
 
+class ResilientStore:
+    """Redis, and the failure policy above while it cannot be reached."""
+
+    def __init__(self, shared: RedisStore) -> None:
+        self.shared = shared
+        self.local = MemoryStore()
+        self._down_until = float("-inf")
+
+    def _call(self, name: str, *args):
+        if time.monotonic() >= self._down_until:
+            try:
+                return getattr(self.shared, name)(*args)
+            except redis.RedisError as exc:
+                self._down_until = time.monotonic() + RETRY_SECONDS
+                log.warning("Redis cannot be reached (%s); limits count in this process and accounts "
+                            "are read from the database; asking again in %s s", exc, RETRY_SECONDS)
+        return getattr(self.local, name)(*args) if name in ("hit", "peek", "reset") else UNKNOWN
+
+    def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
+        return self._call("hit", key, window_seconds)
+
+    def peek(self, key: str) -> tuple[int, int]:
+        return self._call("peek", key)
+
+    def reset(self, key: str) -> None:
+        self._call("reset", key)
+
+    def version(self, key: str) -> str | None:
+        return self._call("version", key)
+
+    def bump(self, key: str) -> None:
+        self._call("bump", key)
+
+
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     if url:
-        client = redis.Redis.from_url(url, decode_responses=True)
+        client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=TIMEOUT_SECONDS,
+                                      socket_connect_timeout=TIMEOUT_SECONDS)
         app.extensions["examapp.redis"] = client
-        app.extensions["examapp.store"] = RedisStore(client, app.config.get("REDIS_PREFIX", "examapp:"))
+        app.extensions["examapp.store"] = ResilientStore(
+            RedisStore(client, app.config.get("REDIS_PREFIX", "examapp:")))
     else:
         app.extensions["examapp.store"] = MemoryStore()
         _warn_when_serving(app)

@@ -18,14 +18,13 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import redis
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session, object_session
 
 from examapp.auth.models import User
-from examapp.store import Store
+from examapp.store import ACCOUNTS_VERSION, RETRY_SECONDS, UNKNOWN, Store
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +64,7 @@ _COLUMNS = (User.id, User.username, User.full_name, User.role, User.unit_id, Use
             User.session_version)
 
 
-VERSION_KEY = "accounts-version"
 VERSION_READ_SECONDS = 1.0
-# A store that is down may take seconds to say so: ask it again only this long after a failure.
-STORE_RETRY_SECONDS = 30.0
-_UNKNOWN = object()
 
 
 @dataclass
@@ -95,9 +90,9 @@ class IdentityCache:
         with self._lock:
             known = self._by_engine.setdefault(engine, _Known())
         if now - known.version_read_at >= VERSION_READ_SECONDS:
-            version, next_read = _read_version(shared), now
-            if version is _UNKNOWN:  # the store is down: read accounts from the database for a while
-                version, next_read = uuid.uuid4().hex, now + STORE_RETRY_SECONDS - VERSION_READ_SECONDS
+            version, next_read = shared.version(ACCOUNTS_VERSION), now
+            if version == UNKNOWN:  # the store is down: read accounts from the database for a while
+                version, next_read = uuid.uuid4().hex, now + RETRY_SECONDS - VERSION_READ_SECONDS
             with self._lock:
                 if version != known.version:
                     known.entries.clear()
@@ -124,15 +119,6 @@ class IdentityCache:
                 known.version_read_at = float("-inf")
 
 
-def _read_version(shared: Store) -> str | None | object:
-    try:
-        return shared.version(VERSION_KEY)
-    except redis.RedisError:
-        log.warning("cannot read the account version from the store; reading accounts from the "
-                    "database for %s s", STORE_RETRY_SECONDS)
-        return _UNKNOWN
-
-
 identities = IdentityCache()
 
 
@@ -151,8 +137,4 @@ def _announce_committed(session: Session) -> None:
     for engine, user_id in changed:
         identities.changed(engine, user_id)
     if changed and has_app_context():
-        try:
-            current_app.extensions["examapp.store"].bump(VERSION_KEY)
-        except redis.RedisError:
-            log.warning("cannot tell other processes that %s account(s) changed; they see it within "
-                        "EXAMAPP_IDENTITY_SECONDS", len(changed))
+        current_app.extensions["examapp.store"].bump(ACCOUNTS_VERSION)

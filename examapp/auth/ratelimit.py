@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from examapp.store import Store
+from examapp.store import Store, login_address_key, login_failures_key
 
 
 @dataclass(frozen=True)
@@ -26,23 +26,19 @@ class TooManyAttempts(Exception):
         self.retry_after = retry_after
 
 
-def _failures_key(username: str, address: str) -> str:
-    return f"login:user:{username.lower()}:{address}"
-
-
 def check_login_allowed(store: Store, limits: LoginLimits, username: str, address: str) -> None:
     """Count this attempt against the address, and refuse if either budget is spent."""
-    count, ttl = store.hit(f"login:addr:{address}", limits.window_seconds)
+    count, ttl = store.hit(login_address_key(address), limits.window_seconds)
     if count > limits.per_address:
         raise TooManyAttempts(ttl)
-    failures, ttl = store.peek(_failures_key(username, address))
+    failures, ttl = store.peek(login_failures_key(username, address))
     if failures >= limits.per_account:
         raise TooManyAttempts(ttl)
 
 
 def login_failed(store: Store, limits: LoginLimits, username: str, address: str) -> None:
-    store.hit(_failures_key(username, address), limits.window_seconds)
+    store.hit(login_failures_key(username, address), limits.window_seconds)
 
 
 def login_succeeded(store: Store, username: str, address: str) -> None:
-    store.reset(_failures_key(username, address))
+    store.reset(login_failures_key(username, address))

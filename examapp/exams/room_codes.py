@@ -15,14 +15,14 @@ from flask import current_app
 
 from examapp.exams.errors import TooManyRoomCodes, WrongRoomCode
 from examapp.messages import msg
-from examapp.store import store
+from examapp.store import room_code_failures_key, store
 
 T = TypeVar("T")
 
 
 def limited(exam_id: int, user_id: int, start: Callable[[], T]) -> T:
     """Run `start` (which checks the room code) unless this candidate's wrong codes are spent."""
-    key = f"roomcode:{exam_id}:{user_id}"
+    key = room_code_failures_key(exam_id, user_id)
     failures, ttl = store().peek(key)
     if failures >= int(current_app.config.get("EXAM_ROOM_CODE_MAX_FAILURES", 10)):
         raise TooManyRoomCodes(msg("too many wrong room codes; try again in %(s)s seconds", s=ttl), ttl)

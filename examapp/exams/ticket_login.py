@@ -19,7 +19,7 @@ from examapp.auth.sessions import start_session
 from examapp.db import utcnow
 from examapp.exams import service
 from examapp.exams.models import Exam
-from examapp.store import store
+from examapp.store import store, ticket_failures_key
 
 PREFIX_LENGTH = 2
 
@@ -31,7 +31,7 @@ def log_in_with_ticket(ticket: str) -> tuple[User, Exam]:
     TicketRefused otherwise.
     """
     limit = int(current_app.config.get("TICKET_MAX_FAILURES_PER_PREFIX", 10))
-    key = f"ticket:addr:{client_address()}:{service.normalise_ticket(ticket)[:PREFIX_LENGTH]}"
+    key = ticket_failures_key(client_address(), service.normalise_ticket(ticket)[:PREFIX_LENGTH])
     failures, ttl = store().peek(key)
     if failures >= limit:
         raise TooManyAttempts(ttl)

@@ -64,3 +64,40 @@ def test_the_in_process_store_is_announced_at_the_first_request_not_when_the_app
     client.get("/api/v1/health")
     assert len(said()) == 1 and said()[0].levelno == logging.WARNING
     app.extensions["examapp.engine"].dispose()
+
+
+@pytest.fixture
+def redis_lost(app_config):
+    """An app whose Redis cannot be reached: nothing listens on port 1."""
+    app_config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+
+
+def test_logins_and_their_limits_keep_working_with_redis_stopped(redis_lost, app, accounts, caplog):
+    caplog.set_level(logging.WARNING, logger="examapp.store")
+    user = accounts.user("proctor")
+    client = app.test_client()
+    assert accounts.login(client, user.username).status_code == 200
+    assert client.get("/api/v1/units").status_code == 200
+    page = app.test_client().post("/login", data={"username": user.username, "password": "Secret#2026"})
+    assert page.status_code == 302
+    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 2
+    other = app.test_client()
+    for _ in range(2):
+        assert other.post("/api/v1/auth/login",
+                          json={"username": user.username, "password": "wrong-pass-1"}).status_code == 401
+    assert accounts.login(other, user.username).status_code == 429, "still limited, in this process"
+    said = [r for r in caplog.records if "Redis cannot be reached" in r.getMessage()]
+    assert len(said) == 1, "said once, then Redis is left alone for a while"
+
+
+def test_ticket_login_and_room_codes_work_with_redis_stopped(redis_lost, app, accounts):
+    from tests.exams.factories import make_bank, make_exam
+
+    alice = accounts.user("candidate")
+    exam_id = make_exam(app, make_bank(app), (alice.username,), room_code="R1")
+    tickets = accounts.client("proctor").post(f"/api/v1/exams/{exam_id}/tickets", json={})
+    c = app.test_client()
+    assert c.post("/api/v1/auth/ticket", json={"ticket": tickets.get_json()["tickets"][0]["ticket"]}
+                  ).status_code == 200
+    assert c.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R2"}).status_code == 403
+    assert c.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R1"}).status_code == 201
