@@ -37,6 +37,7 @@ from examapp.exams.errors import (
     ExamNotFound,
     WrongRoomCode,
 )
+from examapp.exams.events import note_finalised
 from examapp.exams.grading import passes, percent_of, question_score, to_cents
 from examapp.exams.models import (
     IN_PROGRESS,
@@ -479,6 +480,7 @@ def finalise_attempt(db: Session, attempt_id: int, now: datetime, finished_by: s
     attempt.percent = percent_of(score, attempt.max_score)
     attempt.passed = passes(score, attempt.max_score, settings.pass_percent)
     db.flush()
+    note_finalised(db, attempt_id)
     return True
 
 
