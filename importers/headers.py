@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from importers.normalise import fold
@@ -47,11 +47,13 @@ _OPTION_PREFIXES = ("", "option", "options", "choice", "phương án", "đáp á
 _PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
+def header_lookup(aliases: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """The table find_header matches header cells with: each field's name and aliases, folded."""
+    return {fold(alias): name for name, names in aliases.items() for alias in (name, *names)}
+
+
 def _build_lookup() -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for name, aliases in _ALIASES.items():
-        for alias in (name, *aliases):
-            lookup[fold(alias)] = name
+    lookup = header_lookup(_ALIASES)
     for number, (letter, name) in enumerate(zip(OPTION_LETTERS, OPTION_FIELDS, strict=True), 1):
         lookup[fold(name)] = name
         for prefix in _OPTION_PREFIXES:
@@ -65,9 +67,10 @@ def _build_lookup() -> dict[str, str]:
 _LOOKUP = _build_lookup()
 
 
-def field_for(header: str) -> str | None:
-    """Return the field a header cell names ("option_c", "answer", ...) or None if unknown."""
-    return _LOOKUP.get(fold(_PARENTHESISED.sub(" ", header)))
+def field_for(header: str, lookup: Mapping[str, str] = _LOOKUP) -> str | None:
+    """Return the field a header cell names ("option_c", "answer", ...) or None if unknown;
+    a note in brackets ("Điểm (1-10)") does not count."""
+    return lookup.get(fold(_PARENTHESISED.sub(" ", header)))
 
 
 @dataclass(frozen=True)
@@ -83,17 +86,19 @@ class HeaderRow:
         return self.titles.get(name)
 
 
-def find_header(rows: Sequence[Sequence[str]]) -> HeaderRow | None:
-    """Return the first row within HEADER_SEARCH_ROWS naming question and answer, else None."""
+def find_header(rows: Sequence[Sequence[str]], lookup: Mapping[str, str] = _LOOKUP,
+                required: Sequence[str] = REQUIRED_FIELDS) -> HeaderRow | None:
+    """Return the first row within HEADER_SEARCH_ROWS naming every required field (for
+    question files: question and answer), else None."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         columns: dict[str, int] = {}
         titles: dict[str, str] = {}
         for position, cell in enumerate(row):
-            name = field_for(cell) if cell else None
+            name = field_for(cell, lookup) if cell else None
             # A repeated header keeps its first column; later copies are ignored.
             if name and name not in columns:
                 columns[name] = position
                 titles[name] = cell
-        if all(name in columns for name in REQUIRED_FIELDS):
+        if all(name in columns for name in required):
             return HeaderRow(index=index, columns=columns, titles=titles)
     return None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from importers import limits
 from importers.normalise import content_key as make_content_key
 
 QUESTION_TYPES = ("single", "multiple", "true_false")
@@ -51,12 +53,30 @@ class RowError:
 
 @dataclass
 class ImportResult:
-    """Everything one file yielded: valid questions and every problem found."""
+    """Everything one file yielded: valid questions and the problems found.
+
+    `errors` lists the first limits.MAX_ERRORS row errors (and every error of the file as a
+    whole); `error_count` counts them all and `rows_with_errors` the rows they are on.
+    """
 
     format: str
     questions: list[ParsedQuestion] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows_read: int = 0
+    error_count: int = 0
+    rows_with_errors: int = 0
+
+    def add_errors(self, errors: Sequence[RowError]) -> None:
+        """Add the errors of one row, or of the file (row None)."""
+        if not errors:
+            return
+        self.error_count += len(errors)
+        if errors[0].row is not None:
+            self.rows_with_errors += 1
+            room = limits.MAX_ERRORS - len(self.errors)
+            self.errors.extend(errors[:room] if room > 0 else ())
+        else:
+            self.errors.extend(errors)
 
 
 class ImportFileError(ValueError):

@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
+from importers import limits
 from importers.aiken import parse_aiken
 from importers.formats import format_from_name
 from importers.gift import looks_like_gift, parse_gift
 from importers.model import ImportFileError, ImportResult, ParsedQuestion, RowError
-from importers.safety import MAX_FILE_BYTES, check_file_size, decode_text
-from importers.spreadsheet import iter_workbook_sheets, questions_from_sheets, read_csv_rows
+from importers.safety import check_file_size, decode_text
+from importers.spreadsheet import SHEET_FORMATS, questions_from_sheets, read_sheets
 from importers.validate import DuplicateFinder, text_question
 
 Progress = Callable[[int, int], None]
@@ -92,16 +93,23 @@ def _guarded(callback: Callable | None) -> Callable | None:
 
 
 def _dispatch(data: bytes, fmt: str, progress: Progress | None, accept: Accept | None) -> ImportResult:
-    if fmt in ("xlsx", "xlsm", "ods"):
-        return questions_from_sheets(iter_workbook_sheets(data, fmt), fmt, progress, accept)
-    if fmt == "csv":
-        return questions_from_sheets([read_csv_rows(data)], fmt, progress, accept)
+    if fmt in SHEET_FORMATS:
+        return questions_from_sheets(read_sheets(data, fmt), fmt, progress, accept)
+    what = {"txt": "GIFT or Aiken", "gift": "GIFT"}.get(fmt, "Aiken")
+    text = decode_text(data, what)
+    if (lines := text.count("\n") + 1) > limits.MAX_TEXT_LINES:
+        raise ImportFileError(
+            f"the file has {lines:,} lines; a {what} file may have at most {limits.MAX_TEXT_LINES:,}: "
+            "split it into smaller files"
+        )
     if fmt == "txt":
-        text = decode_text(data, "GIFT or Aiken")
         fmt = "gift" if looks_like_gift(text) else "aiken"
-    else:
-        text = decode_text(data, "GIFT" if fmt == "gift" else "Aiken")
     items = parse_gift(text) if fmt == "gift" else parse_aiken(text)
+    if len(items) > limits.MAX_ROWS:
+        raise ImportFileError(
+            f"the file has {len(items):,} questions; at most {limits.MAX_ROWS:,} can be imported at "
+            "once: split it into smaller files"
+        )
     return _check_text_items(items, fmt, progress, accept)
 
 
@@ -111,15 +119,15 @@ def _check_text_items(
     result = ImportResult(format=fmt, rows_read=len(items))
     if not items:
         what = "GIFT questions ({…} answer blocks)" if fmt == "gift" else "Aiken questions"
-        result.errors.append(RowError(None, None, f"no questions found; expected {what}"))
+        result.add_errors([RowError(None, None, f"no questions found; expected {what}")])
     duplicates = DuplicateFinder("line")
     total = len(items)
     step = max(1, total // 100)
     for done, item in enumerate(items, 1):
         if isinstance(item, RowError):
-            result.errors.append(item)
+            result.add_errors([item])
         elif errors := text_question(item, duplicates):
-            result.errors.extend(errors)
+            result.add_errors(errors)
         else:
             result.questions.append(item)
             if accept is not None:
@@ -137,9 +145,9 @@ def _read_bytes(source: Source) -> bytes:
         elif isinstance(source, str | os.PathLike):
             check_file_size(os.path.getsize(source))
             with open(source, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+                data = handle.read(limits.MAX_FILE_BYTES + 1)
         else:
-            data = source.read(MAX_FILE_BYTES + 1)
+            data = source.read(limits.MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ImportFileError(f"cannot read the file: {exc.strerror or exc}") from exc
     if not isinstance(data, bytes):

@@ -9,15 +9,12 @@ import struct
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable
 
+from importers import limits
+from importers.extent import check_extent
 from importers.model import ImportFileError
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-MAX_RATIO = 200
-# A member this small cannot hurt whatever its ratio; tiny blank parts compress very well.
-RATIO_MIN_BYTES = 1024 * 1024
-MAX_MEMBERS = 10_000
 _CHUNK = 64 * 1024
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -64,7 +61,8 @@ def zip_kind(archive: zipfile.ZipFile) -> str | None:
 
 
 def check_workbook_zip(data: bytes, fmt: str) -> None:
-    """Raise ImportFileError unless data is a sane zip holding a workbook of format fmt."""
+    """Raise ImportFileError unless data is a sane zip holding a workbook of format fmt whose
+    sheets stay within the limits on rows, columns and cells."""
     what = "ods spreadsheet" if fmt == "ods" else f"{fmt} workbook"
     if not data.startswith(_ZIP_MAGIC) or not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFileError(f"file is not a valid {what}: {describe(data)}")
@@ -85,40 +83,94 @@ def check_workbook_zip(data: bytes, fmt: str) -> None:
         else:
             hint = "it is a zip archive without a spreadsheet inside"
         raise ImportFileError(f"file is not a valid {what}: {hint}")
-    check_zip_bomb(data, infos, what)
+    check_extent(expected, unpack_checked(data, infos, what, _SHEET_PARTS[expected]))
 
 
-def check_zip_bomb(data: bytes, infos: list[zipfile.ZipInfo], what: str) -> None:
-    """Inflate every member as a stream, counting bytes, so lying headers cannot fool us."""
-    if len(infos) > MAX_MEMBERS:
+def _xlsx_sheet_part(name: str, text: bytes) -> bool:
+    # Any XML part with cells may be read as a sheet (openpyxl follows the relationships
+    # wherever they point); calamine sizes its shared-string table by what that part declares;
+    # the workbook and its relationships name the sheets.
+    return b"sheetData" in text or name.lower() in _XLSX_NAMED_PARTS
+
+
+_XLSX_NAMED_PARTS = ("xl/sharedstrings.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+
+def _ods_sheet_part(name: str, text: bytes) -> bool:
+    return name == "content.xml"  # both readers take the cells from this part alone
+
+
+_SHEET_PARTS = {"xlsx": _xlsx_sheet_part, "ods": _ods_sheet_part}
+
+
+def unpack_checked(data: bytes, infos: list[zipfile.ZipInfo], what: str,
+                   keep: Callable[[str, bytes], bool]) -> dict[str, bytes]:
+    """Inflate every member as a stream, counting bytes, so lying headers cannot fool us;
+    return the XML parts `keep` chooses, inflated."""
+    if len(infos) > limits.MAX_MEMBERS:
         raise ImportFileError(f"file is not a valid {what}: it holds {len(infos)} parts")
     total = 0
+    kept: dict[str, bytes] = {}
     for info in infos:
-        size = _unpacked_size(data, info, what, MAX_UNPACKED_BYTES - total)
+        size, text = _inflated(data, info, what, limits.MAX_UNPACKED_BYTES - total)
         if size > info.file_size:
             raise ImportFileError(f"file is not a valid {what}: the zip archive is damaged")
-        if size >= RATIO_MIN_BYTES and size > MAX_RATIO * max(info.compress_size, 1):
+        if size >= limits.RATIO_MIN_BYTES and size > limits.MAX_RATIO * max(info.compress_size, 1):
             raise ImportFileError(
                 f"file is too large when unpacked: part {info.filename} expands "
-                f"{size // max(info.compress_size, 1)} times (limit {MAX_RATIO})"
+                f"{size // max(info.compress_size, 1)} times (limit {limits.MAX_RATIO})"
             )
         total += size
+        if text is not None and keep(info.filename, text):
+            kept[info.filename] = text
+    return kept
 
 
 def _too_large() -> ImportFileError:
-    limit = MAX_UNPACKED_BYTES // (1024 * 1024)
+    limit = limits.MAX_UNPACKED_BYTES // (1024 * 1024)
     return ImportFileError(f"file is too large when unpacked (limit {limit} MB)")
 
 
-def _unpacked_size(data: bytes, info: zipfile.ZipInfo, what: str, budget: int) -> int:
-    """Return how many bytes the member really inflates to, stopping past budget."""
+def _inflated(data: bytes, info: zipfile.ZipInfo, what: str, budget: int) -> tuple[int, bytes | None]:
+    """Return how many bytes the member really inflates to, stopping past budget, and the
+    bytes themselves when they are XML (what a reader parses), None otherwise (images)."""
     damaged = ImportFileError(f"file is not a valid {what}: the zip archive is damaged")
     if info.compress_type == zipfile.ZIP_STORED:
         if info.compress_size > budget:
             raise _too_large()
-        return info.compress_size
+        start = _data_start(data, info, damaged)
+        if _text_kind(data[start : start + min(info.compress_size, _CHUNK)], what) == _OTHER:
+            return info.compress_size, None
+        return info.compress_size, data[start : start + info.compress_size]
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise ImportFileError(f"file is not a valid {what}: it uses an unusual zip compression")
+    start = _data_start(data, info, damaged)
+    packed = memoryview(data)[start : start + info.compress_size]
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size = 0
+    chunks: list[bytes] = []
+    kind = None
+    try:
+        for pos in range(0, len(packed), _CHUNK):
+            pending = bytes(packed[pos : pos + _CHUNK])
+            while pending and not inflater.eof:
+                chunk = inflater.decompress(pending, _CHUNK * 16)
+                size += len(chunk)
+                if size > budget:
+                    raise _too_large()
+                if kind is None:
+                    kind = _text_kind(chunk, what)
+                if kind != _OTHER:
+                    chunks.append(chunk)
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    except zlib.error as exc:
+        raise damaged from exc
+    return size, None if kind == _OTHER else b"".join(chunks)
+
+
+def _data_start(data: bytes, info: zipfile.ZipInfo, damaged: ImportFileError) -> int:
     offset = info.header_offset
     header = data[offset : offset + _LOCAL_HEADER.size]
     if len(header) != _LOCAL_HEADER.size:
@@ -126,29 +178,37 @@ def _unpacked_size(data: bytes, info: zipfile.ZipInfo, what: str, budget: int) -
     fields = _LOCAL_HEADER.unpack(header)
     if fields[0] != _ZIP_MAGIC:
         raise damaged
-    start = offset + _LOCAL_HEADER.size + fields[-2] + fields[-1]
-    packed = memoryview(data)[start : start + info.compress_size]
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    size = 0
-    try:
-        for pos in range(0, len(packed), _CHUNK):
-            pending = bytes(packed[pos : pos + _CHUNK])
-            while pending and not inflater.eof:
-                size += len(inflater.decompress(pending, _CHUNK * 16))
-                if size > budget:
-                    raise _too_large()
-                pending = inflater.unconsumed_tail
-            if inflater.eof:
-                break
-    except zlib.error as exc:
-        raise damaged from exc
-    return size
+    return offset + _LOCAL_HEADER.size + fields[-2] + fields[-1]
+
+
+_XML, _OTHER = "xml", "other"
+_BLANK = b" \t\r\n"
+_WIDE_BOMS = (codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32 LE starts as UTF-16 LE
+
+
+def _text_kind(start: bytes, what: str) -> str | None:
+    """XML, other, or None while only blanks have been seen, from the first bytes of a part.
+
+    XML in UTF-16 or UTF-32 is refused: spreadsheet programs write UTF-8, and the checks of
+    a sheet's cells read its bytes, which in a wider encoding would hide the cells from them.
+    """
+    body = start.lstrip(_BLANK)
+    if body.startswith(codecs.BOM_UTF8):
+        body = body[len(codecs.BOM_UTF8) :].lstrip(_BLANK)
+    if not body:
+        return None
+    if body.startswith(_WIDE_BOMS) or (b"\0" in body[:4] and b"<" in body[:4]):
+        raise ImportFileError(
+            f"file is not a valid {what}: a part of it is stored as UTF-16 or UTF-32 text; "
+            "open it in Excel or LibreOffice and save it again"
+        )
+    return _XML if body[:1] == b"<" else _OTHER
 
 
 def check_file_size(size: int) -> None:
     """Refuse files bigger than any question bank needs before reading them whole."""
-    if size > MAX_FILE_BYTES:
-        raise ImportFileError(f"file is too large (limit {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+    if size > limits.MAX_FILE_BYTES:
+        raise ImportFileError(f"file is too large (limit {limits.MAX_FILE_BYTES // (1024 * 1024)} MB)")
 
 
 def decode_text(data: bytes, what: str) -> str:

@@ -1,4 +1,9 @@
-"""Spreadsheets (xlsx, xlsm, ods via python-calamine, else pandas; csv) as rows of displayed text."""
+"""Spreadsheets (xlsx, xlsm, ods via python-calamine, else pandas; csv) as rows of displayed text.
+
+read_sheets is the one way in for every spreadsheet a user uploads (question banks, people
+lists, the upload preview): the checks of safety.py and extent.py run first, and no sheet of
+more than limits.MAX_ROWS rows or MAX_COLUMNS columns comes out.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 
+from importers import limits
 from importers.cells import cell_text
 from importers.headers import HEADER_SEARCH_ROWS, find_header
 from importers.model import ImportFileError, ImportResult, ParsedQuestion, RowError
@@ -29,24 +35,27 @@ NO_HEADER = (
 )
 
 
-def read_workbook_sheets(data: bytes, fmt: str) -> list[list[list[str]]]:
-    """Return every worksheet as rows of displayed text."""
-    return [list(rows) for rows in iter_workbook_sheets(data, fmt)]
+SHEET_FORMATS = ("xlsx", "xlsm", "ods", "csv")
 
 
-def iter_workbook_sheets(data: bytes, fmt: str) -> Iterator[Rows]:
-    """Yield the worksheets in order as rows of displayed text, each read only when asked for.
-
-    python-calamine reads first; if it fails, pandas with the pure-Python engine (openpyxl, odf)
-    takes over from the sheet calamine could not read.
-    """
+def read_sheets(data: bytes, fmt: str) -> Iterator[Rows]:
+    """Yield the sheets of an xlsx, xlsm, ods or csv file in order as rows of displayed text
+    (rows[0] is the sheet's row 1), each read only when asked for; ImportFileError if the file
+    is not such a spreadsheet or is beyond the limits."""
+    if fmt == "csv":
+        yield read_csv_rows(data)
+        return
     check_workbook_zip(data, fmt)
     done = 0
     try:
         for rows in _calamine_sheets(data):
             yield rows
             done += 1
-    except Exception:  # any calamine failure means "let the other engine try"
+    except ImportFileError:
+        raise
+    except BaseException as exc:  # any calamine failure (a Rust panic too) lets the other engine try
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         yield from _pandas_sheets(data, fmt)[done:]
 
 
@@ -58,7 +67,17 @@ def _calamine_sheets(data: bytes) -> Iterator[Rows]:
             if sheet.typ != SheetTypeEnum.WorkSheet:  # chart sheets hold no cells
                 continue
             # skip_empty_area=False: rows[0] is the sheet's row 1 even when the data starts lower.
-            yield _DisplayedRows(book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False))
+            rows = book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+            _check_length(sheet.name, len(rows))
+            yield _DisplayedRows(rows)
+
+
+def _check_length(sheet: str, rows: int) -> None:
+    if rows > limits.MAX_ROWS:
+        raise ImportFileError(
+            f"sheet '{sheet}' has {rows:,} rows; at most {limits.MAX_ROWS:,} rows can be read at "
+            "once: split the file into smaller ones"
+        )
 
 
 class _DisplayedRows(Sequence[list[str]]):
@@ -111,11 +130,14 @@ def _pandas_sheets(data: bytes, fmt: str) -> list[Rows]:
                 engine=engine,
                 keep_default_na=False,
                 na_filter=False,
+                nrows=limits.MAX_ROWS + 1,  # one more than allowed: enough to tell it is too long
             )
     except Exception as exc:  # promise: a file error the trainer can read, never a stack trace
         what = "ods spreadsheet" if fmt == "ods" else f"{fmt} workbook"
         reason = str(exc).splitlines()[0][:200] if str(exc) else "unreadable"
         raise ImportFileError(f"file is not a valid {what}: {reason}") from exc
+    for name, frame in frames.items():
+        _check_length(str(name), len(frame))
     return [
         [[cell_text(value) for value in row] for row in frame.itertuples(index=False)]
         for frame in frames.values()
@@ -126,11 +148,24 @@ def read_csv_rows(data: bytes) -> Rows:
     """Return the CSV records as rows; UTF-8/cp1258, comma, semicolon or tab separated."""
     text = decode_text(data, "csv")
     delimiter = _sniff_delimiter(text)
+    max_rows, max_columns = limits.MAX_ROWS, limits.MAX_COLUMNS
+    rows = []
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-        return [[cell_text(cell) for cell in record] for record in reader]
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False):
+            if len(record) > max_columns:
+                raise ImportFileError(
+                    f"row {len(rows) + 1} has {len(record):,} columns; at most {max_columns} "
+                    "columns can be read: delete the columns to the right of your data"
+                )
+            rows.append([cell_text(cell) for cell in record])
+            if len(rows) > max_rows:
+                raise ImportFileError(
+                    f"the file has more than {max_rows:,} rows; at most {max_rows:,} rows can be "
+                    "read at once: split it into smaller files"
+                )
     except csv.Error as exc:
         raise ImportFileError(f"file is not a valid csv file: {exc}") from exc
+    return rows
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -161,7 +196,7 @@ def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress |
         if header is not None:
             break
     else:
-        result.errors.append(RowError(None, None, NO_HEADER))
+        result.add_errors([RowError(None, None, NO_HEADER)])
         return result
     checker = SheetRows(header)
     first = header.index + 1
@@ -184,11 +219,12 @@ def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress |
                 result.questions.append(question)
                 if accept is not None:
                     accept(question)
-            result.errors.extend(errors)
+            else:
+                result.add_errors(errors)
         if progress is not None and ((offset + 1) % step == 0 or offset + 1 == total):
             progress(offset + 1, total)
     if not result.rows_read:
-        result.errors.append(
-            RowError(None, None, f"no questions found below the header row (row {header.index + 1})")
+        result.add_errors(
+            [RowError(None, None, f"no questions found below the header row (row {header.index + 1})")]
         )
     return result

@@ -37,25 +37,33 @@ class NewUser:
 
 def check_new_user(db: Session, new: NewUser) -> tuple[list[Message], OrgUnit | None]:
     """Every problem with a would-be account (empty when it can be created) and its unit."""
+    problems, unit = new_user_problems(db, new)
+    return [problem for _, problem in problems], unit
+
+
+def new_user_problems(db: Session, new: NewUser) -> tuple[list[tuple[str, Message]], OrgUnit | None]:
+    """As check_new_user, each problem with the field it is about: username, role, full_name,
+    unit or password (a file import names that column)."""
     problems = []
     if not USERNAME_RE.match(new.username or ""):
-        problems.append(msg("username must be 3-80 characters of letters, digits and . _ @ - (no spaces)"))
+        problems.append(("username",
+                         msg("username must be 3-80 characters of letters, digits and . _ @ - (no spaces)")))
     elif db.scalar(select(User.id).where(User.username == new.username)) is not None:
-        problems.append(msg("username '%(username)s' is already taken", username=new.username))
+        problems.append(("username", msg("username '%(username)s' is already taken", username=new.username)))
     if new.role not in ROLES:
-        problems.append(msg("unknown role '%(role)s'; use one of %(roles)s", role=new.role,
-                            roles=", ".join(ROLES)))
+        problems.append(("role", msg("unknown role '%(role)s'; use one of %(roles)s", role=new.role,
+                                     roles=", ".join(ROLES))))
     if len(new.full_name or "") > 200:
-        problems.append(msg("full name must be at most 200 characters"))
+        problems.append(("full_name", msg("full name must be at most 200 characters")))
     unit = None
     if new.unit_code:
         unit = db.scalar(select(OrgUnit).where(OrgUnit.code == new.unit_code))
         if unit is None:
-            problems.append(msg("unknown unit code '%(code)s'", code=new.unit_code))
+            problems.append(("unit", msg("unknown unit code '%(code)s'", code=new.unit_code)))
     if new.password is not None:
         problem = password_problem(new.password, new.username or "")
         if problem:
-            problems.append(problem)
+            problems.append(("password", problem))
     return problems, unit
 
 

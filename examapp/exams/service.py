@@ -9,16 +9,13 @@ and whose message is meant for the user. Taking an exam lives in attempts.py and
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import re
 import secrets
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
-from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import Text, case, cast, delete, func, insert, literal, select, update
@@ -78,7 +75,10 @@ from examapp.messages import Message, msg, msg_join
 from examapp.orgs.models import OrgUnit
 from examapp.orgs.service import unit_and_descendant_ids, unit_by_code
 from examapp.text import vi_sort_key
+from importers import ImportFileError
+from importers.headers import HEADER_SEARCH_ROWS
 from importers.normalise import clean_text
+from importers.roster import CANDIDATES, MissingColumns, NotASpreadsheet, read_roster
 
 __all__ = [
     "AnswerInvalid", "AssignResult", "AttemptPaper", "CandidateExam", "CandidateRow", "DeadlinePassed",
@@ -705,52 +705,32 @@ def assign_unit(db: Session, exam: Exam, unit_code: str, actor_id: int | None,
     return _assign(db, exam, [(u, extra_minutes) for u in users], actor_id)
 
 
-USERNAME_HEADERS = {"username", "user", "login", "ten dang nhap", "tai khoan"}
-EXTRA_HEADERS = {"extra_minutes", "extra minutes", "extra time", "thoi gian them", "so phut them"}
-
-
-def _header_key(value: Any) -> str:
-    text = unicodedata.normalize("NFD", str(value).strip().casefold()).replace("đ", "d")
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
 def read_candidate_file(data: bytes, filename: str) -> list[CandidateRow]:
-    """Rows of an xlsx/ods/csv with a `username` column (and optional `extra_minutes`);
-    raises ExamInvalid naming the row and column of a bad cell."""
-    import pandas as pd
-
-    suffix = PurePath(filename or "").suffix.lower()
+    """The candidates of an xlsx/ods/csv list (importers.roster: a `username` column, optional
+    `extra_minutes`); raises ExamInvalid naming the row and column of a bad cell."""
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-        elif suffix in (".xlsx", ".xlsm", ".ods"):
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False,
-                                  engine="calamine")
-        else:
-            raise ExamInvalid(msg("send the candidate list as .xlsx, .ods or .csv"))
-    except ExamInvalid:
-        raise
-    except Exception as exc:
+        roster = read_roster(data, filename, CANDIDATES)
+    except NotASpreadsheet:
+        raise ExamInvalid(msg("send the candidate list as .xlsx, .ods or .csv")) from None
+    except MissingColumns:
+        raise ExamInvalid(msg("the file needs a 'username' column: a header row naming it (e.g. "
+                              "'tên đăng nhập') in its first %(rows)s rows",
+                              rows=HEADER_SEARCH_ROWS)) from None
+    except ImportFileError as exc:
         raise ExamInvalid(msg("cannot read '%(file)s': %(reason)s", file=filename, reason=str(exc))) from None
-    columns = {_header_key(c): c for c in frame.columns}
-    user_col = next((columns[k] for k in columns if k in USERNAME_HEADERS), None)
-    if user_col is None:
-        raise ExamInvalid(msg("the file needs a 'username' column in its first row"))
-    extra_col = next((columns[k] for k in columns if k in EXTRA_HEADERS), None)
     rows = []
-    for index, record_ in enumerate(frame.to_dict("records"), start=2):
-        name = str(record_[user_col]).strip()
+    for person in roster.rows:
+        name, raw = person.values["username"], person.values["extra_minutes"]
         if not name:
             continue
         extra = None
-        raw = str(record_[extra_col]).strip() if extra_col is not None else ""
         if raw:
             try:
                 extra = float(raw.replace(",", "."))
             except ValueError:
                 raise ExamInvalid(msg(
                     "row %(row)s, column %(column)s: '%(value)s' is not a number of minutes",
-                    row=index, column=extra_col, value=raw)) from None
+                    row=person.row, column=roster.title("extra_minutes"), value=raw)) from None
         rows.append(CandidateRow(name, extra))
     if not rows:
         raise ExamInvalid(msg("the file lists no usernames"))

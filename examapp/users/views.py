@@ -11,7 +11,7 @@ from examapp.api.errors import ApiError
 from examapp.api.openapi import Body, documented
 from examapp.auth.roles import ROLES
 from examapp.auth.service import AccountError, NewUser, create_user
-from examapp.users.importing import import_users
+from examapp.users.importing import MAX_WEB_ACCOUNTS, import_users
 from examapp.users.service import list_users, user_dict
 from importers import ImportFileError
 
@@ -56,7 +56,8 @@ def api_import_users():
     dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes", "on")
     s = db.session()
     try:
-        report = import_users(s, upload.read(), upload.filename, current_user.id, dry_run)
+        report = import_users(s, upload.read(), upload.filename, current_user.id, dry_run,
+                              max_rows=MAX_WEB_ACCOUNTS)
     except ImportFileError as exc:
         raise ApiError(400, str(exc)) from None
     if report.errors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+import openpyxl
 import pandas as pd
 from sqlalchemy import func, select
 
@@ -13,6 +14,7 @@ from examapp.auth.models import User
 from examapp.exams import service
 from examapp.exams.models import ExamCandidate
 from tests.exams.factories import make_exam
+from tests.importers.hostile_files import question_rows, text_cell, xlsx_with_sheet
 
 
 def candidates(app, exam_id) -> dict[str, float]:
@@ -113,6 +115,44 @@ def test_reading_candidate_files_names_bad_cells():
             assert words in str(exc)
         else:
             raise AssertionError(f"{name} should be refused")
+
+
+def test_a_candidate_file_with_title_rows_and_vietnamese_headers_is_read(app, accounts, bank_id):
+    admin = accounts.client("admin")
+    alice, bob = accounts.user("candidate"), accounts.user("candidate")
+    exam_id = make_exam(app, bank_id)
+    workbook = openpyxl.Workbook()
+    for values in (["DANH SÁCH THÍ SINH KỲ THI"], [], ["STT", "Tên Đăng Nhập", "Số phút thêm"],
+                   [1, alice.username, 10], [2, bob.username, None]):
+        workbook.active.append(values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = admin.post(f"/api/v1/exams/{exam_id}/candidates/file",
+                          data={"file": (io.BytesIO(buffer.getvalue()), "danh_sach.xlsx")},
+                          content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    assert candidates(app, exam_id) == {alice.username: 10.0, bob.username: 0.0}
+
+
+def test_a_bad_cell_below_title_rows_is_named_as_the_sheet_numbers_it():
+    data = "Danh sách thí sinh\n\nusername,Số phút thêm\nan,5\nbinh,sớm\n".encode()
+    try:
+        service.read_candidate_file(data, "a.csv")
+    except service.ExamInvalid as exc:
+        assert "row 5, column Số phút thêm: 'sớm' is not a number of minutes" in str(exc)
+    else:
+        raise AssertionError("the bad cell should be refused")
+
+
+def test_a_hostile_candidate_file_is_refused_by_the_shared_bounds():
+    data = xlsx_with_sheet(question_rows().replace("question", "username")
+                           + f'<row r="1048576">{text_cell("XFD1048576", "x")}</row>')
+    try:
+        service.read_candidate_file(data, "list.xlsx")
+    except service.ExamInvalid as exc:
+        assert "cannot read 'list.xlsx'" in str(exc) and "beyond the" in str(exc)
+    else:
+        raise AssertionError("the hostile file should be refused")
 
 
 def test_extra_time_for_a_running_attempt_moves_its_deadline(app, accounts, bank_id):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from examapp import db
 from examapp.auth.models import User
+from examapp.users.importing import MAX_WEB_ACCOUNTS
 
 
 def user_count(app) -> int:
@@ -170,3 +171,26 @@ def test_invisible_and_direction_characters_are_dropped_from_names(app):
         unit = create_unit(s, "CB9", "Chi bộ\u202e 9\u200b")
         user = create_user(s, NewUser("lan.nt", "candidate", "Nguyễn\u200b Thị\u202e Lan\u2066"))
         assert (unit.name, user.full_name) == ("Chi bộ 9", "Nguyễn Thị Lan")
+
+
+def test_each_error_names_the_column_of_the_field_it_is_about(runner, app, tmp_path):
+    path = tmp_path / "users.xlsx"
+    path.write_bytes(xlsx([["Tên đăng nhập", "Họ và tên", "Vai trò", "Mật khẩu"],
+                           ["lan.nt", "Nguyễn Thị Lan", "candidate", "xlan.ntx#2026"],
+                           ["hai.pv", "x" * 201, "candidate", "Giang#vien26"]]))
+    result = runner.invoke(args=["users", "import", str(path), "--json"])
+    assert result.exit_code == 1
+    errors = json.loads(result.stdout)["errors"]
+    # "the password must not contain the username" is about the password, whatever words it uses
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "Mật khẩu"), (3, "Họ và tên")]
+    assert "must not contain the username" in errors[0]["message"]
+    assert json.loads(result.stdout)["error_count"] == 2
+
+
+def test_api_import_of_more_accounts_than_a_request_can_hash_is_refused(app, accounts, client):
+    rows = "".join(f"user{n:04d},Người {n},candidate\n" for n in range(MAX_WEB_ACCOUNTS + 1))
+    data = {"file": (io.BytesIO(("username,full name,role\n" + rows).encode()), "u.csv")}
+    response = client.post("/api/v1/users/import", data=data, headers=accounts.bearer("admin"))
+    assert response.status_code == 400
+    assert f"at most {MAX_WEB_ACCOUNTS} can be read at once" in response.get_json()["error"]["message"]
+    assert user_count(app) == 1  # the admin alone

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from importers import ImportFileError, read_questions, safety
+from importers import ImportFileError, limits, read_questions
 from tests.importers.importer_files import ENGLISH_HEADER, ods_bytes, xlsx_bytes
 
 WORKBOOK = [ENGLISH_HEADER, ["Q?", "x", "y", None, None, "A"]]
@@ -112,7 +112,7 @@ def test_member_with_a_huge_compression_ratio_is_a_zip_bomb():
 
 
 def test_total_unpacked_size_over_the_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(safety, "MAX_UNPACKED_BYTES", 2000)
+    monkeypatch.setattr(limits, "MAX_UNPACKED_BYTES", 2000)
     with pytest.raises(ImportFileError, match="too large when unpacked"):
         read_questions(xlsx_bytes(WORKBOOK), "bank.xlsx")
 
@@ -141,7 +141,7 @@ def test_truncated_workbook_is_refused():
 
 
 def test_file_over_the_size_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(safety, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 10)
     with pytest.raises(ImportFileError, match="file is too large"):
         read_questions(b"question,answer\nQ?,true\n", "bank.csv")
 
