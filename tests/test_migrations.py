@@ -94,3 +94,26 @@ def test_options_move_into_their_question_row_in_order_and_back(empty_engine):
     assert [tuple(r) for r in rows] == [(1, 0, "Năm 1930", True), (1, 1, "Năm 1941", False),
                                         (1, 2, "Năm 1945", False), (2, 0, "True", False),
                                         (2, 1, "False", True)]
+
+
+def test_earlier_imports_get_the_count_of_the_errors_they_kept(empty_engine):
+    config = alembic_config(empty_engine)
+    command.upgrade(config, "0007")
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    errors = [{"row": r, "column": "answer", "message": "answer is empty"} for r in (2, 3, 7)]
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO question_bank (id, name, description, created_at) "
+                          "VALUES (1, 'Lịch sử', '', :now)"), {"now": now})
+        for job, kept in ((1, errors), (2, [])):
+            conn.execute(text(
+                "INSERT INTO import_job (id, bank_id, filename, format, created_at, dry_run, imported, "
+                "duplicates, skipped, rows_read, errors, status) VALUES (:id, 1, 'a.xlsx', 'xlsx', :now, "
+                "false, 0, 0, 3, 5, :errors, 'rejected')"),
+                {"id": job, "now": now, "errors": json.dumps(kept)})
+    command.upgrade(config, "head")
+    with empty_engine.connect() as conn:
+        counts = conn.execute(text("SELECT id, error_count FROM import_job ORDER BY id")).all()
+    assert [tuple(c) for c in counts] == [(1, 3), (2, 0)]
+    command.downgrade(config, "0007")
+    with empty_engine.connect() as conn:
+        assert "error_count" not in {c["name"] for c in inspect(conn).get_columns("import_job")}

@@ -86,11 +86,13 @@ def _report(report: ImportReport, as_json: bool, dry_run: bool) -> None:
         + (f", column {e.column}" if e.column else "") + f": {e.message}"
         for e in report.errors
     ]
+    if report.error_count > len(report.errors):
+        lines.append(f"... and {report.error_count - len(report.errors)} more error(s), not listed")
     if report.file_error:
         fail(as_json, EXIT_USAGE, report.file_error, **report.as_dict())
     if report.rejected:
         verb = "would be rejected" if dry_run else "rejected"
-        summary = (f"{report.bank}: {verb}, nothing imported; {len(report.errors)} error(s) in "
+        summary = (f"{report.bank}: {verb}, nothing imported; {report.error_count} error(s) in "
                    f"{report.skipped or 1} row(s); fix them or use --skip-invalid")
         emit(as_json, report.as_dict(), "\n".join([*lines, summary]))
         raise SystemExit(EXIT_REJECTED)

@@ -166,7 +166,8 @@ class ImportJob(Base):
     duplicates: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[int] = mapped_column(default=0)
     rows_read: Mapped[int] = mapped_column(default=0)
-    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # the first MAX_ERRORS
+    error_count: Mapped[int] = mapped_column(default=0, server_default="0")  # all of them
     status: Mapped[str] = mapped_column(String(12))  # one of IMPORT_STATUSES
 
     user: Mapped[User | None] = relationship()

@@ -7,14 +7,11 @@ whose header row cannot be found again, are shown as the parsed questions instea
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import math
 from dataclasses import dataclass, field
 
 from examapp.banks.service import ImportReport
 from importers import ParsedQuestion
+from importers.spreadsheet import SHEET_FORMATS, Rows, read_sheets
 
 MAX_SHOWN_ROWS = 200
 MAX_CELL = 300
@@ -41,7 +38,7 @@ def build_preview(data: bytes, report: ImportReport) -> PreviewTable:
     """Rows to show for an upload: every row with an error, and the first good ones."""
     parsed = report.questions
     grid = None
-    if report.format in ("xlsx", "xlsm", "ods", "csv"):
+    if report.format in SHEET_FORMATS:
         try:
             grid = _sheet_grid(data, report, parsed)
         except Exception:  # the preview must never fail an upload the importer has read
@@ -50,7 +47,8 @@ def build_preview(data: bytes, report: ImportReport) -> PreviewTable:
 
 
 def _sheet_grid(data: bytes, report: ImportReport, parsed: list[ParsedQuestion]) -> PreviewTable | None:
-    sheets = _csv_rows(data) if report.format == "csv" else _workbook_rows(data)
+    # The importer's own reader: the cells show as the importer read them, row numbers included.
+    sheets = list(read_sheets(data, report.format))
     numbered = {q.row for q in parsed} | {e.row for e in report.errors if e.row is not None}
     if not numbered:
         return None
@@ -87,8 +85,8 @@ def _sheet_grid(data: bytes, report: ImportReport, parsed: list[ParsedQuestion])
     return table
 
 
-def _pick_sheet(sheets: list[list[list[str]]], parsed: list[ParsedQuestion], titles: set[str],
-                first: int) -> list[list[str]] | None:
+def _pick_sheet(sheets: list[Rows], parsed: list[ParsedQuestion], titles: set[str],
+                first: int) -> Rows | None:
     """The sheet the importer read: the one holding the parsed stems, else the error's headers."""
     for rows in sheets:
         if parsed and all(q.row - 1 < len(rows) and q.text in {c.strip() for c in rows[q.row - 1]}
@@ -100,7 +98,7 @@ def _pick_sheet(sheets: list[list[list[str]]], parsed: list[ParsedQuestion], tit
     return sheets[0] if len(sheets) == 1 else None
 
 
-def _header_index(rows: list[list[str]], titles: set[str], first: int) -> int | None:
+def _header_index(rows: Rows, titles: set[str], first: int) -> int | None:
     """The header: the row above the data naming most error columns, else the nearest filled one."""
     above = [i for i in range(min(first - 1, len(rows))) if any(c.strip() for c in rows[i])]
     if not above:
@@ -150,35 +148,3 @@ def _parsed_table(report: ImportReport, parsed: list[ParsedQuestion]) -> Preview
 
 def _short(text: str) -> str:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
-
-
-def _display(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.strftime("%d/%m/%Y")
-    return str(value).strip()
-
-
-def _workbook_rows(data: bytes) -> list[list[list[str]]]:
-    import pandas as pd  # here, not at the top: every process loads this module, few preview a workbook
-
-    frames = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="calamine",
-                           keep_default_na=False, na_filter=False)
-    return [[[_display(v) for v in row] for row in frame.itertuples(index=False)]
-            for frame in frames.values()]
-
-
-def _csv_rows(data: bytes) -> list[list[list[str]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1258", errors="replace")
-    head = text.splitlines()[:30]
-    delimiter = max((",", ";", "\t"), key=lambda d: max((line.count(d) for line in head), default=0))
-    return [[[cell.strip() for cell in record]
-             for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)]]

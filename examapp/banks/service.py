@@ -202,7 +202,8 @@ class ImportReport:
     imported: int = 0
     duplicates: int = 0
     skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first importers.limits.MAX_ERRORS
+    error_count: int = 0  # every error, listed or not
     status: str = "imported"  # the ImportJob status: imported | rejected | dry_run | unreadable
     rejected: bool = False  # nothing could be imported (a dry run says whether it would be)
     file_error: str | None = None  # the whole file could not be read
@@ -214,9 +215,10 @@ class ImportReport:
     seconds: dict[str, float] = field(default_factory=dict)  # read, validate, write
 
     def as_dict(self) -> dict:
-        """The CLI's and the API's JSON: bank, imported, duplicates, skipped, errors."""
+        """The CLI's and the API's JSON: bank, imported, duplicates, skipped, errors, error_count."""
         return {"bank": self.bank, "imported": self.imported, "duplicates": self.duplicates,
-                "skipped": self.skipped, "errors": [error_dict(e) for e in self.errors]}
+                "skipped": self.skipped, "errors": [error_dict(e) for e in self.errors],
+                "error_count": self.error_count}
 
 
 def error_dict(error: RowError) -> dict:
@@ -255,8 +257,9 @@ def import_questions(
     except ImportFileError as exc:
         if stream is not None:
             stream.cancel()
-        report = ImportReport(bank=bank.name, errors=[RowError(None, None, str(exc))], status="unreadable",
-                              rejected=True, file_error=str(exc), format=(format or "auto")[:10])
+        report = ImportReport(bank=bank.name, errors=[RowError(None, None, str(exc))], error_count=1,
+                              status="unreadable", rejected=True, file_error=str(exc),
+                              format=(format or "auto")[:10])
         _fill_job(db, job or _record_job(db, bank, name, user_id, dry_run), report)
         return report
     except BaseException:  # from the caller's progress callback or from a write: leave nothing behind
@@ -268,11 +271,11 @@ def import_questions(
     read_done = perf_counter()
 
     errors = sorted(result.errors, key=lambda e: (e.row is not None, e.row or 0))
-    bad_rows = {e.row for e in errors}
-    valid = [q for q in result.questions if q.row not in bad_rows]
-    rejected = bool(errors) and (not skip_invalid or None in bad_rows)
-    report = ImportReport(bank=bank.name, errors=errors, rejected=rejected, format=result.format,
-                          rows_read=result.rows_read, skipped=len(bad_rows - {None}))
+    valid = result.questions  # a row with an error gives no question
+    # An error of the file as a whole (no header row, no questions) is always listed.
+    rejected = bool(result.error_count) and (not skip_invalid or any(e.row is None for e in errors))
+    report = ImportReport(bank=bank.name, errors=errors, error_count=result.error_count, rejected=rejected,
+                          format=result.format, rows_read=result.rows_read, skipped=result.rows_with_errors)
     report.status = "dry_run" if dry_run else "rejected" if rejected else "imported"
     if job is None:
         job = _record_job(db, bank, name, user_id, dry_run)
@@ -327,6 +330,7 @@ def _fill_job(db: Session, job: ImportJob, report: ImportReport) -> None:
     job.skipped = report.skipped
     job.rows_read = report.rows_read
     job.errors = [error_dict(e) for e in report.errors]
+    job.error_count = report.error_count
     db.flush()
     report.job_id = job.id
 

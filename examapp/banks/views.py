@@ -246,7 +246,7 @@ def confirm_upload(bank_id: int):
     s.delete(staged)
     s.commit()
     if report.rejected:
-        flash(_("Nothing was imported: %(n)s error(s). See the import history.", n=len(report.errors)),
+        flash(_("Nothing was imported: %(n)s error(s). See the import history.", n=report.error_count),
               "error")
         return redirect(url_for("banks.imports_page", bank_id=bank.id))
     flash(_("Imported %(n)s question(s); %(d)s duplicate(s) already in the bank; %(k)s invalid row(s) "
@@ -344,7 +344,7 @@ def api_import(bank_id: int):
     if report.rejected:
         body = report.as_dict()
         body["error"] = {"code": "unprocessable",
-                         "message": f"{len(report.errors)} error(s); nothing was imported"}
+                         "message": f"{report.error_count} error(s); nothing was imported"}
         return body, 422
     return report.as_dict()
 

@@ -63,6 +63,7 @@ def test_import_returns_the_contract_json(app, trainer):
         "duplicates": 0,
         "skipped": 0,
         "errors": [],
+        "error_count": 0,
     }
     again = _import(trainer, bank_id, xlsx_bytes(good_rows(3)))
     assert again.get_json()["duplicates"] == 3 and _count(app) == 3

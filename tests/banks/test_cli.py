@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from examapp import db
 from examapp.banks.models import Question, QuestionBank
+from importers import limits
 from tests.banks.files import AIKEN, good_rows, row, xlsx_bytes
 
 
@@ -35,6 +36,7 @@ def test_import_creates_the_bank_and_prints_the_contract_json(app, runner, tmp_p
         "duplicates": 0,
         "skipped": 0,
         "errors": [],
+        "error_count": 0,
     }
     with app.app_context():
         assert db.session().scalar(select(QuestionBank.owner_id)) == owner.id
@@ -56,6 +58,15 @@ def test_rejected_file_exits_1_listing_every_error(app, runner, tmp_path):
     assert human.exit_code == 1
     assert "row 4, column answer:" in human.stderr and "row 5, column difficulty:" in human.stderr
     assert human.stdout == ""
+
+
+def test_errors_past_the_listed_ones_are_counted(app, runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_ERRORS", 2)
+    path = _file(tmp_path, [row(f"Sai {n}", answer="Z") for n in range(5)])
+    body = json.loads(runner.invoke(args=["banks", "import", path, "--bank", "B", "--json"]).stdout)
+    assert (len(body["errors"]), body["error_count"]) == (2, 5)
+    human = runner.invoke(args=["banks", "import", path, "--bank", "B"])
+    assert "... and 3 more error(s), not listed" in human.stderr and "5 error(s) in 5 row(s)" in human.stderr
 
 
 def test_skip_invalid_exits_0(app, runner, tmp_path):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from examapp import db
 from examapp.banks.models import ImportJob, Question, QuestionBank, StagedUpload
 from examapp.banks.service import import_questions
+from importers import limits
 from tests.banks.files import good_rows, row, xlsx_bytes
 from tests.helpers import csrf_token
 
@@ -123,6 +124,19 @@ def test_upload_preview_marks_bad_cells_then_confirm_imports(app, accounts, bank
     assert statuses == ["dry_run", "rejected", "dry_run", "imported"]
     history = trainer.get(f"/banks/{bank_id}/imports").get_data(as_text=True)
     assert "cau_hoi.xlsx" in history and "siêu khó" in history
+
+
+def test_preview_and_history_say_how_many_errors_were_left_unlisted(accounts, banks, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_ERRORS", 2)
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    rows = [[f"Câu {n}?", "Hà Nội", "Huế", "Z"] for n in range(5)]
+    html = _upload(trainer, bank_id, xlsx_bytes(rows, header=["Câu hỏi", "A", "B", "Đáp án"])).get_data(
+        as_text=True)
+    assert "Errors (5)" in html and "Only the first 2 errors are listed" in html
+    assert html.count("is not option letters") == 4  # twice listed, twice beside their rows
+    history = trainer.get(f"/banks/{bank_id}/imports").get_data(as_text=True)
+    assert "5 error(s)" in history and "and 3 more" in history
 
 
 def test_valid_upload_confirms_once(app, accounts, banks):

@@ -21,6 +21,7 @@ from examapp.banks.service import (
     search_questions,
     set_status,
 )
+from importers import limits
 from tests.banks.files import AIKEN, good_rows, row, xlsx_bytes
 
 
@@ -49,6 +50,7 @@ def test_valid_file_imports_every_row_with_options_topics_and_key(session, bank)
         "duplicates": 0,
         "skipped": 0,
         "errors": [],
+        "error_count": 0,
     }
     assert count(session, Question) == 4
     assert sorted(len(q.options) for q in session.scalars(select(Question))) == [2, 4, 4, 4]
@@ -91,6 +93,20 @@ def test_skip_invalid_imports_the_valid_rows_and_counts_the_rest(session, bank):
     assert not report.rejected and (report.imported, report.skipped) == (3, 2)
     assert {e.row for e in report.errors} == {5, 6}
     assert count(session, Question) == 3
+
+
+def test_a_job_keeps_the_first_errors_and_counts_them_all(session, bank, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_ERRORS", 3)
+    rows = [*good_rows(2), *(row(f"Sai {n}", answer="Z") for n in range(7))]
+    report = import_questions(session, bank, xlsx_bytes(rows), "bank.xlsx", skip_invalid=True)
+    session.commit()
+    assert (report.imported, report.skipped, report.error_count) == (2, 7, 7)
+    assert [e.row for e in report.errors] == [4, 5, 6]
+    assert report.as_dict()["error_count"] == 7 and len(report.as_dict()["errors"]) == 3
+    job = session.scalar(select(ImportJob))
+    assert (job.error_count, [e["row"] for e in job.errors], job.skipped) == (7, [4, 5, 6], 7)
+    strict = import_questions(session, bank, xlsx_bytes(rows), "bank.xlsx")
+    assert strict.rejected and strict.imported == 0 and strict.error_count == 7
 
 
 def test_dry_run_writes_no_question_but_keeps_the_job(session, bank):
