@@ -1,12 +1,11 @@
-"""How far each sheet of a workbook reaches, measured in its XML before any reader parses it.
+"""How far each sheet of an xlsx reaches, measured in its XML before any reader parses it.
 
 calamine and the pandas engines hold a sheet as one grid from A1 to its furthest cell, and size
 that grid, or a table of strings, by what the file says: one cell at XFD1048576 in a 1.6 KB
-xlsx, a row repeated 65,536 times across 16,384 columns in an 831-byte ods, or a declared count
-of two billion shared strings asks for hundreds of GiB and the process aborts. So the declared
-dimension, the cell references in use and every repeat are measured here first, against
-limits.MAX_ROWS, MAX_COLUMNS and MAX_CELLS, and a sheet beyond them is refused with the cell
-that reaches too far.
+xlsx, or a declared count of two billion shared strings, asks for hundreds of GiB and the
+process aborts. So the declared dimension and the cell references in use are measured here
+first, against limits.MAX_ROWS, MAX_COLUMNS and MAX_CELLS, and a sheet beyond them is refused
+with the cell that reaches too far (extent_ods.py does the same for ods repeats).
 
 Every program writes a cell as `<c r="B7" ...>`, reference first: while a sheet holds only such
 cells in columns A-Z and rows under 100,000 (one search finds any other), its grid is small
@@ -18,55 +17,83 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import NoReturn
 
 from importers import limits
 from importers.model import ImportFileError
 
-_ATTRS = rb'((?:[^>"\']|"[^"]*"|\'[^\']*\')*)'  # a tag's attributes; quoted values may hold ">"
-_UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}"(?: [a-qs-z][\w:.-]*="[^"]*")*/?>)[\s>/]')
+# A tag's attributes; quoted values may hold ">".
+TAG_ATTRS = rb'((?:[^>"\']|"[^"]*"|\'[^\']*\')*)'
+# Not a cell as programs write it: reference first (one letter, five digits), then s= and t= only.
+# Possessive repeats: a canonical cell is matched once, with no backtracking (a third faster).
+_UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}+"(?: [st]="[^"]*+")*+/?>)[\s>/]')
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")
-_TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)(?=[\s>/])" + _ATTRS + rb">")
-_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension(?=[\s>/])" + _ATTRS + rb">")
-_SHARED_STRINGS = re.compile(rb"<(?:[\w.-]+:)?sst(?=[\s>/])" + _ATTRS + rb">")
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)(?=[\s>/])" + TAG_ATTRS + rb">")
+_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension(?=[\s>/])" + TAG_ATTRS + rb">")
+_SHARED_STRINGS = re.compile(rb"<(?:[\w.-]+:)?sst(?=[\s>/])" + TAG_ATTRS + rb">")
 _COUNT = re.compile(rb'(?<![\w:.-])(?:count|uniqueCount)\s*=\s*["\']\s*0*([0-9]{1,12})')
 # A reference as readers take it: letters, then digits (leading zeros dropped, so they count).
 _REF = re.compile(rb'(?<![\w:.-])r\s*=\s*["\']\s*\$?([A-Za-z]{0,4})\$?0*([0-9]{0,10})')
 _RANGE_END = re.compile(rb"\$?([A-Za-z]{0,4})\$?0*([0-9]{0,10})")
 
 
-def check_extent(fmt: str, parts: dict[str, bytes]) -> None:
-    """Refuse the workbook (xlsx or ods) if a sheet reaches beyond the limits; parts are its
-    inflated XML parts that readers take cells or sizes from."""
-    if fmt == "ods":
-        if "content.xml" in parts:
-            _check_ods_content(parts["content.xml"])
-        return
-    named = {name.lower(): text for name, text in parts.items()}
-    if (strings := named.get("xl/sharedstrings.xml")) is not None:
-        _check_shared_strings(strings)
-    names = _sheet_names(named)
-    for name, text in parts.items():
-        if b"sheetData" in text:
-            _check_xlsx_sheet(names.get(name.lower(), name), text)
+class XlsxScan:
+    """Measures an xlsx workbook from its XML parts while safety.py inflates them.
+
+    Every part is scanned as a possible sheet, piece by piece, without keeping it: any part
+    may be read as one (openpyxl follows the relationships wherever they point), and calamine
+    sizes its shared-string table by what xl/sharedStrings.xml declares. The workbook and its
+    relationships are kept whole, to name the sheets.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, list[bytes]] = {}
+        self._parts: dict[str, _XlsxPart] = {}
+
+    def part(self, name: str) -> Callable[[bytes], None]:
+        """Where the text of the member `name` goes, piece by piece."""
+        lower = name.lower()
+        scan = self._parts[name] = _XlsxPart(lower == "xl/sharedstrings.xml")
+        if lower not in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            return scan.feed
+        kept = self._kept.setdefault(lower, [])
+
+        def keep_and_scan(piece: bytes) -> None:
+            kept.append(piece)
+            scan.feed(piece)
+
+        return keep_and_scan
+
+    def finish(self, text_of: Callable[[str], bytes]) -> None:
+        """Refuse the workbook if a sheet reaches beyond the limits; `text_of(name)` gives a
+        part's whole text again for the rare sheet that must be walked cell by cell."""
+        names = _sheet_names({name: b"".join(pieces) for name, pieces in self._kept.items()})
+        for name, scan in self._parts.items():
+            scan.close()
+            for count in scan.counts:
+                _check_shared_strings(count)
+            if scan.sheet_data:
+                _check_xlsx_sheet(names.get(name.lower(), name), scan, lambda name=name: text_of(name))
 
 
 def refuse_extent(sheet: str, where: str, rows: int, columns: int) -> None:
     """Refuse a sheet whose grid (`where` says how it gets there) is over a limit."""
     if rows > limits.MAX_ROWS:
-        _refuse(sheet, f"{where}: row {rows:,} is beyond the {limits.MAX_ROWS:,} rows that can be "
+        refuse_sheet(sheet, f"{where}: row {rows:,} is beyond the {limits.MAX_ROWS:,} rows that can be "
                        "read; delete the rows below your data, or split the file")
     if columns > limits.MAX_COLUMNS:
-        _refuse(sheet, f"{where}: column {column_letters(columns)} is beyond the {limits.MAX_COLUMNS} "
+        refuse_sheet(sheet, f"{where}: column {column_letters(columns)} is beyond the {limits.MAX_COLUMNS} "
                        f"columns (A to {column_letters(limits.MAX_COLUMNS)}) that can be read; delete "
                        "the columns to the right of your data")
     if rows * columns > limits.MAX_CELLS:
-        _refuse(sheet, f"{where}: {rows:,} rows by {columns:,} columns are more than the "
+        refuse_sheet(sheet, f"{where}: {rows:,} rows by {columns:,} columns are more than the "
                        f"{limits.MAX_CELLS:,} cells that can be read; delete the rows and columns "
                        "your data does not use, or split the file")
 
 
-def _refuse(sheet: str, problem: str) -> NoReturn:
+def refuse_sheet(sheet: str, problem: str) -> NoReturn:
+    """Refuse the workbook for what `sheet` does wrong."""
     raise ImportFileError(f"sheet '{sheet}' {problem}")
 
 
@@ -86,22 +113,71 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _check_xlsx_sheet(sheet: str, xml: bytes) -> None:
-    head = xml[: xml.find(b"sheetData")]
-    for dimension in _DIMENSION.finditer(head):
-        ref = _attribute(dimension.group(1), b"ref")
-        if ref is not None:
-            rows, columns = _range_end(ref)
-            declared = ref[:40].decode("ascii", "replace")
-            refuse_extent(sheet, f"declares its cells as {declared}", rows, columns)
-    if _UNUSUAL_CELL.search(xml) is None and _PREFIXED_CELL.search(xml) is None:
-        # Cells only in A-Z below row 100,000: the grid is small. The last row, where it
-        # says, refuses a long sheet before it is read (the reader counts its rows again).
-        last = _TAG.match(xml, max(0, xml.rfind(b"<row ")))
-        if last is not None and (ref := _REF.search(last.group(2))) and ref.group(2):
-            refuse_extent(sheet, f"has rows down to row {int(ref.group(2)):,}", int(ref.group(2)), 1)
+class _XlsxPart:
+    """What the checks need of one xlsx part, gathered from its text piece by piece: whether
+    it holds cells (sheetData), its declared dimensions, whether any cell is written other
+    than the usual way, its end (to find the last row), and a shared-string table's counts."""
+
+    def __init__(self, shared_strings: bool) -> None:
+        self.sheet_data = self.unusual = False
+        self.dimensions: list[bytes] = []
+        self.counts: list[int] = []
+        self._strings = shared_strings
+        self._carry = b""  # from the last tag start of the text so far: scanned with what follows
+        self._last = self._before_last = b""
+
+    def feed(self, piece: bytes) -> None:
+        # Each tag is scanned whole: the text from the last "<" waits for the next piece. Only
+        # that short stretch is copied; the piece itself is scanned where it lies.
+        self._before_last, self._last = self._last, piece
+        start = piece.find(b"<")
+        if start < 0:  # no tag starts here: text, or the rest of a long tag already begun
+            if self._carry:
+                self._carry += piece
+            return
+        if self._carry:
+            joined = self._carry + piece[:start]
+            self._scan(joined, len(joined))
+        end = piece.rfind(b"<")
+        self._scan(piece, end, start)
+        self._carry = piece[end:]
+
+    def close(self) -> None:
+        self._scan(self._carry, len(self._carry))
+        self._carry = b""
+
+    @property
+    def tail(self) -> bytes:
+        """The end of the part's text (where its last row starts, unless that row is huge)."""
+        return self._before_last + self._last
+
+    def _scan(self, text: bytes, end: int, start: int = 0) -> None:
+        if not self.sheet_data:
+            found = text.find(b"sheetData", start, end)
+            head = end if found < 0 else found
+            self.dimensions += [ref for dimension in _DIMENSION.finditer(text, start, head)
+                                if (ref := attribute(dimension.group(1), b"ref")) is not None]
+            self.sheet_data = found >= 0
+        if not self.unusual:
+            self.unusual = bool(_UNUSUAL_CELL.search(text, start, end)
+                                or _PREFIXED_CELL.search(text, start, end))
+        if self._strings and (table := _SHARED_STRINGS.search(text, start, end)):
+            self.counts = [int(count) for count in _COUNT.findall(table.group(1))]
+            self._strings = False
+
+
+def _check_xlsx_sheet(sheet: str, scan: _XlsxPart, text: Callable[[], bytes]) -> None:
+    for ref in scan.dimensions:
+        rows, columns = _range_end(ref)
+        refuse_extent(sheet, f"declares its cells as {ref[:40].decode('ascii', 'replace')}", rows, columns)
+    if scan.unusual:
+        _walk_cells(sheet, text())
         return
-    _walk_cells(sheet, xml)
+    # Cells only in A-Z below row 100,000: the grid is small. The last row, where it says,
+    # refuses a long sheet before it is read (the reader counts its rows again).
+    last = _TAG.match(scan.tail, max(0, scan.tail.rfind(b"<row ")))
+    if last is not None and (ref := _REF.search(last.group(2))) and ref.group(2):
+        refuse_extent(sheet, f"has rows down to row {int(ref.group(2)):,}", int(ref.group(2)), 1)
 
 
 def _walk_cells(sheet: str, xml: bytes) -> None:
@@ -129,7 +205,7 @@ def _walk_cells(sheet: str, xml: bytes) -> None:
                 refuse_extent(sheet, f"has a cell at {column_letters(column)}{at_row}", rows, columns)
         cells += 1
         if cells > max_cells:
-            _refuse(sheet, f"has more than {max_cells:,} cells; split the file")
+            refuse_sheet(sheet, f"has more than {max_cells:,} cells; split the file")
 
 
 def _range_end(ref: bytes) -> tuple[int, int]:
@@ -143,170 +219,40 @@ def _range_end(ref: bytes) -> tuple[int, int]:
     return rows, columns
 
 
-def _check_shared_strings(xml: bytes) -> None:
-    table = _SHARED_STRINGS.search(xml)
-    if table is None:
-        return
-    for count in _COUNT.finditer(table.group(1)):
-        if int(count.group(1)) > limits.MAX_CELLS:
-            raise ImportFileError(
-                f"the workbook declares {int(count.group(1)):,} shared texts, more than the "
-                f"{limits.MAX_CELLS:,} cells that can be read; open it in Excel or LibreOffice "
-                "and save it again"
-            )
+def _check_shared_strings(count: int) -> None:
+    if count > limits.MAX_CELLS:
+        raise ImportFileError(
+            f"the workbook declares {count:,} shared texts, more than the {limits.MAX_CELLS:,} "
+            "cells that can be read; open it in Excel or LibreOffice and save it again"
+        )
 
 
-_SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet(?=[\s>/])" + _ATTRS + rb">")
-_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship(?=[\s>/])" + _ATTRS + rb">")
+_SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet(?=[\s>/])" + TAG_ATTRS + rb">")
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship(?=[\s>/])" + TAG_ATTRS + rb">")
 
 
 def _sheet_names(parts: dict[str, bytes]) -> dict[str, str]:
     """Part name (lower case) -> the sheet's name as the workbook shows it, where it says."""
     targets = {}
     for relationship in _RELATIONSHIP.finditer(parts.get("xl/_rels/workbook.xml.rels", b"")):
-        key, target = _attribute(relationship.group(1), b"Id"), _attribute(relationship.group(1), b"Target")
+        key, target = attribute(relationship.group(1), b"Id"), attribute(relationship.group(1), b"Target")
         if key and target:
-            path = _text(target).lstrip("/")
+            path = xml_text(target).lstrip("/")
             targets[key] = (path if path.lower().startswith("xl/") else f"xl/{path}").lower()
     names = {}
     for sheet in _SHEET.finditer(parts.get("xl/workbook.xml", b"")):
-        name, key = _attribute(sheet.group(1), b"name"), _attribute(sheet.group(1), b"r:id")
+        name, key = attribute(sheet.group(1), b"name"), attribute(sheet.group(1), b"r:id")
         if name is not None and key in targets:
-            names[targets[key]] = _text(name)
+            names[targets[key]] = xml_text(name)
     return names
 
 
-def _attribute(attrs: bytes, name: bytes) -> bytes | None:
+def attribute(attrs: bytes, name: bytes) -> bytes | None:
+    """The value of attribute `name` in a tag's attributes, as written."""
     found = re.search(rb"(?<![\w:.-])" + re.escape(name) + rb'\s*=\s*(["\'])(.*?)\1', attrs, re.S)
     return found.group(2) if found else None
 
 
-def _text(value: bytes) -> str:
+def xml_text(value: bytes) -> str:
+    """An attribute value as text (entities decoded)."""
     return html.unescape(value.decode("utf-8", "replace"))
-
-
-# ---- ods: rows and cells repeat (table:number-rows-repeated, table:number-columns-repeated)
-
-_ODS_NAMESPACES = (
-    (b"table", b"urn:oasis:names:tc:opendocument:xmlns:table:1.0"),
-    (b"office", b"urn:oasis:names:tc:opendocument:xmlns:office:1.0"),
-    (b"text", b"urn:oasis:names:tc:opendocument:xmlns:text:1.0"),
-)
-_BINDING = re.compile(rb'xmlns:([\w.-]+)\s*=\s*["\']\s*$')
-_ODS_ROW = b"<table:table-row"
-_ODS_TABLE = re.compile(rb"<table:table(?=[\s>/])" + _ATTRS + rb">")
-_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell(?=[\s>/])" + _ATTRS + rb">")
-_ROWS_REPEATED = re.compile(rb'table:number-rows-repeated\s*=\s*["\']\s*0*([0-9]{1,12})')
-_COLUMNS_REPEATED = re.compile(rb'table:number-columns-repeated\s*=\s*["\']\s*0*([0-9]{1,12})')
-_SPACES = re.compile(rb'<text:s(?=[\s>/])[^>]*?text:c\s*=\s*["\']\s*0*([0-9]{1,12})')
-
-
-def _check_ods_content(xml: bytes) -> None:
-    """Measure each table as calamine and odfpy expand it: a repeated row or cell counts as
-    many times as it repeats, except empty ones at the end of a row or of a table, which
-    neither reader keeps."""
-    _check_ods_namespaces(xml)
-    segments = xml.split(_ODS_ROW)
-    table = _OdsTable(_table_name(segments[0], "1"))
-    for segment in segments[1:]:
-        if segment[:1] not in (b" ", b">", b"/", b"\t", b"\r", b"\n"):
-            rest = segment  # <table:table-rows> or <table:table-row-group>: no cells of its own
-        else:
-            rest = table.add_row(segment)
-        if b"<table:table" in rest and _ODS_TABLE.search(rest):
-            table = _OdsTable(_table_name(rest, str(table.number + 1)), table.number + 1)
-
-
-def _check_ods_namespaces(xml: bytes) -> None:
-    # Both readers then name the same elements: calamine matches "table:table-row" as
-    # written, odfpy by namespace, so each namespace must be bound once, to its usual prefix.
-    for prefix, uri in _ODS_NAMESPACES:
-        at = xml.find(uri)
-        if at < 0:
-            continue
-        binding = _BINDING.search(xml, max(0, at - 200), at)
-        if binding is None or binding.group(1) != prefix or xml.count(uri) > 1:
-            raise ImportFileError(
-                "file is not a valid ods spreadsheet: it names its parts in an unusual way; "
-                "open it in LibreOffice and save it again"
-            )
-
-
-def _table_name(text: bytes, default: str) -> str:
-    found = _ODS_TABLE.search(text)
-    if found is None:
-        return default
-    name = _attribute(found.group(1), b"table:name")
-    return _text(name) if name is not None else default
-
-
-class _OdsTable:
-    """One table's reach so far: rows (repeats counted) down to the last one with a value,
-    the furthest column with a value, cells materialised, and text once repeats are expanded."""
-
-    def __init__(self, name: str, number: int = 1) -> None:
-        self.name, self.number = name, number
-        self.rows_seen = self.rows = self.columns = self.cells = self.text = 0
-
-    def add_row(self, segment: bytes) -> bytes:
-        """Measure the row that `segment` starts with; return what follows the row."""
-        tag_end = segment.find(b">")
-        tag = segment[:tag_end]
-        repeats = _repeats(_ROWS_REPEATED, tag)
-        if tag.endswith(b"/"):
-            body, rest = b"", segment[tag_end + 1 :]
-        else:
-            close = segment.find(b"</table:table-row", tag_end)
-            close = len(segment) if close < 0 else close
-            body, rest = segment[tag_end + 1 : close], segment[close:]
-        if b"-repeated" in body or b"text:c" in body:
-            width, filled, text = _ods_cells(body)
-        else:
-            width = body.count(b"<table:table-cell") + body.count(b"<table:covered-table-cell")
-            filled = width if b"table-cell>" in body or b"value" in body or b"formula" in body else 0
-            text = len(body)
-        self.rows_seen += repeats
-        self.cells += width
-        if filled:
-            self.rows, self.columns = self.rows_seen, max(self.columns, filled)
-            self.text += text * repeats
-        rows, columns = self.rows, self.columns
-        if rows > limits.MAX_ROWS or columns > limits.MAX_COLUMNS or rows * columns > limits.MAX_CELLS:
-            refuse_extent(self.name, f"reaches row {rows:,}, column {column_letters(columns)} once its "
-                                     "repeated rows and cells are counted", rows, columns)
-        if self.cells > limits.MAX_CELLS:
-            _refuse(self.name, f"holds more than {limits.MAX_CELLS:,} cells once its repeated cells "
-                               "are counted; delete the rows and columns your data does not use")
-        if self.text > limits.MAX_UNPACKED_BYTES:
-            _refuse(self.name, f"repeats its text to more than {limits.MAX_UNPACKED_BYTES // 2**20} MB; "
-                               "delete the repeated rows and cells your data does not use")
-        return rest
-
-
-def _ods_cells(body: bytes) -> tuple[int, int, int]:
-    """A row's cells as calamine keeps them: the width it materialises (an empty cell counts
-    only once a cell follows it), the last column with a value, and its text with repeats."""
-    width = pending = filled = 0
-    text = len(body) + sum(int(n) for n in _SPACES.findall(body))
-    cells = list(_ODS_CELL.finditer(body))
-    for index, cell in enumerate(cells):
-        attrs = cell.group(1)
-        repeats = _repeats(_COLUMNS_REPEATED, attrs)
-        width, pending = width + pending, 0
-        if not attrs.endswith(b"/") or b"value" in attrs or b"formula" in attrs:
-            width += repeats
-            filled = width
-            if repeats > 1:
-                end = cells[index + 1].start() if index + 1 < len(cells) else len(body)
-                span = body[cell.start() : end]
-                text += (len(span) + sum(int(n) for n in _SPACES.findall(span))) * (repeats - 1)
-        else:
-            pending = repeats
-        if width > limits.MAX_CELLS:
-            break
-    return width, filled, text
-
-
-def _repeats(pattern: re.Pattern[bytes], attrs: bytes) -> int:
-    found = pattern.search(attrs) if b"-repeated" in attrs else None
-    return max(1, int(found.group(1))) if found else 1

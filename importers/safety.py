@@ -12,7 +12,8 @@ import zlib
 from collections.abc import Callable
 
 from importers import limits
-from importers.extent import check_extent
+from importers.extent import XlsxScan
+from importers.extent_ods import check_ods_content
 from importers.model import ImportFileError
 
 _CHUNK = 64 * 1024
@@ -83,36 +84,27 @@ def check_workbook_zip(data: bytes, fmt: str) -> None:
         else:
             hint = "it is a zip archive without a spreadsheet inside"
         raise ImportFileError(f"file is not a valid {what}: {hint}")
-    check_extent(expected, unpack_checked(data, infos, what, _SHEET_PARTS[expected]))
+    if expected == "ods":
+        content: list[bytes] = []  # both readers take an ods's cells from content.xml alone
+        _check_members(data, infos, what, lambda name: content.append if name == "content.xml" else None)
+        if content:
+            check_ods_content(b"".join(content))
+        return
+    scan = XlsxScan()
+    _check_members(data, infos, what, scan.part)
+    members = {info.filename: info for info in infos}
+    scan.finish(lambda name: _text(data, members[name], what))
 
 
-def _xlsx_sheet_part(name: str, text: bytes) -> bool:
-    # Any XML part with cells may be read as a sheet (openpyxl follows the relationships
-    # wherever they point); calamine sizes its shared-string table by what that part declares;
-    # the workbook and its relationships name the sheets.
-    return b"sheetData" in text or name.lower() in _XLSX_NAMED_PARTS
-
-
-_XLSX_NAMED_PARTS = ("xl/sharedstrings.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
-
-
-def _ods_sheet_part(name: str, text: bytes) -> bool:
-    return name == "content.xml"  # both readers take the cells from this part alone
-
-
-_SHEET_PARTS = {"xlsx": _xlsx_sheet_part, "ods": _ods_sheet_part}
-
-
-def unpack_checked(data: bytes, infos: list[zipfile.ZipInfo], what: str,
-                   keep: Callable[[str, bytes], bool]) -> dict[str, bytes]:
+def _check_members(data: bytes, infos: list[zipfile.ZipInfo], what: str,
+                   sink_for: Callable[[str], Callable[[bytes], None] | None]) -> None:
     """Inflate every member as a stream, counting bytes, so lying headers cannot fool us;
-    return the XML parts `keep` chooses, inflated."""
+    `sink_for(name)` takes each XML member's text as it comes."""
     if len(infos) > limits.MAX_MEMBERS:
         raise ImportFileError(f"file is not a valid {what}: it holds {len(infos)} parts")
     total = 0
-    kept: dict[str, bytes] = {}
     for info in infos:
-        size, text = _inflated(data, info, what, limits.MAX_UNPACKED_BYTES - total)
+        size = _inflate(data, info, what, limits.MAX_UNPACKED_BYTES - total, sink_for(info.filename))
         if size > info.file_size:
             raise ImportFileError(f"file is not a valid {what}: the zip archive is damaged")
         if size >= limits.RATIO_MIN_BYTES and size > limits.MAX_RATIO * max(info.compress_size, 1):
@@ -121,9 +113,13 @@ def unpack_checked(data: bytes, infos: list[zipfile.ZipInfo], what: str,
                 f"{size // max(info.compress_size, 1)} times (limit {limits.MAX_RATIO})"
             )
         total += size
-        if text is not None and keep(info.filename, text):
-            kept[info.filename] = text
-    return kept
+
+
+def _text(data: bytes, info: zipfile.ZipInfo, what: str) -> bytes:
+    """A member's whole text (one the checks already inflated once)."""
+    chunks: list[bytes] = []
+    _inflate(data, info, what, limits.MAX_UNPACKED_BYTES, chunks.append)
+    return b"".join(chunks)
 
 
 def _too_large() -> ImportFileError:
@@ -131,43 +127,46 @@ def _too_large() -> ImportFileError:
     return ImportFileError(f"file is too large when unpacked (limit {limit} MB)")
 
 
-def _inflated(data: bytes, info: zipfile.ZipInfo, what: str, budget: int) -> tuple[int, bytes | None]:
-    """Return how many bytes the member really inflates to, stopping past budget, and the
-    bytes themselves when they are XML (what a reader parses), None otherwise (images)."""
+def _inflate(data: bytes, info: zipfile.ZipInfo, what: str, budget: int,
+             sink: Callable[[bytes], None] | None) -> int:
+    """Return how many bytes the member really inflates to, stopping past budget; when it is
+    XML (what a reader parses, not an image), hand its text to `sink` piece by piece."""
     damaged = ImportFileError(f"file is not a valid {what}: the zip archive is damaged")
     if info.compress_type == zipfile.ZIP_STORED:
         if info.compress_size > budget:
             raise _too_large()
         start = _data_start(data, info, damaged)
-        if _text_kind(data[start : start + min(info.compress_size, _CHUNK)], what) == _OTHER:
-            return info.compress_size, None
-        return info.compress_size, data[start : start + info.compress_size]
+        head = data[start : start + min(info.compress_size, _CHUNK)]
+        if sink is not None and _text_kind(head, what) != _OTHER:
+            sink(data[start : start + info.compress_size])
+        return info.compress_size
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise ImportFileError(f"file is not a valid {what}: it uses an unusual zip compression")
     start = _data_start(data, info, damaged)
     packed = memoryview(data)[start : start + info.compress_size]
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     size = 0
-    chunks: list[bytes] = []
-    kind = None
+    kind = None if sink is not None else _OTHER
     try:
         for pos in range(0, len(packed), _CHUNK):
             pending = bytes(packed[pos : pos + _CHUNK])
             while pending and not inflater.eof:
-                chunk = inflater.decompress(pending, _CHUNK * 16)
+                # Pieces of a few _CHUNKs: malloc reuses their memory, where each 1 MB piece
+                # would be a fresh mapping to fault in (half the time of inflating a sheet).
+                chunk = inflater.decompress(pending, _CHUNK * 4)
                 size += len(chunk)
                 if size > budget:
                     raise _too_large()
                 if kind is None:
                     kind = _text_kind(chunk, what)
-                if kind != _OTHER:
-                    chunks.append(chunk)
+                if kind == _XML:
+                    sink(chunk)
                 pending = inflater.unconsumed_tail
             if inflater.eof:
                 break
     except zlib.error as exc:
         raise damaged from exc
-    return size, None if kind == _OTHER else b"".join(chunks)
+    return size
 
 
 def _data_start(data: bytes, info: zipfile.ZipInfo, damaged: ImportFileError) -> int:

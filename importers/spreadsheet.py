@@ -12,6 +12,7 @@ import io
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from operator import itemgetter
 
 from importers import limits
@@ -205,8 +206,7 @@ def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress |
     names = tuple(header.columns)
     pick = itemgetter(*header.columns.values())  # at least two columns: question and answer
     width = max(header.columns.values()) + 1
-    for offset in range(total):
-        cells = rows[first + offset]
+    for offset, cells in enumerate(islice(rows, first, None)):  # iterated: no index lookup per row
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         values = dict(zip(names, pick(cells), strict=True))

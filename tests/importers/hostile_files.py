@@ -65,11 +65,14 @@ def xlsx_with_sheet(sheet_data: str, *, before: str = "", shared_strings: str | 
     return buffer.getvalue()
 
 
-def ods_with_table(rows: str, *, namespaces: str = ODS_NAMESPACES, name: str = "Câu hỏi") -> bytes:
-    """An ods whose one table holds `rows` (<table:table-row> elements)."""
+def ods_with_table(rows: str, *, namespaces: str = ODS_NAMESPACES, name: str = "Câu hỏi",
+                   more: dict[str, str] | None = None) -> bytes:
+    """An ods whose table holds `rows` (<table:table-row> elements), then tables `more` (name: rows)."""
+    tables = "".join(f'<table:table table:name="{title}"><table:table-column table:number-columns-repeated='
+                     f'"1024"/>{body}</table:table>' for title, body in {name: rows, **(more or {})}.items())
     content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {namespaces} '
-               f'office:version="1.2"><office:body><office:spreadsheet><table:table table:name="{name}">'
-               f"{rows}</table:table></office:spreadsheet></office:body></office:document-content>")
+               f'office:version="1.2"><office:body><office:spreadsheet>{tables}'
+               "</office:spreadsheet></office:body></office:document-content>")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), _ODS_MIMETYPE, compress_type=zipfile.ZIP_STORED)

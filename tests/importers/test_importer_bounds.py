@@ -135,17 +135,30 @@ def test_empty_ods_cells_that_a_later_cell_pushes_out_are_counted():
     refused_quickly(ods_with_table(ods_question_rows() + row), "bank.ods", "column")
 
 
-@pytest.mark.parametrize("spaces,repeat", [(1_000_000_000, 1), (2_000_000, 200)])
-def test_ods_runs_of_spaces_that_unpack_to_gigabytes_are_refused(spaces, repeat):
+@pytest.mark.parametrize("spaces,repeat,words", [(1_000_000_000, 1, "asks for 1,000,000,000 repeated spaces"),
+                                                 (2_000_000, 200, "repeats its text to more than 200 MB")])
+def test_ods_runs_of_spaces_that_unpack_to_gigabytes_are_refused(spaces, repeat, words):
     cell = (f'<table:table-cell office:value-type="string" table:number-columns-repeated="{repeat}">'
             f'<text:p>a<text:s text:c="{spaces}"/></text:p></table:table-cell>')
-    refused_quickly(ods_with_table(ods_question_rows() + ods_row(cell)), "bank.ods", "repeats its text")
+    refused_quickly(ods_with_table(ods_question_rows() + ods_row(cell)), "bank.ods", words)
 
 
 def test_an_ods_naming_its_tables_with_another_prefix_is_refused():
     namespaces = ODS_NAMESPACES.replace("xmlns:table=", "xmlns:t=")
     refused_quickly(ods_with_table(ods_question_rows(), namespaces=namespaces), "bank.ods",
                     "names its parts in an unusual way")
+
+
+def test_each_ods_table_is_measured_and_named():
+    later = ods_row(ods_cell("x"), repeat=limits.MAX_ROWS + 1)
+    data = ods_with_table(ods_question_rows(), more={"Ghi chú": ods_question_rows(), "Nháp": later})
+    refused_quickly(data, "bank.ods", "sheet 'Nháp' reaches row 50,001")
+
+
+def test_merged_ods_cells_count_towards_the_width():
+    covered = '<table:covered-table-cell/>' * limits.MAX_COLUMNS
+    refused_quickly(ods_with_table(ods_question_rows() + ods_row(ods_cell("x"), covered)), "bank.ods",
+                    f"beyond the {limits.MAX_COLUMNS} columns")
 
 
 def test_libreoffice_style_trailing_repeats_of_empty_rows_and_cells_are_fine():
