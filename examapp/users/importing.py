@@ -21,9 +21,10 @@ ROLE_ALIASES = {
     "thi sinh": "candidate", "hoc vien": "candidate", "giang vien": "trainer", "giam thi": "proctor",
     "lanh dao": "leader", "quan tri": "admin", "quan tri vien": "admin",
 }
-# Every account costs one argon2 hash (~30 ms): this many fit in a web worker's 30-second timeout
-# with room to spare. The command line, which has no timeout, takes limits.MAX_ROSTER_ROWS.
-MAX_WEB_ACCOUNTS = 500
+# Every account costs an argon2 hash (~30 ms) and about as much again in checks and inserts:
+# this many take ~8 s, ~16 s on a loaded machine, inside a web worker's 30-second timeout (500
+# took 29-35 s there). The command line, which has no timeout, takes limits.MAX_ROSTER_ROWS.
+MAX_WEB_ACCOUNTS = 250
 
 
 @dataclass
