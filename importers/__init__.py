@@ -10,14 +10,20 @@ How problems are reported:
 
 - ImportFileError (a ValueError, message meant for the trainer): the file as a whole cannot be
   read: empty, not what its name or `format` says (text named .xlsx, an xlsx named .csv),
-  damaged zip, zip bomb, too large, unknown extension or format.
-- ImportResult.errors: everything else. A missing header row is one
+  damaged zip, zip bomb, too large, unknown extension or format, or beyond a bound of
+  importers.limits (rows, columns, cells of a sheet, declared sizes, lines): the message names
+  the bound, the sheet and the cell or count over it, and what to do.
+- ImportResult.errors: everything else, the first limits.MAX_ERRORS of them (error_count counts
+  all, rows_with_errors the rows they are on). A missing header row is one
   RowError(None, None, "no header row with the columns question and answer found in the first
   30 rows; ..."); a header with no question rows under it, or a GIFT/Aiken file without a single
   question, is one RowError(None, None, "no questions found ...").
 - Rows with errors are left out of `questions`; every row is checked and may have several errors.
   Spreadsheet `row` is the sheet row (title and header rows counted); GIFT/Aiken `row` is the
   line where the question starts. `column` is the header as written, None for text formats.
+
+Every spreadsheet goes through spreadsheet.read_sheets, which measures it first (safety.py,
+extent.py, extent_ods.py); people lists (candidates, accounts) are read by roster.read_roster.
 
 Choices worth knowing:
 
