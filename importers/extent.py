@@ -9,12 +9,14 @@ with the cell that reaches too far (extent_ods.py does the same for ods repeats)
 
 Every program writes a cell as `<c r="B7" ...>`, reference first: while a sheet holds only such
 cells in columns A-Z and rows under 100,000 (one search finds any other), its grid is small
-and nothing more is measured. Any other sheet is walked tag by tag, as calamine and openpyxl
-place cells (a cell without a reference follows the previous one).
+and nothing more is measured; with two-letter columns, a few more searches bound it. Any other
+sheet is walked tag by tag, as calamine and openpyxl place cells (a cell without a reference
+follows the previous one).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -29,6 +31,9 @@ TAG_ATTRS = rb'((?:[^>"\']|"[^"]*"|\'[^\']*\')*)'
 # Possessive repeats: a canonical cell is matched once, with no backtracking (a third faster).
 _UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}+"(?: [st]="[^"]*+")*+/?>)[\s>/]')
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")
+# The same with one- or two-letter columns, and those columns.
+_UNUSUAL_WIDE_CELL = re.compile(rb'<c(?! r="[A-Z]{1,2}+[0-9]{1,5}+"(?: [st]="[^"]*+")*+/?>)[\s>/]')
+_TWO_LETTER_COLUMN = re.compile(rb'<c r="([A-Z]{2})[0-9]')
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)(?=[\s>/])" + TAG_ATTRS + rb">")
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension(?=[\s>/])" + TAG_ATTRS + rb">")
 _SHARED_STRINGS = re.compile(rb"<(?:[\w.-]+:)?sst(?=[\s>/])" + TAG_ATTRS + rb">")
@@ -171,13 +176,40 @@ def _check_xlsx_sheet(sheet: str, scan: _XlsxPart, text: Callable[[], bytes]) ->
         rows, columns = _range_end(ref)
         refuse_extent(sheet, f"declares its cells as {ref[:40].decode('ascii', 'replace')}", rows, columns)
     if scan.unusual:
-        _walk_cells(sheet, text())
-        return
-    # Cells only in A-Z below row 100,000: the grid is small. The last row, where it says,
-    # refuses a long sheet before it is read (the reader counts its rows again).
+        xml = text()
+        if _PREFIXED_CELL.search(xml) is not None or not _within_wide_grid(sheet, xml):
+            _walk_cells(sheet, xml)
+            return
+    # The grid is small enough. The last row, where it says, refuses a long sheet before it
+    # is read (the reader counts its rows again).
     last = _TAG.match(scan.tail, max(0, scan.tail.rfind(b"<row ")))
     if last is not None and (ref := _REF.search(last.group(2))) and ref.group(2):
         refuse_extent(sheet, f"has rows down to row {int(ref.group(2)):,}", int(ref.group(2)), 1)
+
+
+def _within_wide_grid(sheet: str, xml: bytes) -> bool:
+    """Whether a sheet of usual cells in up to two-letter columns (A-ZZ, rows under 100,000)
+    fits the limits, found with a few searches; False: walk it to be sure (or to say where)."""
+    if _UNUSUAL_WIDE_CELL.search(xml) is not None:
+        return False
+    columns = max(map(_column_number, set(_TWO_LETTER_COLUMN.findall(xml))), default=26)
+    if columns > limits.MAX_COLUMNS:
+        return False
+    if columns * 99_999 <= limits.MAX_CELLS:
+        return True
+    # Wider: the rows must stay within the limit for the grid to, which one more search tells.
+    return (_row_beyond(limits.MAX_ROWS).search(xml) is None
+            and columns * limits.MAX_ROWS <= limits.MAX_CELLS)
+
+
+@functools.lru_cache(maxsize=4)
+def _row_beyond(rows: int) -> re.Pattern[bytes]:
+    """A usual cell whose row number is greater than `rows`."""
+    digits = str(rows)
+    above = [rb"[1-9][0-9]{%d,}" % len(digits)]
+    above += [digits[:i].encode() + b"[%d-9]" % (int(d) + 1) + b"[0-9]" * (len(digits) - i - 1)
+              for i, d in enumerate(digits) if d != "9"]
+    return re.compile(rb'<c r="[A-Z]{1,2}0*(?:' + b"|".join(above) + rb')"')
 
 
 def _walk_cells(sheet: str, xml: bytes) -> None:

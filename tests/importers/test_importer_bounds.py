@@ -83,6 +83,24 @@ def test_cells_without_references_are_counted_where_the_readers_put_them():
     refused_quickly(xlsx_with_sheet(question_rows() + low), "bank.xlsx", "has a row numbered 4,294,967,295")
 
 
+def test_a_two_letter_column_beyond_the_limit_is_refused():
+    data = xlsx_with_sheet(question_rows() + f'<row r="3">{text_cell("IW3", "x")}</row>')
+    refused_quickly(data, "bank.xlsx", "has a cell at IW3: column IW is beyond the 256 columns")
+
+
+def test_a_wide_sheet_is_held_to_the_row_and_cell_limits(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_ROWS", 3)
+    monkeypatch.setattr(limits, "MAX_CELLS", 100)
+    wide = question_rows().replace('r="D1"', 'r="AD1"').replace('r="D2"', 'r="AD2"')
+    assert len(read_questions(xlsx_with_sheet(wide), "bank.xlsx").questions) == 1  # 30 x 3 <= 100
+    far = wide.replace('<row r="2">', '<row r="2">' + text_cell("A5", "x"))
+    refused_quickly(xlsx_with_sheet(far), "bank.xlsx", "has a cell at A5: row 5 is beyond the 3 rows")
+    wider = wide.replace('r="AD1"', 'r="AH1"').replace('r="AD2"', 'r="AH2"')
+    assert len(read_questions(xlsx_with_sheet(wider), "bank.xlsx").questions) == 1  # 2 x 34 <= 100
+    refused_quickly(xlsx_with_sheet(wider + f'<row r="3">{text_cell("A3", "x")}</row>'), "bank.xlsx",
+                    "3 rows by 34 columns are more than the 100 cells")
+
+
 def test_a_sheet_in_columns_beyond_z_is_measured_and_read():
     header = question_rows().replace('r="D1"', 'r="AD1"').replace('r="D2"', 'r="AD2"')
     result = read_questions(xlsx_with_sheet(header), "bank.xlsx")
