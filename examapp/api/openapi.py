@@ -9,6 +9,7 @@ integers, moments in range) and its document says so.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -43,11 +44,12 @@ class Body(BaseModel):
         return value
 
 
-def schema_rules(*, nullable: tuple[str, ...] = (), one_of: tuple[str, ...] = ()
-                 ) -> Callable[[dict[str, Any]], None]:
+def schema_rules(*, nullable: tuple[str, ...] = (), one_of: tuple[str, ...] = (),
+                 any_of: tuple[str, ...] = (), non_empty: bool = False) -> Callable[[dict[str, Any]], None]:
     """`json_schema_extra` of a body whose optional fields mean "left out" rather than "null":
     only the `nullable` ones may be sent as null (the view refuses null for the others, or takes
-    it as left out); `one_of` names fields of which exactly one must be given."""
+    it as left out); of the `one_of` fields exactly one must be given, of `any_of` at least one;
+    a `non_empty` body names at least one field."""
 
     def narrow(schema: dict[str, Any]) -> None:
         for name, prop in schema.get("properties", {}).items():
@@ -64,6 +66,10 @@ def schema_rules(*, nullable: tuple[str, ...] = (), one_of: tuple[str, ...] = ()
                 del prop["default"]
         if one_of:
             schema["oneOf"] = [{"required": [name]} for name in one_of]
+        if any_of:
+            schema["anyOf"] = [{"required": [name]} for name in any_of]
+        if non_empty:
+            schema["minProperties"] = 1
 
     return narrow
 
@@ -113,19 +119,24 @@ def parse(model: type[BaseModel], data: Any, *, from_text: bool = False) -> Base
         raise ApiError(400, describe_validation_error(exc)) from None
 
 
+def _json_number(text: str) -> float | int:
+    """A JSON number with a fraction or exponent, as JSON Schema reads it: 5.0 is the integer 5."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
 def json_body() -> Any:
     if not request.is_json:
         raise ApiError(415, "send the body as JSON with Content-Type: application/json")
+    too_deep = ApiError(400, f"the JSON body is nested more than {inputs.MAX_JSON_DEPTH} levels deep")
     try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # deeper than the parser goes; the check below names the limit
-        data, too_deep = None, True
-    else:
-        too_deep = data is not None and inputs.json_depth(data) > inputs.MAX_JSON_DEPTH
-    if too_deep:
-        raise ApiError(400, f"the JSON body is nested more than {inputs.MAX_JSON_DEPTH} levels deep")
-    if data is None:
-        raise ApiError(400, "the request body is not valid JSON")
+        data = json.loads(request.get_data(), parse_float=_json_number)
+    except RecursionError:  # deeper than the parser goes
+        raise too_deep from None
+    except ValueError:
+        raise ApiError(400, "the request body is not valid JSON") from None
+    if inputs.json_depth(data) > inputs.MAX_JSON_DEPTH:
+        raise too_deep
     return data
 
 

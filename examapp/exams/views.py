@@ -136,7 +136,7 @@ CLEARABLE = ("opens_at", "closes_at", "room_code")
 class ExamChangesBody(Body):
     """The fields of an exam to change; a field left out keeps its value."""
 
-    model_config = ConfigDict(json_schema_extra=schema_rules(nullable=CLEARABLE))
+    model_config = ConfigDict(json_schema_extra=schema_rules(nullable=CLEARABLE, non_empty=True))
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     bank_id: int | None = None
@@ -319,6 +319,10 @@ def start_attempt(exam_id: int, body: StartBody):
 
 
 class AnswerBody(Body):
+    """The selection, the review flag, or both."""
+
+    model_config = ConfigDict(json_schema_extra=schema_rules(any_of=("options", "flagged")))
+
     options: list[int] | None = Field(default=None, max_length=50)
     flagged: bool | None = None
 

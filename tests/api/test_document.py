@@ -57,6 +57,9 @@ def test_patch_fields_are_nullable_only_where_null_clears(spec):
 def test_candidates_take_usernames_or_a_unit(spec):
     assert body_schema(spec, "post", "/exams/{exam_id}/candidates")["oneOf"] == [
         {"required": ["usernames"]}, {"required": ["unit"]}]
+    assert body_schema(spec, "put", "/attempts/{attempt_id}/answers/{question_id}")["anyOf"] == [
+        {"required": ["options"]}, {"required": ["flagged"]}]
+    assert body_schema(spec, "patch", "/exams/{exam_id}")["minProperties"] == 1
 
 
 def test_uploads_require_their_file(spec):

@@ -141,3 +141,19 @@ def test_json_nested_within_the_limit_reaches_the_body_checks(accounts, client):
     body = {"code": "TU", "name": "x", "parent": [[[[["x"]]]]]}
     assert_error(client.post("/api/v1/units", json=body, headers=accounts.bearer("admin")), 400,
                  "field 'parent'")
+
+
+def test_a_json_number_with_a_zero_fraction_is_an_integer_as_json_schema_says(app, accounts, client):
+    candidate = accounts.client("candidate")
+    exam_id = make_exam(app, make_bank(app), (candidate.user.username,))
+    paper = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
+    question = paper["questions"][0]
+    option = question["options"][0]["id"]
+    response = candidate.put(f"/api/v1/attempts/{paper['attempt_id']}/answers/{question['id']}",
+                             data=f'{{"options": [{option}.0]}}', content_type="application/json")
+    assert response.status_code == 200, response.get_json()
+    resumed = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
+    assert resumed["answers"] == {str(question["id"]): [option]}
+    response = candidate.put(f"/api/v1/attempts/{paper['attempt_id']}/answers/{question['id']}",
+                             data=f'{{"options": [{option}.5]}}', content_type="application/json")
+    assert_error(response, 400, "field 'options.0'")
