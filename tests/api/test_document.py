@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from examapp.auth.models import ROLES
+from examapp.auth.roles import ROLES
 from tests.exams.factories import make_bank, make_exam
 from tests.foundation.test_api import assert_error
 
