@@ -8,11 +8,14 @@ from sqlalchemy.orm import Session
 
 from examapp.audit.models import AuditLog
 
+TARGET_LENGTH = AuditLog.target.type.length
+
 
 def record(
     db: Session, actor_id: int | None, action: str, target: str = "", **details: Any
 ) -> AuditLog:
-    entry = AuditLog(actor_id=actor_id, action=action, target=target, details=details)
+    """Add an entry; a target longer than its column is cut (callers keep long names in `details`)."""
+    entry = AuditLog(actor_id=actor_id, action=action, target=target[:TARGET_LENGTH], details=details)
     db.add(entry)
     return entry
 

@@ -108,7 +108,9 @@ class LoginBody(Body):
 
 @api.route("/login", methods=["POST"])
 @access.public
-@documented("Log in and receive a session cookie", body=LoginBody)
+@documented("Log in and receive a session cookie", body=LoginBody,
+            errors={401: "wrong username or password",
+                    429: "too many attempts (Retry-After says when to try again)"})
 def api_login(body: LoginBody):
     try:
         user = _attempt_login(body.username, body.password)

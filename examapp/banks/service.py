@@ -123,7 +123,7 @@ def create_bank(db: Session, name: str, owner_id: int | None = None, description
     bank = QuestionBank(name=name, description=(description or "").strip(), owner_id=owner_id)
     db.add(bank)
     db.flush()
-    record(db, actor_id, "bank.create", name, bank_id=bank.id, owner_id=owner_id)
+    record(db, actor_id, "bank.create", f"bank:{bank.id}", name=name, owner_id=owner_id)
     return bank
 
 

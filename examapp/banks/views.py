@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from examapp import access, db
 from examapp.api.errors import ApiError
-from examapp.api.openapi import Body, documented
+from examapp.api.openapi import BINARY, XLSX, Body, documented
 from examapp.banks.export import export_bank
 from examapp.banks.forms import UPLOAD_EXTENSIONS, BankForm, ConfirmForm, QuestionForm, UploadForm
 from examapp.banks.models import DIFFICULTIES, QUESTION_TYPES, STATUSES, QuestionBank, Topic
@@ -43,6 +43,7 @@ from examapp.banks.service import (
     stage_upload,
     staged_upload,
 )
+from examapp.inputs import int32
 from examapp.messages import translated
 from importers import SUPPORTED_FORMATS
 
@@ -51,7 +52,6 @@ api = Blueprint("banks_api", __name__, url_prefix="/api/v1")
 
 MANAGERS = ("admin", "trainer")
 FILTER_ARGS = ("q", "topic", "difficulty", "type", "status")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _bank(bank_id: int) -> QuestionBank:
@@ -68,8 +68,8 @@ def _own_banks(user) -> list:
     return list_banks(db.session(), None if user.role == "admin" else user.id)
 
 
-def _export_response(bank: QuestionBank):
-    data = export_bank(db.session(), bank, include_retired=request.args.get("retired") == "1")
+def _export_response(bank: QuestionBank, include_retired: bool):
+    data = export_bank(db.session(), bank, include_retired=include_retired)
     safe_name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", bank.name).strip(". ") or "bank"
     return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{safe_name}.xlsx")
 
@@ -102,7 +102,7 @@ def banks_page():
 
 def _filter_from_args(bank: QuestionBank) -> tuple[QuestionFilter, int]:
     args = request.args
-    topic = db.session().get(Topic, args.get("topic", 0, type=int) or 0)
+    topic = db.session().get(Topic, args.get("topic", 0, type=int32) or 0)
     topic_id = topic.id if topic is not None and topic.bank_id == bank.id else None
     wanted = QuestionFilter(
         text=args.get("q", "")[:200],
@@ -111,7 +111,7 @@ def _filter_from_args(bank: QuestionBank) -> tuple[QuestionFilter, int]:
         type=args.get("type") if args.get("type") in QUESTION_TYPES else None,
         status=args.get("status") if args.get("status") in STATUSES else None,
     )
-    return wanted, max(args.get("page", 1, type=int) or 1, 1)
+    return wanted, max(args.get("page", 1, type=int32) or 1, 1)
 
 
 @bp.route("/banks/<int:bank_id>")
@@ -264,7 +264,7 @@ def imports_page(bank_id: int):
 @bp.route("/banks/<int:bank_id>/export.xlsx")
 @access.roles(*MANAGERS)
 def export_page(bank_id: int):
-    return _export_response(_bank(bank_id))
+    return _export_response(_bank(bank_id), request.args.get("retired") == "1")
 
 
 # ---- JSON API ----------------------------------------------------------------------------------
@@ -285,6 +285,10 @@ class QuestionQuery(Body):
     per_page: int = Field(default=50, ge=1, le=200)
 
 
+class ExportQuery(Body):
+    retired: bool = Field(default=False, description="include retired questions")
+
+
 @api.route("/banks", methods=["GET"])
 @access.roles(*MANAGERS)
 @documented("Question banks the caller manages, with counts")
@@ -294,7 +298,8 @@ def api_list_banks():
 
 @api.route("/banks", methods=["POST"])
 @access.roles(*MANAGERS)
-@documented("Create a question bank (owned by the caller)", body=BankBody, status=201)
+@documented("Create a question bank (owned by the caller)", body=BankBody, status=201,
+            errors={409: "a bank of that name exists"})
 def api_create_bank(body: BankBody):
     s = db.session()
     try:
@@ -319,7 +324,10 @@ def _form_flag(name: str) -> bool:
 @api.route("/banks/<int:bank_id>/import", methods=["POST"])
 @access.roles(*MANAGERS)
 @documented("Import a question file: all or nothing unless skip_invalid (200 imported, 422 rejected)",
-            multipart={"file": "file", "dry_run": "boolean", "skip_invalid": "boolean", "format": "string"})
+            multipart={"file": BINARY, "dry_run": {"type": "boolean"}, "skip_invalid": {"type": "boolean"},
+                       "format": {"type": "string", "enum": ["auto", *SUPPORTED_FORMATS]}},
+            errors={403: "another trainer's bank", 415: "the body is not multipart/form-data",
+                    422: "rows are invalid and nothing was imported: the report with an error"})
 def api_import(bank_id: int):
     bank = _bank(bank_id)
     if not request.mimetype.startswith("multipart/form-data"):
@@ -352,7 +360,7 @@ def api_import(bank_id: int):
 @api.route("/banks/<int:bank_id>/questions", methods=["GET"])
 @access.roles(*MANAGERS)
 @documented("A page of the bank's questions with the answer key (filters: q, topic, difficulty, type, "
-            "status)", query=QuestionQuery)
+            "status)", query=QuestionQuery, errors={403: "another trainer's bank"})
 def api_questions(bank_id: int, query: QuestionQuery):
     bank = _bank(bank_id)
     s = db.session()
@@ -369,7 +377,8 @@ def api_questions(bank_id: int, query: QuestionQuery):
 
 @api.route("/banks/<int:bank_id>/export.xlsx", methods=["GET"])
 @access.roles(*MANAGERS)
-@documented("The bank as an xlsx file in the template's columns (?retired=1 includes retired questions)")
-def api_export(bank_id: int):
-    return _export_response(_bank(bank_id))
+@documented("The bank as an xlsx file in the template's columns (?retired=1 includes retired questions)",
+            query=ExportQuery, media_type=XLSX, errors={403: "another trainer's bank"})
+def api_export(bank_id: int, query: ExportQuery):
+    return _export_response(_bank(bank_id), query.retired)
 

@@ -35,12 +35,21 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from examapp.inputs import moment_in_range
+
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 RULE_ROWS = 5
 DIFFICULTY_CHOICES = [("", _l("Any difficulty")), ("easy", _l("Easy")), ("medium", _l("Medium")),
                       ("hard", _l("Hard"))]
 REVIEW_CHOICES = [("none", _l("Nothing (candidates see no result)")), ("score", _l("Score only")),
                   ("answers_after_close", _l("Score, and the answers after the exam closes"))]
+
+
+def in_accepted_years(form: FlaskForm, field: DateTimeLocalField) -> None:
+    """A time the app can store and compute with (examapp.inputs): compared in Vietnam's zone, so a
+    time typed near year 1 or 9999 is refused before converting it to UTC could overflow."""
+    if field.data and not moment_in_range(field.data.replace(tzinfo=LOCAL_ZONE)):
+        raise ValidationError(_l("Give a time between the years 1900 and 2999."))
 
 
 def to_utc(local: datetime | None) -> datetime | None:
@@ -90,9 +99,9 @@ class ExamForm(FlaskForm):
                                 validators=[InputRequired(), NumberRange(min=1, max=100)],
                                 render_kw={"inputmode": "numeric"})
     opens_at = DateTimeLocalField(_l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M",
-                                  validators=[Optional()])
+                                  validators=[Optional(), in_accepted_years])
     closes_at = DateTimeLocalField(_l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M",
-                                   validators=[Optional()])
+                                   validators=[Optional(), in_accepted_years])
     room_code = StringField(_l("Room code"), validators=[Optional(), Length(max=40)],
                             description=_l("Candidates type it to start; leave empty for none."),
                             render_kw={"autocapitalize": "characters", "autocomplete": "off"})

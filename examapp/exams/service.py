@@ -25,7 +25,7 @@ from examapp.audit.service import record, record_refusal
 from examapp.auth.identity import Actor
 from examapp.auth.models import User
 from examapp.banks.models import DIFFICULTIES, Question, QuestionBank, Topic
-from examapp.db import UTCDateTime
+from examapp.db import UTCDateTime, in_batches
 from examapp.exams.attempts import (
     AttemptPaper,
     PaperOption,
@@ -650,7 +650,8 @@ def assign_candidates(db: Session, exam: Exam, rows: list[CandidateRow],
         wanted[name] = row.extra_minutes if row.extra_minutes is not None else wanted.get(name)
     if not wanted:
         raise ExamInvalid(msg("give at least one username"))
-    users = {u.username: u for u in db.scalars(select(User).where(User.username.in_(list(wanted))))}
+    users = {u.username: u for names in in_batches(wanted)
+             for u in db.scalars(select(User).where(User.username.in_(names)))}
     unknown = [n for n in wanted if n not in users]
     if unknown:
         raise ExamInvalid(msg("unknown usernames: %(names)s; nothing was assigned", names=_listed(unknown)))
@@ -666,8 +667,9 @@ def assign_candidates(db: Session, exam: Exam, rows: list[CandidateRow],
 
 def _assign(db: Session, exam: Exam, users: list[tuple[User, float | None]],
             actor_id: int | None) -> AssignResult:
-    existing = {c.user_id: c for c in db.scalars(select(ExamCandidate).where(
-        ExamCandidate.exam_id == exam.id, ExamCandidate.user_id.in_([u.id for u, _ in users])))}
+    existing = {c.user_id: c for ids in in_batches(u.id for u, _ in users)
+                for c in db.scalars(select(ExamCandidate).where(
+                    ExamCandidate.exam_id == exam.id, ExamCandidate.user_id.in_(ids)))}
     result = AssignResult()
     new_rows = []
     for user, extra in users:
@@ -764,9 +766,11 @@ def issue_tickets(db: Session, exam: Exam, actor_id: int | None,
     before such assignments were refused) would hand its rights to whoever holds it."""
     query = (select(User).join(ExamCandidate, ExamCandidate.user_id == User.id)
              .where(ExamCandidate.exam_id == exam.id))
-    if usernames is not None:
-        query = query.where(User.username.in_(usernames))
-    assigned = list(db.scalars(query))
+    if usernames is None:
+        assigned = list(db.scalars(query))
+    else:
+        assigned = [u for names in in_batches(sorted(set(usernames)))
+                    for u in db.scalars(query.where(User.username.in_(names)))]
     staff = sorted(u.username for u in assigned if u.role != CANDIDATE_ROLE)
     if staff and usernames is not None:
         record_refusal(db, actor_id, "exam.tickets.refused", f"exam:{exam.id}", staff=staff[:50])
@@ -780,8 +784,8 @@ def issue_tickets(db: Session, exam: Exam, actor_id: int | None,
             raise ExamInvalid(msg("not candidates of this exam: %(names)s", names=_listed(missing)))
     if not users:
         raise ExamInvalid(msg("the exam has no candidates yet"))
-    db.execute(delete(ExamTicket).where(ExamTicket.exam_id == exam.id,
-                                        ExamTicket.user_id.in_([u.id for u in users])))
+    for ids in in_batches(u.id for u in users):
+        db.execute(delete(ExamTicket).where(ExamTicket.exam_id == exam.id, ExamTicket.user_id.in_(ids)))
     issued, rows = [], []
     for user in users:
         code = "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_LENGTH))

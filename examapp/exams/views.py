@@ -13,16 +13,17 @@ from typing import Any, Literal
 
 from flask import Blueprint, current_app, request
 from flask_login import current_user
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from examapp import access, db
 from examapp.api.errors import ApiError, error_body
-from examapp.api.openapi import Body, documented
+from examapp.api.openapi import BINARY, Body, documented, schema_rules
 from examapp.auth.ratelimit import TooManyAttempts
 from examapp.db import utcnow
 from examapp.exams import room_codes, service
 from examapp.exams.errors import TooManyRoomCodes
 from examapp.exams.models import Attempt
+from examapp.exams.responses import AnswerReceipt, Assignment, Paper
 from examapp.exams.service import ExamError
 from examapp.exams.ticket_login import log_in_with_ticket
 
@@ -74,7 +75,8 @@ class ExamBody(Body):
     closes_at: AwareDatetime | None = Field(default=None, strict=False)
     shuffle_questions: bool = True
     shuffle_options: bool = True
-    room_code: str | None = Field(default=None, min_length=1, max_length=40)
+    room_code: str | None = Field(default=None, min_length=1, max_length=40,
+                                  json_schema_extra={"pattern": service.ROOM_CODE_RE.pattern})
     certificate: bool = False
     review_policy: Literal["none", "score", "answers_after_close"] = "score"
     partial_credit: bool = False
@@ -86,7 +88,8 @@ def _dec(value: float | None) -> Decimal | None:
 
 @api.route("/exams", methods=["POST"])
 @access.roles("admin", "trainer")
-@documented("Define an exam over a bank (trainers: own banks only)", body=ExamBody, status=201)
+@documented("Define an exam over a bank (trainers: own banks only)", body=ExamBody, status=201,
+            errors={403: "a trainer on another trainer's bank"})
 def create_exam(body: ExamBody):
     spec = service.ExamSpec(
         title=body.title, bank_id=body.bank_id,
@@ -114,7 +117,8 @@ def list_exams():
 
 @api.route("/exams/<int:exam_id>", methods=["GET"])
 @access.authenticated
-@documented("An exam: the full definition for staff, the candidate's view for an assigned candidate")
+@documented("An exam: the full definition for staff, the candidate's view for an assigned candidate",
+            errors={404: "no such exam, or not assigned to the calling candidate"})
 def get_exam(exam_id: int):
     s = db.session()
     if current_user.role in STAFF:
@@ -132,6 +136,8 @@ CLEARABLE = ("opens_at", "closes_at", "room_code")
 class ExamChangesBody(Body):
     """The fields of an exam to change; a field left out keeps its value."""
 
+    model_config = ConfigDict(json_schema_extra=schema_rules(nullable=CLEARABLE, non_empty=True))
+
     title: str | None = Field(default=None, min_length=1, max_length=200)
     bank_id: int | None = None
     rules: list[RuleBody] | None = Field(default=None, min_length=1, max_length=50)
@@ -142,7 +148,8 @@ class ExamChangesBody(Body):
     closes_at: AwareDatetime | None = Field(default=None, strict=False)
     shuffle_questions: bool | None = None
     shuffle_options: bool | None = None
-    room_code: str | None = Field(default=None, min_length=1, max_length=40)
+    room_code: str | None = Field(default=None, min_length=1, max_length=40,
+                                  json_schema_extra={"pattern": service.ROOM_CODE_RE.pattern})
     certificate: bool | None = None
     review_policy: Literal["none", "score", "answers_after_close"] | None = None
     partial_credit: bool | None = None
@@ -151,7 +158,8 @@ class ExamChangesBody(Body):
 @api.route("/exams/<int:exam_id>", methods=["PATCH"])
 @access.roles("admin", "trainer")
 @documented("Change an exam (fields left out stay; null clears opens_at, closes_at, room_code); once "
-            "attempts exist, bank, rules, shuffling and partial credit are fixed (409)", body=ExamChangesBody)
+            "attempts exist, bank, rules, shuffling and partial credit are fixed (409)", body=ExamChangesBody,
+            errors={409: "attempts exist and the change touches what their papers depend on"})
 def update_exam(exam_id: int, body: ExamChangesBody):
     given = body.model_fields_set
     if not given:
@@ -175,7 +183,7 @@ def update_exam(exam_id: int, body: ExamChangesBody):
 @api.route("/exams/<int:exam_id>", methods=["DELETE"])
 @access.roles("admin", "trainer")
 @documented("Delete an exam nobody has started, with its candidates and tickets (409 once attempts "
-            "exist: close it instead)", status=204)
+            "exist: close it instead)", status=204, errors={409: "attempts exist"})
 def delete_exam(exam_id: int):
     s = db.session()
     service.delete_exam(s, service.exam_for_staff(s, exam_id, current_user), current_user)
@@ -187,6 +195,11 @@ def delete_exam(exam_id: int):
 
 
 class CandidatesBody(Body):
+    """Either `usernames` or `unit`, not both."""
+
+    model_config = ConfigDict(json_schema_extra=schema_rules(nullable=("extra_minutes",),
+                                                             one_of=("usernames", "unit")))
+
     usernames: list[str] | None = Field(default=None, max_length=20000)
     unit: str | None = Field(default=None, min_length=1, max_length=40)
     extra_minutes: float | None = Field(default=None, ge=0, le=1440)
@@ -195,7 +208,8 @@ class CandidatesBody(Body):
 @api.route("/exams/<int:exam_id>/candidates", methods=["POST"])
 @access.roles(*STAFF)
 @documented("Assign candidates by usernames or by unit (with sub-units); optional extra time",
-            body=CandidatesBody)
+            body=CandidatesBody, response=Assignment,
+            errors={403: "a trainer on another trainer's bank, or staff accounts among the usernames"})
 def add_candidates(exam_id: int, body: CandidatesBody):
     if (body.usernames is None) == (body.unit is None):
         raise ApiError(400, "give either 'usernames' or 'unit'")
@@ -213,7 +227,8 @@ def add_candidates(exam_id: int, body: CandidatesBody):
 @api.route("/exams/<int:exam_id>/candidates/file", methods=["POST"])
 @access.roles(*STAFF)
 @documented("Assign candidates from a spreadsheet (column username, optional extra_minutes)",
-            multipart={"file": "file"})
+            multipart={"file": BINARY}, response=Assignment,
+            errors={403: "a trainer on another trainer's bank, or staff accounts in the file"})
 def add_candidates_file(exam_id: int):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -236,7 +251,7 @@ class TicketsBody(Body):
 @api.route("/exams/<int:exam_id>/tickets", methods=["POST"])
 @access.roles(*ROOM)
 @documented("Issue one-time login tickets for the exam's candidates (all, or the given usernames)",
-            body=TicketsBody, status=201)
+            body=TicketsBody, status=201, errors={403: "staff accounts among the usernames"})
 def issue_tickets(exam_id: int, body: TicketsBody):
     s = db.session()
     exam = service.exam_for_staff(s, exam_id, current_user, room=True)
@@ -252,7 +267,9 @@ class TicketLoginBody(Body):
 
 @api.route("/auth/ticket", methods=["POST"])
 @access.public
-@documented("Log in with a candidate ticket (one use, valid while its exam is open)", body=TicketLoginBody)
+@documented("Log in with a candidate ticket (one use, valid while its exam is open)", body=TicketLoginBody,
+            errors={401: "the ticket is unknown, used, or outside its exam's window",
+                    429: "too many wrong tickets from this address (Retry-After says when to try again)"})
 def ticket_login(body: TicketLoginBody):
     try:
         user, exam = log_in_with_ticket(body.ticket)
@@ -288,7 +305,9 @@ def _paper_dict(paper: service.AttemptPaper) -> dict[str, Any]:
 @api.route("/exams/<int:exam_id>/attempts", methods=["POST"])
 @access.authenticated
 @documented("Start an attempt, or resume the one in progress (201 new, 200 resumed)", body=StartBody,
-            status=201)
+            response=Paper, status=201, also={200: "the attempt in progress, resumed"},
+            errors={403: "the room code is missing or wrong", 404: "the exam is not assigned to the caller",
+                    409: "outside the exam's window, or no attempts left"})
 def start_attempt(exam_id: int, body: StartBody):
     s = db.session()
     now = utcnow()
@@ -300,6 +319,10 @@ def start_attempt(exam_id: int, body: StartBody):
 
 
 class AnswerBody(Body):
+    """The selection, the review flag, or both."""
+
+    model_config = ConfigDict(json_schema_extra=schema_rules(any_of=("options", "flagged")))
+
     options: list[int] | None = Field(default=None, max_length=50)
     flagged: bool | None = None
 
@@ -307,7 +330,9 @@ class AnswerBody(Body):
 @api.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
 @access.authenticated
 @documented("Save the selection (and/or review flag) for one question; committed before the reply",
-            body=AnswerBody)
+            body=AnswerBody, response=AnswerReceipt,
+            errors={409: "the attempt is submitted, or its deadline has passed (code deadline_passed)",
+                    422: "the question is not on the paper, or an option is not one of the question's"})
 def save_answer(attempt_id: int, question_id: int, body: AnswerBody):
     now = utcnow()
     with db.autocommit() as conn:  # the save is one statement: committed when it returns
@@ -329,7 +354,8 @@ def _state(attempt: Attempt, now: datetime) -> dict[str, Any]:
 
 @api.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @access.authenticated
-@documented("Submit the attempt (idempotent); the result as the review policy allows")
+@documented("Submit the attempt (idempotent); the result as the review policy allows",
+            errors={404: "no such attempt of the caller's"})
 def submit_attempt(attempt_id: int):
     s = db.session()
     now = utcnow()
@@ -340,7 +366,8 @@ def submit_attempt(attempt_id: int):
 
 @api.route("/attempts/<int:attempt_id>", methods=["GET"])
 @access.authenticated
-@documented("An attempt's state, deadline and server time; the result once submitted")
+@documented("An attempt's state, deadline and server time; the result once submitted",
+            errors={404: "no such attempt of the caller's"})
 def get_attempt(attempt_id: int):
     s = db.session()
     now = utcnow()
@@ -372,7 +399,8 @@ class ExtendBody(Body):
 
 @api.route("/exams/<int:exam_id>/candidates/<username>/extend", methods=["POST"])
 @access.roles(*ROOM)
-@documented("Give one candidate extra minutes", body=ExtendBody)
+@documented("Give one candidate extra minutes", body=ExtendBody,
+            errors={404: "no such exam, or the username is not one of its candidates"})
 def extend(exam_id: int, username: str, body: ExtendBody):
     s = db.session()
     exam = service.exam_for_staff(s, exam_id, current_user, room=True)
@@ -383,7 +411,8 @@ def extend(exam_id: int, username: str, body: ExtendBody):
 
 @api.route("/attempts/<int:attempt_id>/force-submit", methods=["POST"])
 @access.roles(*ROOM)
-@documented("End a candidate's attempt now and grade what was saved")
+@documented("End a candidate's attempt now and grade what was saved",
+            errors={409: "the attempt has already been submitted"})
 def force_submit(attempt_id: int):
     s = db.session()
     now = utcnow()

@@ -14,7 +14,7 @@ from examapp.api.errors import ApiError
 from examapp.api.openapi import Body, documented
 from examapp.messages import translated
 from examapp.orgs.forms import KIND_LABELS, UnitForm
-from examapp.orgs.service import UnitError, UnitExists, create_unit, unit_choices, unit_tree
+from examapp.orgs.service import CODE_RE, UnitError, UnitExists, create_unit, unit_choices, unit_tree
 
 bp = Blueprint("orgs", __name__)
 api = Blueprint("orgs_api", __name__, url_prefix="/api/v1")
@@ -45,7 +45,7 @@ def units_page():
 
 
 class UnitBody(Body):
-    code: str = Field(min_length=1, max_length=40)
+    code: str = Field(min_length=1, max_length=40, json_schema_extra={"pattern": CODE_RE.pattern})
     name: str = Field(min_length=1, max_length=200)
     parent: str | None = Field(default=None, max_length=40)
     kind: Literal["committee", "grassroots", "cell", "branch", "company", "park", "other"] = "other"
@@ -60,7 +60,7 @@ def list_units():
 
 @api.route("/units", methods=["POST"])
 @access.roles(*MANAGERS)
-@documented("Add a unit to the tree", body=UnitBody, status=201)
+@documented("Add a unit to the tree", body=UnitBody, status=201, errors={409: "the code is taken"})
 def add_unit(body: UnitBody):
     s = db.session()
     try:

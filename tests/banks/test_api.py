@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from examapp import db
+from examapp.audit.models import AuditLog
 from examapp.banks.models import ImportJob, Question
 from tests.banks.files import good_rows, row, xlsx_bytes
 
@@ -186,3 +187,12 @@ def test_openapi_lists_the_bank_routes(client):
     )
     upload = paths["/api/v1/banks/{bank_id}/import"]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert upload["schema"]["properties"]["file"]["format"] == "binary"
+
+
+def test_a_bank_name_longer_than_the_audit_target_is_created_and_audited_whole(app, accounts, client):
+    name = "Ngân hàng câu hỏi " + "x" * 182
+    response = client.post("/api/v1/banks", json={"name": name}, headers=accounts.bearer("trainer"))
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        entry = db.session().scalar(select(AuditLog).where(AuditLog.action == "bank.create"))
+    assert entry.target == f"bank:{response.get_json()['id']}" and entry.details["name"] == name

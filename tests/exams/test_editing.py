@@ -162,6 +162,9 @@ def test_a_new_bank_is_checked_against_the_blueprint(app, accounts, bank_id):
     ({"closes_at": "2020-01-01T00:00:00+00:00"}, 400, "closes_at must be after opens_at"),
     ({"room_code": "P 1"}, 400, "room_code must be 1-40 letters, digits, '-' or '_'"),
     ({"bank_id": 999999}, 400, "there is no question bank 999999"),
+    ({"bank_id": 2**31}, 400, "field 'bank_id': must be between"),
+    ({"closes_at": "9999-12-31T23:59:00-05:00"}, 400, "field 'closes_at': must be a time between"),
+    ({"room_code": "P\x001"}, 400, "field 'room_code': text may not contain the NUL character"),
 ])
 def test_bad_changes_are_refused_and_change_nothing(app, accounts, bank_id, change, status, words):
     admin = accounts.client("admin")

@@ -36,6 +36,16 @@ def exams_written(app) -> int:
     ({"title": None}, "title"),
     ({"rules": [{"topic": "History", "difficulty": "hard", "count": 2, "points": 0.001}]},
      "rule 1: points may have at most two decimals"),
+    ({"title": "Kiểm tra\x00"}, "field 'title': text may not contain the NUL character"),
+    ({"rules": [{"topic": "History\x00", "count": 2}]}, "field 'rules.0.topic': text may not contain"),
+    ({"bank_id": 99999999999}, "field 'bank_id': must be between -2147483648 and 2147483647"),
+    ({"max_attempts": 2**31}, "field 'max_attempts'"),
+    ({"opens_at": "0000-01-01T00:00:00Z"}, "field 'opens_at'"),
+    ({"closes_at": "99999-01-01T00:00:00Z"}, "field 'closes_at'"),
+    # In UTC these are before year 1 and after year 9999: the time zone shift overflows.
+    ({"opens_at": "0001-01-01T00:00:00+05:00"}, "field 'opens_at': must be a time between 1900-01-01"),
+    ({"closes_at": "9999-12-31T23:59:00-05:00"}, "field 'closes_at': must be a time between 1900-01-01"),
+    ({"opens_at": "1899-12-31T23:59:59Z"}, "field 'opens_at': must be a time between"),
 ])
 def test_malformed_exam_bodies_are_refused(app, accounts, bank_id, change, words):
     admin = accounts.client("admin")

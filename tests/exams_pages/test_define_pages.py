@@ -78,6 +78,20 @@ def test_form_errors_are_shown_next_to_the_fields_and_nothing_is_saved(setup, ap
     assert _exam_count(app) == before
 
 
+@pytest.mark.parametrize("opens_at, closes_at", [
+    ("0001-01-01T00:00", "2026-12-01T11:30"),  # in UTC, before year 1: converting overflowed
+    ("2026-12-01T08:00", "9999-12-31T23:59"),
+    ("1899-12-31T23:59", "2026-12-01T11:30"),
+])
+def test_times_outside_the_accepted_years_are_refused_next_to_the_field(setup, app, opens_at, closes_at):
+    before = _exam_count(app)
+    response = setup.trainer.post("/exams/new", data=_form(setup.bank_id, opens_at=opens_at,
+                                                           closes_at=closes_at))
+    assert response.status_code == 400
+    assert "Give a time between the years 1900 and 2999." in response.get_data(as_text=True)
+    assert _exam_count(app) == before
+
+
 def test_rule_asking_more_than_the_bank_has_shows_the_numbers(setup, app):
     before = _exam_count(app)
     response = setup.trainer.post("/exams/new", data=_form(setup.bank_id, **{"rules-0-count": "9"}))

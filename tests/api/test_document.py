@@ -1,0 +1,91 @@
+"""What /api/v1/openapi.json says about particular routes matches what they do."""
+
+from __future__ import annotations
+
+import pytest
+
+from examapp.auth.roles import ROLES
+from tests.exams.factories import make_bank, make_exam
+from tests.foundation.test_api import assert_error
+
+
+@pytest.fixture
+def spec(client) -> dict:
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def operation(spec: dict, method: str, path: str) -> dict:
+    return spec["paths"][f"/api/v1{path}"][method]
+
+
+def body_schema(spec: dict, method: str, path: str) -> dict:
+    ref = operation(spec, method, path)["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def parameter(spec: dict, method: str, path: str, name: str) -> dict:
+    return next(p for p in operation(spec, method, path)["parameters"] if p["name"] == name)
+
+
+def test_query_parameters_have_their_types(spec):
+    assert parameter(spec, "get", "/banks/{bank_id}/questions", "page")["schema"]["type"] == "integer"
+    assert parameter(spec, "get", "/banks/{bank_id}/questions", "difficulty")["schema"]["enum"] == [
+        "easy", "medium", "hard"]
+    assert parameter(spec, "get", "/banks/{bank_id}/export.xlsx", "retired")["schema"]["type"] == "boolean"
+    assert parameter(spec, "get", "/users", "role")["schema"]["enum"] == list(ROLES)
+
+
+def test_ids_are_bounded_to_the_32_bit_columns(spec):
+    assert parameter(spec, "get", "/exams/{exam_id}", "exam_id")["schema"] == {
+        "type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    bank_id = body_schema(spec, "post", "/exams")["properties"]["bank_id"]
+    assert (bank_id["minimum"], bank_id["maximum"]) == (-(2**31), 2**31 - 1)
+
+
+def test_text_fields_say_no_nul_and_not_blank(spec):
+    title = body_schema(spec, "post", "/exams")["properties"]["title"]
+    assert title["pattern"] == r"^[^\x00]*$" and title["not"] == {"pattern": r"^\s*$"}
+    assert body_schema(spec, "post", "/users")["properties"]["role"]["enum"] == list(ROLES)
+
+
+def test_patch_fields_are_nullable_only_where_null_clears(spec):
+    props = body_schema(spec, "patch", "/exams/{exam_id}")["properties"]
+    assert props["title"]["type"] == "string" and "anyOf" not in props["title"]
+    assert {"type": "null"} in props["opens_at"]["anyOf"]
+
+
+def test_candidates_take_usernames_or_a_unit(spec):
+    assert body_schema(spec, "post", "/exams/{exam_id}/candidates")["oneOf"] == [
+        {"required": ["usernames"]}, {"required": ["unit"]}]
+    assert body_schema(spec, "put", "/attempts/{attempt_id}/answers/{question_id}")["anyOf"] == [
+        {"required": ["options"]}, {"required": ["flagged"]}]
+    assert body_schema(spec, "patch", "/exams/{exam_id}")["minProperties"] == 1
+
+
+def test_uploads_require_their_file(spec):
+    form = operation(spec, "post", "/banks/{bank_id}/import")["requestBody"]["content"]["multipart/form-data"]
+    assert form["schema"]["required"] == ["file"]
+    assert form["schema"]["properties"]["file"] == {"type": "string", "format": "binary"}
+
+
+def test_responses_say_their_statuses_and_content(spec):
+    export = operation(spec, "get", "/banks/{bank_id}/export.xlsx")["responses"]["200"]["content"]
+    assert list(export) == ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+    start = operation(spec, "post", "/exams/{exam_id}/attempts")["responses"]
+    assert {"200", "201", "403", "404", "409"} <= set(start)
+    assert start["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Paper"}
+    assert "4XX" not in start and "500" not in start
+    assert "204" in operation(spec, "delete", "/exams/{exam_id}")["responses"]
+    assert set(operation(spec, "get", "/health")["responses"]) == {"200"}
+
+
+def test_an_anonymous_post_without_a_body_is_a_401_not_a_csrf_400(csrf_on, app):
+    exam_id = make_exam(app, make_bank(app))
+    assert_error(app.test_client().post(f"/api/v1/exams/{exam_id}/close"), 401)
+    assert_error(app.test_client().post("/api/v1/users/import", data={"dry_run": "1"}), 401)
+
+
+def test_a_cookie_session_post_without_its_csrf_token_is_still_refused(csrf_on, app, accounts):
+    exam_id = make_exam(app, make_bank(app))
+    admin = accounts.client("admin")
+    assert_error(admin.post(f"/api/v1/exams/{exam_id}/close"), 400, "CSRF")
