@@ -94,3 +94,32 @@ def test_options_move_into_their_question_row_in_order_and_back(empty_engine):
     assert [tuple(r) for r in rows] == [(1, 0, "Năm 1930", True), (1, 1, "Năm 1941", False),
                                         (1, 2, "Năm 1945", False), (2, 0, "True", False),
                                         (2, 1, "False", True)]
+
+
+def test_exams_and_candidates_from_before_0008_keep_what_they_did(empty_engine):
+    config = alembic_config(empty_engine)
+    command.upgrade(config, "0007")
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO question_bank (id, name, description, created_at) "
+                          "VALUES (1, 'Lịch sử', '', :now)"), {"now": now})
+        conn.execute(text("INSERT INTO user_account (id, username, full_name, role, active, created_at) "
+                          "VALUES (1, 'lan', 'Lan', 'candidate', true, :now)"), {"now": now})
+        conn.execute(text(
+            "INSERT INTO exam (id, kind, title, bank_id, duration_minutes, pass_percent, max_attempts, "
+            "shuffle_questions, shuffle_options, review_policy, certificate, partial_credit, created_at) "
+            "VALUES (1, 'exam', 'Kỳ thi', 1, 30, 50, 2, true, true, 'score', false, false, :now)"),
+            {"now": now})
+        conn.execute(text("INSERT INTO exam_candidate (id, exam_id, user_id, extra_minutes, added_at) "
+                          "VALUES (1, 1, 1, 5, :now)"), {"now": now})
+    command.upgrade(config, "head")
+    with empty_engine.connect() as conn:
+        exam = conn.execute(text("SELECT grading, fresh_questions FROM exam")).one()
+        candidate = conn.execute(text("SELECT opens_at, closes_at, extra_minutes, extra_attempts "
+                                      "FROM exam_candidate")).one()
+    assert (exam.grading, bool(exam.fresh_questions)) == ("highest", False)
+    assert tuple(candidate) == (None, None, 5, 0)
+    command.downgrade(config, "0007")
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT extra_minutes FROM exam_candidate")).scalar() == 5
+        assert "grading" not in {c["name"] for c in inspect(conn).get_columns("exam")}
