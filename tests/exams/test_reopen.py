@@ -13,6 +13,7 @@ from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.db import utcnow
 from examapp.exams import overrides, service
+from examapp.exams.events import attempt_finalised
 from examapp.exams.models import Answer, Attempt, AttemptQuestion, Exam
 from tests.exams.factories import at, make_exam
 
@@ -185,3 +186,24 @@ def test_reopening_through_the_api_keeps_the_paper_and_its_saves(app, accounts, 
     assert again.status_code == 409 and "in progress" in again.get_json()["error"]["message"]
     room = proctor.get(f"/api/v1/exams/{exam_id}/room").get_json()["candidates"]
     assert room[0]["state"] == "in_progress" and room[0]["answered"] == 2
+
+
+def test_a_reopened_attempt_is_announced_again_when_it_ends_again(app, accounts, bank_id):
+    sent: list[int] = []
+
+    def receive(attempt_id: int) -> None:
+        sent.append(attempt_id)
+
+    proctor = accounts.client("proctor")
+    candidate = accounts.client("candidate")
+    exam_id = make_exam(app, bank_id, (candidate.user.username,))
+    attempt_id = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()["attempt_id"]
+    attempt_finalised.connect(receive)
+    try:
+        proctor.post(f"/api/v1/attempts/{attempt_id}/force-submit", json={})
+        assert proctor.post(f"/api/v1/attempts/{attempt_id}/reopen", json={}).status_code == 200
+        assert sent == [attempt_id], "reopening ends nothing"
+        candidate.post(f"/api/v1/attempts/{attempt_id}/submit", json={})
+    finally:
+        attempt_finalised.disconnect(receive)
+    assert sent == [attempt_id, attempt_id]
