@@ -51,15 +51,15 @@ def _register_blueprints(app: Flask) -> None:
     from examapp.api import views as api_views
     from examapp.auth import views as auth_views
     from examapp.banks import views as bank_views
+    from examapp.exams import override_pages, ticket_pages
     from examapp.exams import pages as exam_pages
-    from examapp.exams import ticket_pages
     from examapp.exams import views as exam_views
     from examapp.main import views as main_views
     from examapp.orgs import views as org_views
     from examapp.users import views as user_views
 
     for module in (main_views, auth_views, org_views, user_views, bank_views, exam_pages, ticket_pages,
-                   exam_views, api_views):
+                   override_pages, exam_views, api_views):
         for name in ("bp", "api"):
             blueprint = getattr(module, name, None)
             if blueprint is not None:

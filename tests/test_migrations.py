@@ -117,3 +117,32 @@ def test_earlier_imports_get_the_count_of_the_errors_they_kept(empty_engine):
     command.downgrade(config, "0007")
     with empty_engine.connect() as conn:
         assert "error_count" not in {c["name"] for c in inspect(conn).get_columns("import_job")}
+
+
+def test_exams_and_candidates_from_before_0009_keep_what_they_did(empty_engine):
+    config = alembic_config(empty_engine)
+    command.upgrade(config, "0008")
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO question_bank (id, name, description, created_at) "
+                          "VALUES (1, 'Lịch sử', '', :now)"), {"now": now})
+        conn.execute(text("INSERT INTO user_account (id, username, full_name, role, active, created_at) "
+                          "VALUES (1, 'lan', 'Lan', 'candidate', true, :now)"), {"now": now})
+        conn.execute(text(
+            "INSERT INTO exam (id, kind, title, bank_id, duration_minutes, pass_percent, max_attempts, "
+            "shuffle_questions, shuffle_options, review_policy, certificate, partial_credit, created_at) "
+            "VALUES (1, 'exam', 'Kỳ thi', 1, 30, 50, 2, true, true, 'score', false, false, :now)"),
+            {"now": now})
+        conn.execute(text("INSERT INTO exam_candidate (id, exam_id, user_id, extra_minutes, added_at) "
+                          "VALUES (1, 1, 1, 5, :now)"), {"now": now})
+    command.upgrade(config, "head")
+    with empty_engine.connect() as conn:
+        exam = conn.execute(text("SELECT grading, fresh_questions FROM exam")).one()
+        candidate = conn.execute(text("SELECT opens_at, closes_at, extra_minutes, extra_attempts "
+                                      "FROM exam_candidate")).one()
+    assert (exam.grading, bool(exam.fresh_questions)) == ("highest", False)
+    assert tuple(candidate) == (None, None, 5, 0)
+    command.downgrade(config, "0008")
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT extra_minutes FROM exam_candidate")).scalar() == 5
+        assert "grading" not in {c["name"] for c in inspect(conn).get_columns("exam")}

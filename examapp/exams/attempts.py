@@ -49,6 +49,7 @@ from examapp.exams.models import (
     ExamCandidate,
     ExamRule,
 )
+from examapp.exams.windows import attempts_allowed, check_window, deadline_for, fmt_time, window_of
 from examapp.messages import msg
 
 log = logging.getLogger(__name__)
@@ -101,18 +102,19 @@ class AttemptPaper:
     server_time: datetime
 
 
-def fmt_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def deadline_for(exam: Exam, started_at: datetime, extra_minutes: float) -> datetime:
-    """min(start + duration + extra time, the exam's close)."""
-    deadline = started_at + timedelta(minutes=exam.duration_minutes + (extra_minutes or 0.0))
-    return min(deadline, exam.closes_at) if exam.closes_at else deadline
-
-
 def is_expired(attempt: Attempt, now: datetime, grace_seconds: float) -> bool:
     return attempt.status == IN_PROGRESS and now > attempt.deadline + timedelta(seconds=grace_seconds)
+
+
+# Who may end an attempt before its time without the candidate submitting it.
+ENDED_FOR_THE_CANDIDATE = ("proctor", "room_closed")
+
+
+def ended_early(attempt: Attempt) -> bool:
+    """Submitted before its deadline by a proctor or the room closing, not by the candidate: it still
+    had time left (what reopening gives back)."""
+    return (attempt.status == SUBMITTED and attempt.finished_by in ENDED_FOR_THE_CANDIDATE
+            and attempt.submitted_at is not None and attempt.submitted_at < attempt.deadline)
 
 
 # ---------------------------------------------------------------- starting
@@ -178,25 +180,20 @@ def check_room_code(exam: Exam, room_code: str | None) -> None:
         raise WrongRoomCode(msg("the room code is not correct"))
 
 
-def check_window(exam: Exam, now: datetime) -> None:
-    if exam.opens_at and now < exam.opens_at:
-        raise ExamConflict(msg("the exam opens at %(time)s", time=fmt_time(exam.opens_at)))
-    if exam.closes_at and now >= exam.closes_at:
-        raise ExamConflict(msg("the exam closed at %(time)s", time=fmt_time(exam.closes_at)))
-
-
 def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor, now: datetime,
                  room_code: str | None, used: int) -> tuple[Attempt, list[PaperQuestion] | None]:
     # The window and the attempts first: before the exam opens, a right and a wrong room code get
     # the same answer, so the code cannot be tested ahead.
-    check_window(exam, now)
-    if used >= exam.max_attempts:
-        raise ExamConflict(msg("you have used all %(max)s attempt(s) of this exam", max=exam.max_attempts))
+    check_window(window_of(exam, candidate), now)
+    allowed = attempts_allowed(exam, candidate)
+    if used >= allowed:
+        raise ExamConflict(msg("you have used all %(max)s attempt(s) of this exam", max=allowed))
     check_room_code(exam, room_code)
     seed = secrets.randbits(63)
     rules = list(exam.rules)
+    seen = _questions_seen(db, exam.id, user.id) if exam.fresh_questions and used else frozenset()
     drawn = draw_questions(_rule_pools(db, exam, rules), [r.count for r in rules], seed,
-                           exam.shuffle_questions)
+                           exam.shuffle_questions, seen)
     ids = [d.question_id for d in drawn]
     texts: dict[int, tuple[str, str, str | None]] = {}
     options: dict[int, dict[int, dict[str, Any]]] = {}
@@ -209,7 +206,7 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
     points = {r.position: r.points for r in rules}
     attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=seed,
                       status=IN_PROGRESS, started_at=now,
-                      deadline=deadline_for(exam, now, candidate.extra_minutes),
+                      deadline=deadline_for(exam, now, candidate),
                       max_score=sum((points[d.rule_position] for d in drawn), Decimal(0)))
     try:
         with db.begin_nested():
@@ -236,6 +233,13 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
     db.connection().execute(insert(AttemptQuestion.__table__), rows)
     return attempt, [PaperQuestion(r["question_id"], r["position"], r["type"], r["text"], r["points"],
                                    [PaperOption(o["id"], o["text"]) for o in r["options"]]) for r in rows]
+
+
+def _questions_seen(db: Session, exam_id: int, user_id: int) -> frozenset[int]:
+    """The questions on the candidate's earlier papers of this exam."""
+    return frozenset(db.scalars(
+        select(AttemptQuestion.question_id).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id)))
 
 
 def _rule_pools(db: Session, exam: Exam, rules: list[ExamRule]) -> list[list[int]]:
@@ -509,10 +513,21 @@ def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def answers_shown_from(db: Session, exam: Exam) -> datetime | None:
+    """When the key may be shown after the close: once the exam and every candidate's own window
+    have closed, so nobody still able to sit it can read it (None: the exam never closes)."""
+    if exam.closes_at is None:
+        return None
+    own = db.scalars(select(ExamCandidate.closes_at).where(ExamCandidate.exam_id == exam.id,
+                                                           ExamCandidate.closes_at.is_not(None))).all()
+    return max([exam.closes_at, *own])
+
+
 def attempt_result(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
     """What the candidate may see of a submitted attempt under the exam's review policy:
     none -> {"status"}; score -> + score, max_score, percent, passed; answers_after_close ->
-    + per-question review with the correct options once the exam has closed."""
+    + per-question review with the correct options once the exam (and every candidate's own
+    window) has closed."""
     result: dict[str, Any] = {"status": attempt.status}
     if attempt.status != SUBMITTED:
         return result
@@ -521,7 +536,8 @@ def attempt_result(db: Session, attempt: Attempt, now: datetime) -> dict[str, An
         return result
     result.update(score=_num(attempt.score), max_score=_num(attempt.max_score),
                   percent=_num(attempt.percent), passed=attempt.passed)
-    if exam.review_policy == "answers_after_close" and exam.closes_at and now >= exam.closes_at:
+    shown_from = answers_shown_from(db, exam) if exam.review_policy == "answers_after_close" else None
+    if shown_from is not None and now >= shown_from:
         chosen = dict(db.execute(select(Answer.question_id, Answer.options)
                                  .where(Answer.attempt_id == attempt.id)).all())
         result["review"] = [

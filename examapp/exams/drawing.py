@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 
@@ -14,18 +15,25 @@ class Drawn:
 
 
 def draw_questions(pools: Sequence[Sequence[int]], counts: Sequence[int], seed: int,
-                   shuffle: bool) -> list[Drawn]:
+                   shuffle: bool, seen: AbstractSet[int] = frozenset()) -> list[Drawn]:
     """Pick `counts[i]` question ids from `pools[i]` for each rule, then order the paper.
 
-    Pools are sorted first, so the same seed over the same bank always gives the same paper.
-    Unshuffled papers keep rule order, and question id order inside a rule.
+    Questions in `seen` (the candidate's earlier papers) are drawn only where a rule's pool has too
+    few others: then every unseen one is taken and the rest sampled from the seen ones. Pools are
+    sorted first, so the same seed over the same bank and the same seen set always gives the same
+    paper; with nothing seen the draw is the one made without fresh questions, so stored seeds keep
+    reproducing their papers. Unshuffled papers keep rule order, and question id order inside a rule.
     """
     rng = random.Random(seed)
     paper: list[Drawn] = []
     for position, (pool, count) in enumerate(zip(pools, counts, strict=True), start=1):
         if count > len(pool):
             raise ValueError(f"rule {position} asks for {count} questions; the pool has {len(pool)}")
-        chosen = rng.sample(sorted(pool), count)
+        fresh = sorted(q for q in pool if q not in seen)
+        if count <= len(fresh):
+            chosen = rng.sample(fresh, count)
+        else:
+            chosen = fresh + rng.sample(sorted(q for q in pool if q in seen), count - len(fresh))
         paper.extend(Drawn(qid, position) for qid in (chosen if shuffle else sorted(chosen)))
     if shuffle:
         rng.shuffle(paper)

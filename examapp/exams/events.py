@@ -5,7 +5,8 @@ sweeper, a proctor's force-submit, closing the room, a start after the deadline)
 different places. They all go through `finalise_attempt`, which notes the attempt in its Session;
 the Session's commit sends the signal for each noted attempt, and a rollback forgets them, so a
 grade that was rolled back sends nothing. Receivers (contest boards, certificates) get the attempt
-id and run after the commit, outside the transaction that graded it.
+id and run after the commit, outside the transaction that graded it. An attempt a proctor reopened
+(overrides.reopen_attempt) ends again later and is sent again, with its new grade.
 """
 
 from __future__ import annotations

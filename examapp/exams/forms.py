@@ -43,6 +43,8 @@ DIFFICULTY_CHOICES = [("", _l("Any difficulty")), ("easy", _l("Easy")), ("medium
                       ("hard", _l("Hard"))]
 REVIEW_CHOICES = [("none", _l("Nothing (candidates see no result)")), ("score", _l("Score only")),
                   ("answers_after_close", _l("Score, and the answers after the exam closes"))]
+GRADING_CHOICES = [("highest", _l("The highest attempt")), ("last", _l("The last attempt")),
+                   ("first", _l("The first attempt")), ("average", _l("The average of the attempts"))]
 
 
 def in_accepted_years(form: FlaskForm, field: DateTimeLocalField) -> None:
@@ -98,6 +100,7 @@ class ExamForm(FlaskForm):
     max_attempts = IntegerField(_l("Attempts allowed"), default=1,
                                 validators=[InputRequired(), NumberRange(min=1, max=100)],
                                 render_kw={"inputmode": "numeric"})
+    grading = SelectField(_l("The result for the exam is"), choices=GRADING_CHOICES, default="highest")
     opens_at = DateTimeLocalField(_l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M",
                                   validators=[Optional(), in_accepted_years])
     closes_at = DateTimeLocalField(_l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M",
@@ -110,6 +113,7 @@ class ExamForm(FlaskForm):
     review_policy = SelectField(_l("After submitting, candidates see"), choices=REVIEW_CHOICES,
                                 default="score")
     partial_credit = BooleanField(_l("Partial credit on multiple-answer questions"))
+    fresh_questions = BooleanField(_l("Later attempts draw questions the candidate has not been given yet"))
     certificate = BooleanField(_l("Issue a certificate on passing"))
     submit = SubmitField(_l("Save the exam"))
 
@@ -163,6 +167,22 @@ class ExtendForm(FlaskForm):
                            validators=[InputRequired(), NumberRange(min=0.5, max=24 * 60)],
                            render_kw={"inputmode": "decimal"})
     submit = SubmitField(_l("Extend"))
+
+
+class OverrideForm(FlaskForm):
+    """One candidate's own window, extra time and extra attempts; an empty time means the exam's."""
+
+    opens_at = DateTimeLocalField(_l("Opens for this candidate (Vietnam time)"), format="%Y-%m-%dT%H:%M",
+                                  validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes for this candidate (Vietnam time)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[Optional()])
+    extra_minutes = DecimalField(_l("Extra minutes"), places=None, default=0,
+                                 validators=[Optional(), NumberRange(min=0, max=24 * 60)],
+                                 render_kw={"inputmode": "decimal"})
+    extra_attempts = IntegerField(_l("Extra attempts"), default=0,
+                                  validators=[Optional(), NumberRange(min=0, max=100)],
+                                  render_kw={"inputmode": "numeric"})
+    submit = SubmitField(_l("Save the override"))
 
 
 class StartForm(FlaskForm):

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,6 +30,8 @@ from examapp.db import Base, UTCDateTime, utcnow
 
 EXAM_KINDS = ("exam", "contest")
 REVIEW_POLICIES = ("none", "score", "answers_after_close")
+# How a candidate's attempts make their result for the exam.
+GRADING_METHODS = ("highest", "last", "first", "average")
 IN_PROGRESS = "in_progress"
 SUBMITTED = "submitted"
 # Who ended an attempt: the candidate, the clock, a proctor, or the room closing.
@@ -54,6 +57,9 @@ class Exam(Base):
     review_policy: Mapped[str] = mapped_column(String(20), default="score")
     certificate: Mapped[bool] = mapped_column(default=False)
     partial_credit: Mapped[bool] = mapped_column(default=False)
+    grading: Mapped[str] = mapped_column(String(10), default="highest", server_default="highest")
+    # Later attempts draw, within each rule, questions the candidate has not been given yet.
+    fresh_questions: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     bank: Mapped[QuestionBank] = relationship()
@@ -89,7 +95,8 @@ class ExamRule(Base):
 
 
 class ExamCandidate(Base):
-    """A user assigned to an exam, with their extra time (accommodation or a proctor's extension)."""
+    """A user assigned to an exam, with their extra time (accommodation or a proctor's extension)
+    and a proctor's override: their own window (None: the exam's) and attempts beyond the exam's."""
 
     __tablename__ = "exam_candidate"
     __table_args__ = (UniqueConstraint("exam_id", "user_id"),)
@@ -98,6 +105,9 @@ class ExamCandidate(Base):
     exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     extra_minutes: Mapped[float] = mapped_column(Float, default=0.0)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extra_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()

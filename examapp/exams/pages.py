@@ -23,6 +23,7 @@ from examapp.exams import room_codes, service
 from examapp.exams.errors import TooManyRoomCodes
 from examapp.exams.forms import (
     DIFFICULTY_CHOICES,
+    GRADING_CHOICES,
     REVIEW_CHOICES,
     CandidatesForm,
     ConfirmForm,
@@ -46,6 +47,10 @@ STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress
                 "submitted": _l("Submitted")}
 FINISHED_BY_LABELS = {"candidate": _l("submitted by you"), "deadline": _l("submitted when the time ran out"),
                       "proctor": _l("ended by the proctor"), "room_closed": _l("ended when the room closed")}
+# How the candidate's result for the exam comes from their attempts, as they read it.
+RESULT_BY = {"highest": _l("Your highest attempt counts."), "last": _l("Your last attempt counts."),
+             "first": _l("Your first attempt counts."),
+             "average": _l("The average of your attempts counts.")}
 # True/false options are stored in English and shown in the reader's language.
 TRUE_FALSE = {"True": _l("True"), "False": _l("False")}
 
@@ -140,6 +145,8 @@ def _spec(form: ExamForm) -> ExamSpec:
         certificate=form.certificate.data,
         review_policy=form.review_policy.data,
         partial_credit=form.partial_credit.data,
+        grading=form.grading.data,
+        fresh_questions=form.fresh_questions.data,
     )
 
 
@@ -197,6 +204,7 @@ def exam_page(exam_id: int):
     exam = _staff_exam(exam_id)
     return render_template("exams/detail.html", exam=exam, now=utcnow(),
                            review_label=dict(REVIEW_CHOICES)[exam.review_policy],
+                           grading_label=dict(GRADING_CHOICES)[exam.grading],
                            difficulty_labels=dict(DIFFICULTY_CHOICES),
                            total_points=sum(r.count * r.points for r in exam.rules),
                            may_edit=current_user.role in ("admin", "trainer"),
@@ -220,6 +228,7 @@ def _form_data(spec: ExamSpec) -> dict:
         "room_code": spec.room_code or "", "shuffle_questions": spec.shuffle_questions,
         "shuffle_options": spec.shuffle_options, "review_policy": spec.review_policy,
         "partial_credit": spec.partial_credit, "certificate": spec.certificate,
+        "grading": spec.grading, "fresh_questions": spec.fresh_questions,
     }
 
 
@@ -375,7 +384,8 @@ def candidates_page(exam_id: int):
         status = 400
     candidates = service.room_status(db.session(), exam, utcnow())
     return render_template("exams/candidates.html", exam=exam, form=form, problems=problems,
-                           candidates=candidates, state_labels=STATE_LABELS), status
+                           candidates=candidates, state_labels=STATE_LABELS,
+                           grading_label=dict(GRADING_CHOICES)[exam.grading]), status
 
 
 @bp.route("/exams/<int:exam_id>/candidates/<username>/extra-time", methods=["POST"])
@@ -418,7 +428,7 @@ def _own_attempt(attempt_id: int) -> Attempt:
 @access.authenticated
 def my_exams():
     exams = service.exams_for_candidate(db.session(), current_user, utcnow())
-    return render_template("exams/mine.html", exams=exams)
+    return render_template("exams/mine.html", exams=exams, result_by=RESULT_BY)
 
 
 @bp.route("/my-exams/<int:exam_id>", methods=["GET", "POST"])
@@ -559,7 +569,8 @@ def result(attempt_id: int):
     except ExamError:
         entry = None
     return render_template("exams/result.html", attempt=attempt, exam=attempt.exam, outcome=outcome,
-                           entry=entry, finished_by_label=FINISHED_BY_LABELS.get(attempt.finished_by))
+                           entry=entry, finished_by_label=FINISHED_BY_LABELS.get(attempt.finished_by),
+                           result_by=RESULT_BY)
 
 
 # ---------------------------------------------------------------- exam room
@@ -575,7 +586,8 @@ def room(exam_id: int):
     counts = {state: sum(1 for c in candidates if c.state == state)
               for state in ("not_started", "in_progress", "submitted")}
     return render_template(template, exam=exam, candidates=candidates, counts=counts, now=now,
-                           state_labels=STATE_LABELS, confirm_form=ConfirmForm())
+                           state_labels=STATE_LABELS, confirm_form=ConfirmForm(),
+                           grading_label=dict(GRADING_CHOICES)[exam.grading])
 
 
 def _confirmed(form: ConfirmForm, question: str, action: str):

@@ -18,26 +18,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Text, case, cast, delete, func, insert, literal, select, update
+from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from examapp.audit.service import record, record_refusal
 from examapp.auth.identity import Actor
 from examapp.auth.models import User
 from examapp.banks.models import DIFFICULTIES, Question, QuestionBank, Topic
-from examapp.db import UTCDateTime, in_batches
+from examapp.db import in_batches
 from examapp.exams.attempts import (
     AttemptPaper,
     PaperOption,
     PaperQuestion,
     SavedAnswer,
     SaveReceipt,
+    answers_shown_from,
     attempt_for_user,
     attempt_paper,
     attempt_result,
-    deadline_for,
+    ended_early,
     finalise_attempt,
-    fmt_time,
     refuse_late_answer,
     save_answer,
     start_attempt,
@@ -61,6 +61,7 @@ from examapp.exams.errors import (
 from examapp.exams.grading import passes
 from examapp.exams.models import (
     EXAM_KINDS,
+    GRADING_METHODS,
     IN_PROGRESS,
     REVIEW_POLICIES,
     SUBMITTED,
@@ -71,6 +72,8 @@ from examapp.exams.models import (
     ExamRule,
     ExamTicket,
 )
+from examapp.exams.results import ExamResult, result_of
+from examapp.exams.windows import Window, attempts_allowed, deadline_for, fmt_time, window_of
 from examapp.messages import Message, msg, msg_join
 from examapp.orgs.models import OrgUnit
 from examapp.orgs.service import unit_and_descendant_ids, unit_by_code
@@ -142,6 +145,8 @@ class ExamSpec:
     certificate: bool = False
     review_policy: str = "score"
     partial_credit: bool = False
+    grading: str = "highest"
+    fresh_questions: bool = False
     kind: str = "exam"
 
 
@@ -192,6 +197,8 @@ def _check_settings(spec: ExamSpec) -> list[Message]:
         problems.append(msg("closes_at must be after opens_at"))
     if spec.review_policy not in REVIEW_POLICIES:
         problems.append(msg("review_policy must be one of %(policies)s", policies=", ".join(REVIEW_POLICIES)))
+    if spec.grading not in GRADING_METHODS:
+        problems.append(msg("grading must be one of %(methods)s", methods=", ".join(GRADING_METHODS)))
     if spec.room_code is not None and not ROOM_CODE_RE.match(spec.room_code):
         problems.append(msg("room_code must be 1-40 letters, digits, '-' or '_'"))
     return problems
@@ -277,8 +284,8 @@ def create_exam(db: Session, spec: ExamSpec, actor: Actor) -> Exam:
         max_attempts=spec.max_attempts, opens_at=spec.opens_at, closes_at=spec.closes_at,
         room_code=spec.room_code, shuffle_questions=spec.shuffle_questions,
         shuffle_options=spec.shuffle_options, review_policy=spec.review_policy,
-        certificate=spec.certificate, partial_credit=spec.partial_credit,
-        rules=_rule_rows(spec, topics, points),
+        certificate=spec.certificate, partial_credit=spec.partial_credit, grading=spec.grading,
+        fresh_questions=spec.fresh_questions, rules=_rule_rows(spec, topics, points),
     )
     db.add(exam)
     db.flush()
@@ -328,7 +335,8 @@ def exam_dict(exam: Exam) -> dict[str, Any]:
         "closes_at": _iso(exam.closes_at), "room_code": exam.room_code,
         "shuffle_questions": exam.shuffle_questions, "shuffle_options": exam.shuffle_options,
         "review_policy": exam.review_policy, "certificate": exam.certificate,
-        "partial_credit": exam.partial_credit, "created_at": _iso(exam.created_at),
+        "partial_credit": exam.partial_credit, "grading": exam.grading,
+        "fresh_questions": exam.fresh_questions, "created_at": _iso(exam.created_at),
     }
 
 
@@ -346,11 +354,12 @@ def exams_for_staff(db: Session, user: Actor) -> list[Exam]:
 # ---------------------------------------------------------------- editing and deleting
 
 # What drawn papers and their scoring depend on: fixed once a candidate has started the exam.
-PAPER_FIELDS = ("bank_id", "rules", "shuffle_questions", "shuffle_options", "partial_credit")
+PAPER_FIELDS = ("bank_id", "rules", "shuffle_questions", "shuffle_options", "partial_credit",
+                "fresh_questions")
 # How a refusal names them: the API's field names, which the pages translate into words.
 FIELD_WORDS = {"bank_id": msg("bank_id"), "rules": msg("rules"),
                "shuffle_questions": msg("shuffle_questions"), "shuffle_options": msg("shuffle_options"),
-               "partial_credit": msg("partial_credit")}
+               "partial_credit": msg("partial_credit"), "fresh_questions": msg("fresh_questions")}
 EDITABLE_FIELDS = tuple(f.name for f in fields(ExamSpec) if f.name != "kind")
 
 
@@ -379,7 +388,8 @@ def spec_of(exam: Exam) -> ExamSpec:
         max_attempts=exam.max_attempts, opens_at=exam.opens_at, closes_at=exam.closes_at,
         shuffle_questions=exam.shuffle_questions, shuffle_options=exam.shuffle_options,
         room_code=exam.room_code, certificate=exam.certificate, review_policy=exam.review_policy,
-        partial_credit=exam.partial_credit, kind=exam.kind)
+        partial_credit=exam.partial_credit, grading=exam.grading, fresh_questions=exam.fresh_questions,
+        kind=exam.kind)
 
 
 def attempt_count(db: Session, exam: Exam) -> int:
@@ -486,8 +496,11 @@ def update_exam(db: Session, exam: Exam, spec_changes: Mapping[str, Any], actor:
 
 def answers_were_shown(db: Session, exam: Exam, now: datetime) -> bool:
     """Whether candidates may have read the key: the exam shows answers after its close, it has
-    closed, and someone has submitted."""
-    if exam.review_policy != "answers_after_close" or exam.closes_at is None or exam.closes_at > now:
+    closed (for every candidate, see answers_shown_from), and someone has submitted."""
+    if exam.review_policy != "answers_after_close":
+        return False
+    shown_from = answers_shown_from(db, exam)
+    if shown_from is None or shown_from > now:
         return False
     return db.scalar(select(Attempt.id).where(Attempt.exam_id == exam.id, Attempt.status == SUBMITTED)
                      .limit(1)) is not None
@@ -496,7 +509,14 @@ def answers_were_shown(db: Session, exam: Exam, now: datetime) -> bool:
 def _refuse_retake_with_the_key(db: Session, exam: Exam, before: ExamSpec, after: ExamSpec,
                                 now: datetime) -> None:
     reopens = before.closes_at != after.closes_at and (after.closes_at is None or after.closes_at > now)
-    more_attempts = after.max_attempts > before.max_attempts
+    refuse_retake_with_the_key(db, exam, now, reopens=reopens,
+                               more_attempts=after.max_attempts > before.max_attempts)
+
+
+def refuse_retake_with_the_key(db: Session, exam: Exam, now: datetime, *, reopens: bool,
+                               more_attempts: bool) -> None:
+    """Refuses (ExamConflict) a change that opens the exam again, or gives attempts, once its
+    candidates have been shown the answers (answers_were_shown)."""
     if (reopens or more_attempts) and answers_were_shown(db, exam, now):
         raise ExamConflict(msg(
             "this exam has closed and its candidates have been shown the answers, so it cannot open "
@@ -507,13 +527,15 @@ def _move_running_deadlines(db: Session, exam: Exam, running: list[Attempt], old
     """New deadlines for attempts in progress, the way extra time and the close set them; how many moved."""
     if not running:
         return 0
-    extras = dict(db.execute(select(ExamCandidate.user_id, ExamCandidate.extra_minutes)
-                             .where(ExamCandidate.exam_id == exam.id)).all())
+    candidates = {c.user_id: c for c in db.scalars(select(ExamCandidate)
+                                                   .where(ExamCandidate.exam_id == exam.id))}
     # A shorter duration applies from the next start: the papers being answered keep the old one.
     kept = max(old_duration - exam.duration_minutes, 0.0)
     moved = 0
     for attempt in running:
-        deadline = deadline_for(exam, attempt.started_at, (extras.get(attempt.user_id) or 0.0) + kept)
+        candidate = candidates.get(attempt.user_id)
+        extra = (candidate.extra_minutes if candidate else 0.0) or 0.0
+        deadline = deadline_for(exam, attempt.started_at, candidate, extra + kept)
         if deadline != attempt.deadline:
             attempt.deadline = deadline
             moved += 1
@@ -541,39 +563,36 @@ def delete_exam(db: Session, exam: Exam, actor: Actor) -> None:
 
 @dataclass
 class CandidateExam:
-    """An exam as one candidate sees it in their list."""
+    """An exam as one candidate sees it in their list: their own window, attempts and result (a
+    proctor's override counted in)."""
 
     exam: Exam
+    window: Window
     state: str  # "upcoming" | "open" | "closed"
+    attempts_allowed: int
     attempts_used: int
     attempts_left: int
     attempt_in_progress: int | None  # attempt id to resume
     last_attempt: int | None  # the latest submitted attempt id
     needs_room_code: bool
     extra_minutes: float
+    result: ExamResult | None  # by the exam's grading method; None when the review policy hides it
 
     def as_dict(self) -> dict[str, Any]:
         e = self.exam
         return {"id": e.id, "kind": e.kind, "title": e.title, "state": self.state,
                 "duration_minutes": e.duration_minutes, "extra_minutes": self.extra_minutes,
-                "opens_at": _iso(e.opens_at), "closes_at": _iso(e.closes_at),
+                "opens_at": _iso(self.window.opens_at), "closes_at": _iso(self.window.closes_at),
                 "question_count": sum(r.count for r in e.rules),
-                "max_attempts": e.max_attempts, "attempts_used": self.attempts_used,
+                "max_attempts": self.attempts_allowed, "attempts_used": self.attempts_used,
                 "attempts_left": self.attempts_left, "attempt_in_progress": self.attempt_in_progress,
                 "last_attempt": self.last_attempt, "needs_room_code": self.needs_room_code,
-                "review_policy": e.review_policy}
-
-
-def _window_state(exam: Exam, now: datetime) -> str:
-    if exam.opens_at and now < exam.opens_at:
-        return "upcoming"
-    if exam.closes_at and now >= exam.closes_at:
-        return "closed"
-    return "open"
+                "review_policy": e.review_policy, "grading": e.grading,
+                "result": self.result.as_dict() if self.result else None}
 
 
 def _candidate_exams(db: Session, user: Actor, now: datetime, exam_id: int | None) -> list[CandidateExam]:
-    query = (select(Exam, ExamCandidate.extra_minutes)
+    query = (select(Exam, ExamCandidate)
              .join(ExamCandidate, ExamCandidate.exam_id == Exam.id)
              .where(ExamCandidate.user_id == user.id))
     if exam_id is not None:
@@ -583,15 +602,19 @@ def _candidate_exams(db: Session, user: Actor, now: datetime, exam_id: int | Non
     for a in db.scalars(select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.number)):
         attempts.setdefault(a.exam_id, []).append(a)
     result = []
-    for exam, extra in rows:
+    for exam, candidate in rows:
         mine = attempts.get(exam.id, [])
         running = next((a.id for a in mine if a.status == IN_PROGRESS), None)
         done = [a.id for a in mine if a.status == SUBMITTED]
+        window = window_of(exam, candidate)
+        allowed = attempts_allowed(exam, candidate)
         result.append(CandidateExam(
-            exam, _window_state(exam, now), len(mine), max(exam.max_attempts - len(mine), 0), running,
-            done[-1] if done else None, bool(exam.room_code), extra))
+            exam, window, window.state(now), allowed, len(mine), max(allowed - len(mine), 0), running,
+            done[-1] if done else None, bool(exam.room_code), candidate.extra_minutes,
+            result_of(exam, mine) if exam.review_policy != "none" else None))
     order = {"open": 0, "upcoming": 1, "closed": 2}
-    return sorted(result, key=lambda c: (order[c.state], -(c.exam.opens_at or c.exam.created_at).timestamp()))
+    return sorted(result, key=lambda c: (order[c.state],
+                                         -(c.window.opens_at or c.exam.created_at).timestamp()))
 
 
 def exams_for_candidate(db: Session, user: Actor, now: datetime) -> list[CandidateExam]:
@@ -679,7 +702,7 @@ def _assign(db: Session, exam: Exam, users: list[tuple[User, float | None]],
             result.added.append(user.username)
         elif extra is not None and extra != candidate.extra_minutes:
             candidate.extra_minutes = extra
-            _move_deadline(db, exam, user.id, extra)
+            _move_deadline(db, exam, candidate)
             result.updated.append(user.username)
     if new_rows:
         db.execute(insert(ExamCandidate), new_rows)
@@ -820,12 +843,14 @@ def user_for_ticket(db: Session, ticket: str, now: datetime) -> tuple[User, Exam
         record_refusal(db, None, "ticket.login.refused", f"exam:{exam.id}", username=user.username,
                        role=user.role)
         raise refused
-    if _window_state(exam, now) != "open":
-        if _window_state(exam, now) == "upcoming":
+    window = window_of(exam, db.scalar(select(ExamCandidate).where(ExamCandidate.exam_id == exam.id,
+                                                                   ExamCandidate.user_id == user.id)))
+    if window.state(now) != "open":
+        if window.state(now) == "upcoming":
             raise TicketRefused(msg("this ticket is valid only while its exam is open; the exam opens at "
-                                    "%(time)s", time=fmt_time(exam.opens_at)))
+                                    "%(time)s", time=fmt_time(window.opens_at)))
         raise TicketRefused(msg("this ticket is valid only while its exam is open; the exam closed at "
-                                "%(time)s", time=fmt_time(exam.closes_at)))
+                                "%(time)s", time=fmt_time(window.closes_at)))
     used = db.execute(update(ExamTicket).where(ExamTicket.id == row.ExamTicket.id,
                                                ExamTicket.used_at.is_(None))
                       .values(used_at=now).execution_options(synchronize_session=False)).rowcount
@@ -900,6 +925,13 @@ class RoomCandidate:
     max_score: Decimal | None = None
     percent: Decimal | None = None
     passed: bool | None = None
+    reopenable: bool = False  # ended early by a proctor or the room closing (see overrides.reopen_attempt)
+    attempts_used: int = 0
+    attempts_allowed: int = 0
+    opens_at: datetime | None = None  # the candidate's own window, where a proctor set one
+    closes_at: datetime | None = None
+    extra_attempts: int = 0
+    result: ExamResult | None = None  # across their attempts, by the exam's grading method
 
     def as_dict(self) -> dict[str, Any]:
         return {"username": self.username, "full_name": self.full_name, "unit": self.unit,
@@ -907,7 +939,11 @@ class RoomCandidate:
                 "answered": self.answered, "questions": self.questions, "deadline": _iso(self.deadline),
                 "time_left_seconds": self.time_left_seconds, "finished_by": self.finished_by,
                 "score": _num(self.score), "max_score": _num(self.max_score),
-                "percent": _num(self.percent), "passed": self.passed}
+                "percent": _num(self.percent), "passed": self.passed, "reopenable": self.reopenable,
+                "attempts_used": self.attempts_used, "attempts_allowed": self.attempts_allowed,
+                "opens_at": _iso(self.opens_at), "closes_at": _iso(self.closes_at),
+                "extra_attempts": self.extra_attempts,
+                "result": self.result.as_dict() if self.result else None}
 
 
 def _room_lines(db: Session, exam: Exam, now: datetime, user_id: int | None = None) -> list[RoomCandidate]:
@@ -919,7 +955,10 @@ def _room_lines(db: Session, exam: Exam, now: datetime, user_id: int | None = No
     if user_id is not None:
         query = query.where(ExamCandidate.user_id == user_id)
         attempts_query = attempts_query.where(Attempt.user_id == user_id)
-    latest = {a.user_id: a for a in db.scalars(attempts_query)}
+    by_user: dict[int, list[Attempt]] = {}
+    for attempt in db.scalars(attempts_query):
+        by_user.setdefault(attempt.user_id, []).append(attempt)
+    latest = {user: mine[-1] for user, mine in by_user.items()}
     answered: dict[int, int] = {}
     if latest:
         answered = dict(db.execute(
@@ -930,8 +969,12 @@ def _room_lines(db: Session, exam: Exam, now: datetime, user_id: int | None = No
     total = sum(r.count for r in exam.rules)
     lines = []
     for candidate, username, full_name, unit in db.execute(query):
+        mine = by_user.get(candidate.user_id, [])
         line = RoomCandidate(username, full_name, unit, "not_started", candidate.extra_minutes,
-                             questions=total)
+                             questions=total, attempts_used=len(mine),
+                             attempts_allowed=attempts_allowed(exam, candidate),
+                             opens_at=candidate.opens_at, closes_at=candidate.closes_at,
+                             extra_attempts=candidate.extra_attempts or 0, result=result_of(exam, mine))
         attempt = latest.get(candidate.user_id)
         if attempt is not None:
             line.attempt_id = attempt.id
@@ -945,6 +988,7 @@ def _room_lines(db: Session, exam: Exam, now: datetime, user_id: int | None = No
                 line.finished_by = attempt.finished_by
                 line.score, line.max_score = attempt.score, attempt.max_score
                 line.percent, line.passed = attempt.percent, attempt.passed
+                line.reopenable = ended_early(attempt)
         lines.append(line)
     return sorted(lines, key=lambda c: (vi_sort_key(c.full_name), c.username))
 
@@ -954,11 +998,12 @@ def room_status(db: Session, exam: Exam, now: datetime) -> list[RoomCandidate]:
     return _room_lines(db, exam, now)
 
 
-def _move_deadline(db: Session, exam: Exam, user_id: int, extra_minutes: float) -> None:
-    attempt = db.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user_id,
+def _move_deadline(db: Session, exam: Exam, candidate: ExamCandidate) -> None:
+    attempt = db.scalar(select(Attempt).where(Attempt.exam_id == exam.id,
+                                              Attempt.user_id == candidate.user_id,
                                               Attempt.status == IN_PROGRESS))
     if attempt is not None:
-        attempt.deadline = deadline_for(exam, attempt.started_at, extra_minutes)
+        attempt.deadline = deadline_for(exam, attempt.started_at, candidate)
 
 
 def extend_time(db: Session, exam: Exam, username: str, minutes: float, actor_id: int | None,
@@ -971,7 +1016,7 @@ def extend_time(db: Session, exam: Exam, username: str, minutes: float, actor_id
     if candidate is None:
         raise ExamNotFound(msg("'%(user)s' is not a candidate of this exam", user=username))
     candidate.extra_minutes = (candidate.extra_minutes or 0.0) + minutes
-    _move_deadline(db, exam, candidate.user_id, candidate.extra_minutes)
+    _move_deadline(db, exam, candidate)
     db.flush()
     record(db, actor_id, "exam.extend_time", f"exam:{exam.id}", username=username, minutes=minutes,
            extra_minutes=candidate.extra_minutes)
@@ -991,13 +1036,12 @@ def force_submit(db: Session, attempt_id: int, actor_id: int | None, now: dateti
 
 
 def close_room(db: Session, exam: Exam, actor_id: int | None, now: datetime) -> int:
-    """Close the exam now (closes_at = now) and finalise every attempt in progress; returns how many."""
+    """Close the exam now (closes_at = now) and finalise every attempt in progress; returns how many.
+
+    The attempts keep their deadline, so each still says how much time it had left when the room
+    closed (overrides.reopen_attempt gives that time back to one whose candidate was cut off)."""
     if exam.closes_at is None or exam.closes_at > now:
         exam.closes_at = now
-    cut = case((Attempt.deadline > now, literal(now, UTCDateTime)), else_=Attempt.deadline)
-    db.execute(update(Attempt).where(Attempt.exam_id == exam.id, Attempt.status == IN_PROGRESS)
-               .values(deadline=cut)
-               .execution_options(synchronize_session=False))
     running = db.scalars(select(Attempt.id).where(Attempt.exam_id == exam.id,
                                                   Attempt.status == IN_PROGRESS)).all()
     finished = sum(finalise_attempt(db, attempt_id, now, "room_closed") for attempt_id in running)

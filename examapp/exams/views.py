@@ -20,7 +20,7 @@ from examapp.api.errors import ApiError, error_body
 from examapp.api.openapi import BINARY, Body, documented, schema_rules
 from examapp.auth.ratelimit import TooManyAttempts
 from examapp.db import utcnow
-from examapp.exams import room_codes, service
+from examapp.exams import overrides, room_codes, service
 from examapp.exams.errors import TooManyRoomCodes
 from examapp.exams.models import Attempt
 from examapp.exams.responses import AnswerReceipt, Assignment, Paper
@@ -64,6 +64,10 @@ class RuleBody(Body):
     points: float | None = Field(default=None, gt=0, le=1000)
 
 
+# How a candidate's attempts make their result for the exam.
+Grading = Literal["highest", "last", "first", "average"]
+
+
 class ExamBody(Body):
     title: str = Field(min_length=1, max_length=200)
     bank_id: int
@@ -80,6 +84,8 @@ class ExamBody(Body):
     certificate: bool = False
     review_policy: Literal["none", "score", "answers_after_close"] = "score"
     partial_credit: bool = False
+    grading: Grading = "highest"
+    fresh_questions: bool = False
 
 
 def _dec(value: float | None) -> Decimal | None:
@@ -98,7 +104,7 @@ def create_exam(body: ExamBody):
         max_attempts=body.max_attempts, opens_at=body.opens_at, closes_at=body.closes_at,
         shuffle_questions=body.shuffle_questions, shuffle_options=body.shuffle_options,
         room_code=body.room_code, certificate=body.certificate, review_policy=body.review_policy,
-        partial_credit=body.partial_credit)
+        partial_credit=body.partial_credit, grading=body.grading, fresh_questions=body.fresh_questions)
     s = db.session()
     exam = service.create_exam(s, spec, current_user)
     s.commit()
@@ -153,12 +159,15 @@ class ExamChangesBody(Body):
     certificate: bool | None = None
     review_policy: Literal["none", "score", "answers_after_close"] | None = None
     partial_credit: bool | None = None
+    grading: Grading | None = None
+    fresh_questions: bool | None = None
 
 
 @api.route("/exams/<int:exam_id>", methods=["PATCH"])
 @access.roles("admin", "trainer")
 @documented("Change an exam (fields left out stay; null clears opens_at, closes_at, room_code); once "
-            "attempts exist, bank, rules, shuffling and partial credit are fixed (409)", body=ExamChangesBody,
+            "attempts exist, bank, rules, shuffling, partial credit and fresh questions are fixed (409)",
+            body=ExamChangesBody,
             errors={409: "attempts exist and the change touches what their papers depend on"})
 def update_exam(exam_id: int, body: ExamChangesBody):
     given = body.model_fields_set
@@ -239,6 +248,41 @@ def add_candidates_file(exam_id: int):
     result = service.assign_candidates(s, exam, rows, current_user.id)
     s.commit()
     return result.as_dict()
+
+
+# ---------------------------------------------------------------- overrides
+
+
+class OverrideBody(Body):
+    """A candidate's override; a field left out keeps its value, null puts it back to the exam's."""
+
+    username: str = Field(min_length=1, max_length=80)
+    opens_at: AwareDatetime | None = Field(default=None, strict=False)
+    closes_at: AwareDatetime | None = Field(default=None, strict=False)
+    extra_minutes: float | None = Field(default=None, ge=0, le=1440)
+    extra_attempts: int | None = Field(default=None, ge=0, le=100)
+
+
+@api.route("/exams/<int:exam_id>/overrides", methods=["POST"])
+@access.roles(*STAFF)
+@documented("Give one candidate their own window, extra time or extra attempts (fields left out stay; "
+            "null puts one back to the exam's); 409 once the exam has shown its answers", body=OverrideBody)
+def set_override(exam_id: int, body: OverrideBody):
+    s = db.session()
+    exam = service.exam_for_staff(s, exam_id, current_user)
+    changes = {name: getattr(body, name) for name in body.model_fields_set if name != "username"}
+    override = overrides.set_override(s, exam, body.username, changes, current_user.id, utcnow())
+    s.commit()
+    return override.as_dict()
+
+
+@api.route("/exams/<int:exam_id>/overrides", methods=["GET"])
+@access.roles(*STAFF)
+@documented("The exam's candidates with an override")
+def list_overrides(exam_id: int):
+    s = db.session()
+    exam = service.exam_for_staff(s, exam_id, current_user)
+    return {"overrides": [o.as_dict() for o in overrides.overrides(s, exam)]}
 
 
 # ---------------------------------------------------------------- tickets
@@ -421,6 +465,18 @@ def force_submit(attempt_id: int):
     return {"attempt_id": attempt.id, "status": attempt.status, "finished_by": attempt.finished_by,
             "score": float(attempt.score), "max_score": float(attempt.max_score),
             "percent": float(attempt.percent), "passed": attempt.passed}
+
+
+@api.route("/attempts/<int:attempt_id>/reopen", methods=["POST"])
+@access.roles(*ROOM)
+@documented("Put back in progress an attempt a proctor or the room closing ended before its deadline, "
+            "with the time it had left (409 with the reason otherwise)")
+def reopen(attempt_id: int):
+    s = db.session()
+    now = utcnow()
+    attempt = overrides.reopen_attempt(s, attempt_id, current_user.id, now)
+    s.commit()
+    return _state(attempt, now)
 
 
 @api.route("/exams/<int:exam_id>/close", methods=["POST"])

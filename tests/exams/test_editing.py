@@ -65,7 +65,7 @@ def test_every_field_may_change_before_anyone_starts(app, accounts, bank_id):
         "duration_minutes": 45.5, "pass_percent": 70, "max_attempts": 3,
         "opens_at": opens.isoformat(), "closes_at": closes.isoformat(), "room_code": "P-2",
         "shuffle_questions": False, "shuffle_options": False, "review_policy": "answers_after_close",
-        "partial_credit": True, "certificate": True,
+        "partial_credit": True, "certificate": True, "grading": "average", "fresh_questions": True,
     }
     response = admin.patch(f"/api/v1/exams/{exam_id}", json=changes)
     assert response.status_code == 200, response.get_json()
@@ -73,7 +73,7 @@ def test_every_field_may_change_before_anyone_starts(app, accounts, bank_id):
     assert body["changed"] == [
         "title", "bank_id", "rules", "duration_minutes", "pass_percent", "max_attempts", "opens_at",
         "closes_at", "shuffle_questions", "shuffle_options", "room_code", "certificate", "review_policy",
-        "partial_credit"]
+        "partial_credit", "grading", "fresh_questions"]
     shown = definition(admin, exam_id)
     effects = ("changed", "deadlines_moved", "results_changed")
     assert {k: v for k, v in body.items() if k not in effects} == shown
@@ -87,6 +87,7 @@ def test_every_field_may_change_before_anyone_starts(app, accounts, bank_id):
     assert (shown["room_code"], shown["review_policy"]) == ("P-2", "answers_after_close")
     assert (shown["shuffle_questions"], shown["shuffle_options"]) == (False, False)
     assert (shown["partial_credit"], shown["certificate"]) == (True, True)
+    assert (shown["grading"], shown["fresh_questions"]) == ("average", True)
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(ExamRule)
                                    .where(ExamRule.exam_id == exam_id)) == 2
@@ -189,6 +190,7 @@ def test_bad_changes_are_refused_and_change_nothing(app, accounts, bank_id, chan
     ({"partial_credit": True}, "partial_credit"),
     ({"shuffle_questions": False}, "shuffle_questions"),
     ({"shuffle_options": False}, "shuffle_options"),
+    ({"fresh_questions": True}, "fresh_questions"),
 ])
 def test_what_papers_depend_on_is_fixed_once_a_candidate_started(app, started, change, field):
     admin, _, exam_id, _ = started
