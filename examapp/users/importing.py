@@ -96,6 +96,7 @@ def import_users(db: Session, data: bytes, filename: str, actor_id: int | None =
             report.errors.append(RowError(number, _column_for(problem, headers), problem))
         planned.append(new)
     if report.errors or dry_run:
+        report.created = 0 if report.errors else len(planned)  # a dry run: how many it would create
         return report
     for done, new in enumerate(planned, start=1):
         if progress:
