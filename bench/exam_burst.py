@@ -204,16 +204,16 @@ def seed(url: str, candidates: int) -> Seeded:
         bank = QuestionBank(name="Burst bank")
         s.add(bank)
         rng = random.Random(1)
-        for topic_name in ("History", "Rules"):
+        for topic_index, topic_name in enumerate(("History", "Rules")):
             topic = Topic(bank=bank, name=topic_name)
             for n in range(30):
                 kind = ("single", "multiple", "true_false")[n % 3]
                 labels = [("True", True), ("False", False)] if kind == "true_false" else [
                     (f"Option {c} of {topic_name} {n}", c in ("A", "C") if kind == "multiple" else c == "A")
                     for c in "ABCD"]
-                s.add(Question(topic=topic, type=kind, text=f"{topic_name} question {n} "
-                               + "lorem ipsum " * rng.randint(3, 12), difficulty="medium",
-                               points=Decimal(1), content_hash=uuid.uuid4().hex,
+                s.add(Question(topic=topic, number=topic_index * 30 + n + 1, type=kind,
+                               text=f"{topic_name} question {n} " + "lorem ipsum " * rng.randint(3, 12),
+                               difficulty="medium", points=Decimal(1), content_hash=uuid.uuid4().hex,
                                options=tuple(Option(t, c) for t, c in labels)))
         s.flush()
         now = utcnow()

@@ -56,10 +56,11 @@ def _register_blueprints(app: Flask) -> None:
     from examapp.exams import views as exam_views
     from examapp.main import views as main_views
     from examapp.orgs import views as org_views
+    from examapp.users import pages as user_pages
     from examapp.users import views as user_views
 
-    for module in (main_views, auth_views, org_views, user_views, bank_views, exam_pages, ticket_pages,
-                   override_pages, exam_views, api_views):
+    for module in (main_views, auth_views, org_views, user_pages, user_views, bank_views, exam_pages,
+                   ticket_pages, override_pages, exam_views, api_views):
         for name in ("bp", "api"):
             blueprint = getattr(module, name, None)
             if blueprint is not None:

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from examapp.db import Base, alembic_config, make_engine, normalise_url, upgrade
 from tests.conftest import BACKENDS, PG_ADMIN_URL
@@ -146,3 +147,32 @@ def test_exams_and_candidates_from_before_0009_keep_what_they_did(empty_engine):
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT extra_minutes FROM exam_candidate")).scalar() == 5
         assert "grading" not in {c["name"] for c in inspect(conn).get_columns("exam")}
+
+
+def test_existing_questions_are_numbered_per_bank_in_the_order_they_were_added(empty_engine):
+    config = alembic_config(empty_engine)
+    command.upgrade(config, "0009")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with empty_engine.begin() as conn:
+        for bank_id, name in ((1, "Lịch sử"), (2, "Pháp luật"), (3, "Trống")):
+            conn.execute(text("INSERT INTO question_bank (id, name, description, created_at) "
+                              "VALUES (:id, :name, '', :now)"), {"id": bank_id, "name": name, "now": now})
+            conn.execute(text("INSERT INTO topic (id, bank_id, name) VALUES (:id, :id, 'Chung')"),
+                         {"id": bank_id})
+        # The banks' questions interleave, as imports into two banks on one day leave them.
+        for qid, bank_id in ((4, 1), (5, 2), (7, 1), (8, 1), (9, 2), (12, 1)):
+            conn.execute(text(
+                "INSERT INTO question (id, bank_id, topic_id, type, text, search_text, difficulty, points, "
+                "options, content_hash, status, version, created_at, updated_at) VALUES (:id, :bank, :bank, "
+                "'single', :text, '', 'medium', 1, '[]', :hash, 'active', 1, :now, :now)"),
+                {"id": qid, "bank": bank_id, "text": f"Câu {qid}?", "hash": f"h{qid}", "now": now})
+    command.upgrade(config, "head")
+    with empty_engine.connect() as conn:
+        numbered = conn.execute(text("SELECT id, bank_id, number FROM question ORDER BY id")).all()
+        assert [tuple(r) for r in numbered] == [(4, 1, 1), (5, 2, 1), (7, 1, 2), (8, 1, 3), (9, 2, 2),
+                                                (12, 1, 4)]
+    with pytest.raises(IntegrityError), empty_engine.begin() as conn:
+        conn.execute(text("UPDATE question SET number = 1 WHERE id = 7"))
+    command.downgrade(config, "0009")
+    with empty_engine.connect() as conn:
+        assert "number" not in {c["name"] for c in inspect(conn).get_columns("question")}

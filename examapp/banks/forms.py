@@ -66,3 +66,12 @@ class QuestionForm(FlaskForm):
     explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=MAX_EXPLANATION)],
                                 render_kw={"rows": 3})
     submit = SubmitField(_l("Save as a new version"))
+
+
+class NewQuestionForm(QuestionForm):
+    """The edit form, empty, with an import's defaults (medium, 1 point)."""
+
+    difficulty = SelectField(_l("Difficulty"), choices=DIFFICULTY_CHOICES, default="medium")
+    points = DecimalField(_l("Points"), places=None, default=1,
+                          validators=[DataRequired(), NumberRange(min=0.01, max=1000)])
+    submit = SubmitField(_l("Add the question"))

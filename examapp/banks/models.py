@@ -103,6 +103,7 @@ class Question(Base):
         Index("ix_question_bank_status_topic", "bank_id", "status", "topic_id", "difficulty"),
         # One copy of a content per bank: imports count repeats as duplicates instead.
         Index("ix_question_bank_content", "bank_id", "content_hash", unique=True),
+        Index("ix_question_bank_number", "bank_id", "number", unique=True),
         # The topic is one of the bank's, and the bank exists: one check per stored question
         # where a key per column would make two. Deleting a bank deletes its topics, then these.
         ForeignKeyConstraint(["topic_id", "bank_id"], ["topic.id", "topic.bank_id"], ondelete="CASCADE"),
@@ -110,6 +111,9 @@ class Question(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bank_id: Mapped[int] = mapped_column()
+    # The question's number in its bank (1, 2, ... in the order questions were added): what pages
+    # and the API show people; the id counts across every bank. Given under the bank's lock.
+    number: Mapped[int] = mapped_column()
     topic_id: Mapped[int] = mapped_column()
     type: Mapped[str] = mapped_column(String(12))
     text: Mapped[str] = mapped_column(Text)

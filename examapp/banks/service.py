@@ -16,7 +16,7 @@ from decimal import Decimal
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from examapp.audit.service import record
@@ -36,7 +36,7 @@ from examapp.banks.models import (
     option_id,
     option_json,
 )
-from examapp.banks.writing import DEFAULT_TOPIC, QuestionStream, fold_text, topic_ids
+from examapp.banks.writing import DEFAULT_TOPIC, QuestionStream, fold_text, next_number, topic_ids
 from examapp.db import utcnow
 from examapp.messages import Message, msg, msg_join
 from importers import (
@@ -79,6 +79,10 @@ class QuestionError(BankError):
     def __init__(self, problems: dict[str, Message]) -> None:
         super().__init__(msg_join(problems.values()))
         self.problems = problems
+
+
+class QuestionDuplicate(QuestionError):
+    """Another question of the bank has the same text and options: a conflict rather than bad input."""
 
 
 # ---- banks -------------------------------------------------------------------------------
@@ -248,7 +252,7 @@ def import_questions(
     job = stream = None
     if not dry_run:
         lock_bank(db, bank.id)
-        job = _record_job(db, bank, name, user_id, dry_run)  # on SQLite this takes the write lock
+        job = _record_job(db, bank, name, user_id, dry_run)
         existing = _contents(db, bank)
         stream = QuestionStream(db, bank.id, job.id, existing)
     try:
@@ -407,7 +411,7 @@ def search_questions(db: Session, bank: QuestionBank, wanted: QuestionFilter, pa
     page = min(max(page, 1), max(1, -(-total // per_page)))
     items = db.scalars(
         query.options(selectinload(Question.topic))
-        .order_by(Question.id).offset((page - 1) * per_page).limit(per_page)
+        .order_by(Question.number).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return Page(list(items), total, page, per_page)
 
@@ -421,7 +425,8 @@ def question_dict(question: Question, with_key: bool = True) -> dict:
     options = [{"id": option_id(question.id, position), "position": position, "text": o.text,
                 **({"is_correct": o.correct} if with_key else {})}
                for position, o in enumerate(question.options, start=1)]
-    return {"id": question.id, "type": question.type, "text": question.text, "topic": question.topic.name,
+    return {"id": question.id, "number": question.number, "type": question.type, "text": question.text,
+            "topic": question.topic.name,
             "difficulty": question.difficulty, "points": str(question.points.normalize()),
             "explanation": question.explanation, "status": question.status, "version": question.version,
             "options": options}
@@ -452,8 +457,50 @@ def snapshot(question: Question) -> dict:
 def lock_bank(db: Session, bank_id: int) -> None:
     """Queue behind imports and edits of the bank until the caller commits, so a duplicate check
     made now still holds when the question is written. NO KEY UPDATE: foreign-key checks of
-    other writers on the bank row (a new topic, an exam) do not wait on it."""
+    other writers on the bank row (a new topic, an exam) do not wait on it. SQLite has no row
+    locks: a write that changes nothing takes its one write lock instead."""
+    if db.connection().dialect.name == "sqlite":
+        table = QuestionBank.__table__
+        db.execute(update(table).where(table.c.id == bank_id).values(name=table.c.name))
+        return
     db.execute(select(QuestionBank.id).where(QuestionBank.id == bank_id).with_for_update(key_share=True))
+
+
+def _checked(db: Session, bank_id: int, draft: QuestionDraft, question_id: int | None = None,
+             ) -> tuple[QuestionDraft, list[tuple[str, bool]], str]:
+    """The draft cleaned as an import cleans text, its options and its content key, once the bank is
+    locked; raises QuestionError naming every problem, or QuestionDuplicate when another question
+    of the bank (not `question_id`) has the same text and options."""
+    draft = _cleaned(draft)
+    options, problems = _check_draft(draft)
+    if problems:
+        raise QuestionError(problems)
+    lock_bank(db, bank_id)
+    key = content_key(draft.text.strip(), [t for t, _ in options])
+    if db.scalar(select(Question.id).where(Question.bank_id == bank_id, Question.content_hash == key,
+                                           Question.id != (question_id or 0))):
+        raise QuestionDuplicate({"text": msg("another question of this bank already has this text and "
+                                             "these options")})
+    return draft, options, key
+
+
+def add_question(db: Session, bank: QuestionBank, draft: QuestionDraft, user_id: int | None) -> Question:
+    """Add a question written by hand, checked as an edit is, numbered next in its bank (caller commits)."""
+    draft, options, key = _checked(db, bank.id, draft)
+    text, topic = draft.text.strip(), draft.topic.strip() or DEFAULT_TOPIC
+    now = utcnow()
+    question = Question(
+        bank_id=bank.id, topic_id=topic_ids(db, bank, {topic})[topic], type=draft.type, text=text,
+        search_text=fold_text(text), difficulty=draft.difficulty, points=draft.points,
+        explanation=(draft.explanation or "").strip() or None, content_hash=key, status="active",
+        version=1, created_at=now, updated_at=now,
+        options=tuple(Option(option_text, correct) for option_text, correct in options),
+        number=next_number(db, bank.id),
+    )
+    db.add(question)
+    db.flush()
+    record(db, user_id, "question.create", str(question.id), bank_id=bank.id, number=question.number)
+    return question
 
 
 def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id: int | None) -> bool:
@@ -461,16 +508,8 @@ def edit_question(db: Session, question: Question, draft: QuestionDraft, user_id
 
     Returns False when nothing changed.
     """
-    draft = _cleaned(draft)
-    options, problems = _check_draft(draft)
-    lock_bank(db, question.bank_id)
+    draft, options, key = _checked(db, question.bank_id, draft, question.id)
     text = draft.text.strip()
-    key = content_key(text, [t for t, _ in options]) if not problems else ""
-    if key and key != question.content_hash and db.scalar(select(Question.id).where(
-            Question.bank_id == question.bank_id, Question.content_hash == key, Question.id != question.id)):
-        problems["text"] = msg("another question of this bank already has this text and these options")
-    if problems:
-        raise QuestionError(problems)
     before = snapshot(question)
     topic_id = topic_ids(db, question.bank, {draft.topic.strip() or DEFAULT_TOPIC})[
         draft.topic.strip() or DEFAULT_TOPIC]

@@ -19,15 +19,24 @@ from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import BINARY, XLSX, Body, documented
 from examapp.banks.export import export_bank
-from examapp.banks.forms import UPLOAD_EXTENSIONS, BankForm, ConfirmForm, QuestionForm, UploadForm
+from examapp.banks.forms import (
+    UPLOAD_EXTENSIONS,
+    BankForm,
+    ConfirmForm,
+    NewQuestionForm,
+    QuestionForm,
+    UploadForm,
+)
 from examapp.banks.models import DIFFICULTIES, QUESTION_TYPES, STATUSES, QuestionBank, Topic
 from examapp.banks.preview import build_preview
 from examapp.banks.service import (
     BankError,
     BankExists,
     QuestionDraft,
+    QuestionDuplicate,
     QuestionError,
     QuestionFilter,
+    add_question,
     bank_stats,
     create_bank,
     edit_question,
@@ -46,6 +55,7 @@ from examapp.banks.service import (
 from examapp.inputs import int32
 from examapp.messages import translated
 from importers import SUPPORTED_FORMATS
+from importers.validate import MAX_EXPLANATION, MAX_OPTION, MAX_OPTIONS, MAX_STEM, MAX_TOPIC
 
 bp = Blueprint("banks", __name__)
 api = Blueprint("banks_api", __name__, url_prefix="/api/v1")
@@ -146,19 +156,11 @@ def edit_page(bank_id: int, question_id: int):
     if request.method == "GET":
         _fill_form(form, question)
     elif form.validate_on_submit():
-        draft = QuestionDraft(
-            text=form.text.data, type=form.type.data,
-            options=tuple((entry.form.text.data or "", entry.form.correct.data) for entry in form.options),
-            topic=form.topic.data or "", difficulty=form.difficulty.data,
-            points=Decimal(form.points.data), explanation=form.explanation.data,
-            truth={"true": True, "false": False}.get(form.truth.data),
-        )
         try:
-            changed = edit_question(s, question, draft, current_user.id)
+            changed = edit_question(s, question, _draft(form), current_user.id)
         except QuestionError as exc:
             s.rollback()
-            for name, message in exc.problems.items():
-                getattr(form, name).errors.append(translated(message))
+            _show_problems(form, exc)
             status = 400
         else:
             s.commit()
@@ -168,6 +170,44 @@ def edit_page(bank_id: int, question_id: int):
     else:
         status = 400
     return render_template("banks/edit.html", bank=bank, question=question, form=form), status
+
+
+@bp.route("/banks/<int:bank_id>/questions/new", methods=["GET", "POST"])
+@access.roles(*MANAGERS)
+def new_question_page(bank_id: int):
+    bank = _bank(bank_id)
+    form = NewQuestionForm()
+    status = 200
+    if form.validate_on_submit():
+        s = db.session()
+        try:
+            question = add_question(s, bank, _draft(form), current_user.id)
+        except QuestionError as exc:
+            s.rollback()
+            _show_problems(form, exc)
+            status = 400
+        else:
+            s.commit()
+            flash(_("Question %(n)s added.", n=question.number), "success")
+            return redirect(url_for("banks.question_page", bank_id=bank.id, question_id=question.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("banks/new.html", bank=bank, form=form), status
+
+
+def _draft(form: QuestionForm) -> QuestionDraft:
+    return QuestionDraft(
+        text=form.text.data, type=form.type.data,
+        options=tuple((entry.form.text.data or "", entry.form.correct.data) for entry in form.options),
+        topic=form.topic.data or "", difficulty=form.difficulty.data,
+        points=Decimal(form.points.data), explanation=form.explanation.data,
+        truth={"true": True, "false": False}.get(form.truth.data),
+    )
+
+
+def _show_problems(form: QuestionForm, exc: QuestionError) -> None:
+    for name, message in exc.problems.items():
+        getattr(form, name).errors.append(translated(message))
 
 
 def _fill_form(form: QuestionForm, question) -> None:
@@ -373,6 +413,50 @@ def api_questions(bank_id: int, query: QuestionQuery):
                                                     query.status), query.page, query.per_page)
     return {"questions": [question_dict(q, with_key=True) for q in page.items], "page": page.page,
             "per_page": page.per_page, "total": page.total, "pages": page.pages}
+
+
+class OptionBody(Body):
+    text: str = Field(min_length=1, max_length=MAX_OPTION)
+    is_correct: bool = False
+
+
+class NewQuestionBody(Body):
+    text: str = Field(min_length=1, max_length=MAX_STEM)
+    type: Literal["single", "multiple", "true_false"] = "single"
+    options: list[OptionBody] = Field(default_factory=list, max_length=MAX_OPTIONS,
+                                      description="single and multiple: 2 to 8, in order")
+    truth: bool | None = Field(default=None, description="true_false: whether the statement is true")
+    topic: str = Field(default="", max_length=MAX_TOPIC, description="left out: General")
+    difficulty: Literal["easy", "medium", "hard"] = "medium"
+    points: float = Field(default=1, allow_inf_nan=False, description="greater than 0, two decimals")
+    explanation: str | None = Field(default=None, max_length=MAX_EXPLANATION)
+
+
+@api.route("/banks/<int:bank_id>/questions", methods=["POST"])
+@access.roles(*MANAGERS)
+@documented("Add one question to the bank, checked as an edit is; it gets the bank's next number",
+            body=NewQuestionBody, status=201)
+def api_add_question(bank_id: int, body: NewQuestionBody):
+    bank = _bank(bank_id)
+    true_false = body.type == "true_false"
+    if true_false and body.options:
+        raise ApiError(400, "field 'options': a true_false question takes 'truth' instead")
+    if not true_false and body.truth is not None:
+        raise ApiError(400, "field 'truth': only a true_false question takes it; mark the options instead")
+    draft = QuestionDraft(
+        text=body.text, type=body.type, options=tuple((o.text, o.is_correct) for o in body.options),
+        topic=body.topic, difficulty=body.difficulty, points=Decimal(str(body.points)),
+        explanation=body.explanation, truth=body.truth)
+    s = db.session()
+    try:
+        question = add_question(s, bank, draft, current_user.id)
+    except QuestionError as exc:
+        s.rollback()
+        names = {"options": "truth"} if true_false else {}
+        problems = [f"field '{names.get(name, name)}': {text}" for name, text in exc.problems.items()]
+        raise ApiError(409 if isinstance(exc, QuestionDuplicate) else 400, "; ".join(problems)) from None
+    s.commit()
+    return question_dict(question, with_key=True), 201
 
 
 @api.route("/banks/<int:bank_id>/export.xlsx", methods=["GET"])

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from operator import is_
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from examapp.banks.bulk import CopyIn, insert_rows
@@ -28,7 +28,7 @@ from importers import ParsedQuestion
 from importers.normalise import collapse, strip_accents
 
 DEFAULT_TOPIC = "General"
-QUESTION_COLUMNS = ("topic_id", "bank_id", "type", "text", "search_text", "difficulty", "points",
+QUESTION_COLUMNS = ("topic_id", "bank_id", "number", "type", "text", "search_text", "difficulty", "points",
                     "explanation", "options", "content_hash", "status", "version", "source_row",
                     "import_job_id", "created_at", "updated_at")
 # Questions per chunk on PostgreSQL: what is checked before its rows are made and sent.
@@ -65,6 +65,13 @@ def _add_topics(connection: Connection | Session, bank_id: int, names: Iterable[
         known.update({_topic_key(name): tid for tid, name in created})
 
 
+def next_number(connection: Connection | Session, bank_id: int) -> int:
+    """The number the bank's next question gets. Read it under the bank's lock (see lock_bank),
+    which every writer of the bank's questions holds until it commits."""
+    last = connection.execute(select(func.max(Question.number)).where(Question.bank_id == bank_id)).scalar()
+    return (last or 0) + 1
+
+
 def topic_ids(db: Session, bank: QuestionBank, names: Iterable[str]) -> dict[str, int]:
     """Ids of the named topics, creating the missing ones; names match whatever their case.
 
@@ -94,6 +101,7 @@ class QuestionStream:
         self._connection = db.connection()
         self._topics = _known_topics(self._connection, bank_id)
         self._topic_ids: dict[str, int] = {}  # by the name as written, so each row is one lookup
+        self._number = next_number(self._connection, bank_id)  # the caller holds the bank's lock
         self._now = utcnow()
         self._pending: list[ParsedQuestion] = []
         self._sent: list[ParsedQuestion] = []
@@ -153,10 +161,11 @@ class QuestionStream:
             self._end_copy()  # the connection takes no other statement during a COPY
             _add_topics(self._connection, self._bank_id, unknown, self._topics)
             topic_ids.update({name: self._topics[_topic_key(name)] for name in unknown})
-        bank_id, job_id, now = self._bank_id, self._job_id, self._now
-        rows = ((topic_ids[name], bank_id, q.type, q.text, fold_text(q.text), q.difficulty, q.points,
-                 q.explanation, q.options, q.content_key, "active", 1, q.row, job_id, now, now)
-                for name, q in zip(names, chunk, strict=True))
+        bank_id, job_id, now, first = self._bank_id, self._job_id, self._now, self._number
+        self._number += len(chunk)  # questions are numbered in file order
+        rows = ((topic_ids[name], bank_id, number, q.type, q.text, fold_text(q.text), q.difficulty,
+                 q.points, q.explanation, q.options, q.content_key, "active", 1, q.row, job_id, now, now)
+                for number, (name, q) in enumerate(zip(names, chunk, strict=True), start=first))
         if not self._postgres:
             insert_rows(self._connection, Question.__table__, QUESTION_COLUMNS, rows)
             return

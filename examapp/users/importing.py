@@ -82,6 +82,7 @@ def import_users(db: Session, data: bytes, filename: str, actor_id: int | None =
             report.add_error(RowError(person.row, roster.title(name), problem))
         planned.append(new)
     if report.error_count or dry_run:
+        report.created = 0 if report.error_count else len(planned)  # a dry run: how many it would create
         return report
     for done, new in enumerate(planned, start=1):
         if progress:

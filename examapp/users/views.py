@@ -1,8 +1,10 @@
-"""Accounts: the list page and /api/v1/users."""
+"""Accounts: /api/v1/users (the pages are in pages.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from typing import Annotated
+
+from flask import Blueprint, request
 from flask_login import current_user
 from pydantic import Field
 
@@ -11,33 +13,49 @@ from examapp.api.errors import ApiError
 from examapp.api.openapi import BINARY, Body, documented
 from examapp.auth.passwords import MIN_LENGTH
 from examapp.auth.roles import ROLES
-from examapp.auth.service import USERNAME_RE, AccountError, NewUser, create_user
+from examapp.auth.service import USERNAME_RE, AccountError, NewUser
 from examapp.users.importing import MAX_WEB_ACCOUNTS, import_users
-from examapp.users.service import list_users, user_dict
+from examapp.users.service import (
+    AccountChange,
+    AccountRefused,
+    account,
+    change_account,
+    create_account,
+    ends_sessions,
+    list_users,
+    reset_password,
+    user_dict,
+)
 from importers import ImportFileError
 
-bp = Blueprint("users", __name__)
 api = Blueprint("users_api", __name__, url_prefix="/api/v1")
-
-
-@bp.route("/users")
-@access.roles("admin", "leader")
-def users_page():
-    role = request.args.get("role") if request.args.get("role") in ROLES else None
-    return render_template("users/list.html", users=list_users(db.session(), role), role=role,
-                           roles=ROLES)
 
 
 class UserBody(Body):
     username: str = Field(min_length=3, max_length=80, json_schema_extra={"pattern": USERNAME_RE.pattern})
     role: str = Field(max_length=20, json_schema_extra={"enum": list(ROLES)})
-    password: str = Field(min_length=1, max_length=128, json_schema_extra={"minLength": MIN_LENGTH})
+    password: str | None = Field(default=None, min_length=1, max_length=128,
+                                 description="left out: one is generated and returned once",
+                                 json_schema_extra={"minLength": MIN_LENGTH})
     full_name: str = Field(default="", max_length=200)
     unit: str | None = Field(default=None, max_length=40)
 
 
 class UsersQuery(Body):
     role: str | None = Field(default=None, max_length=20, json_schema_extra={"enum": list(ROLES)})
+
+
+RoleName = Annotated[str, Field(max_length=20, json_schema_extra={"enum": list(ROLES)})]
+
+
+class UserChangeBody(Body):
+    """Fields left out stay as they are; only `unit` may be null (no unit)."""
+
+    active: bool = Field(default=None)
+    roles: RoleName | Annotated[list[RoleName], Field(max_length=5)] = Field(
+        default=None, description="the account's role: a role name, or a list of one (one role per account)")
+    unit: str | None = Field(default=None, max_length=40, description="unit code; null or '' for none")
+    name: str = Field(default=None, max_length=200, description="full name")
 
 
 @api.route("/users", methods=["GET"])
@@ -77,17 +95,71 @@ def api_import_users():
 
 @api.route("/users", methods=["POST"])
 @access.roles("admin")
-@documented("Create an account", body=UserBody, status=201, errors={409: "the username is taken"})
+@documented("Create an account; without a password one is generated and returned once "
+            "(generated_password)", body=UserBody, status=201, errors={409: "the username is taken"})
 def api_create_user(body: UserBody):
     s = db.session()
     try:
-        user = create_user(
-            s, NewUser(body.username, body.role, body.full_name, body.unit, body.password),
-            current_user.id,
-        )
+        user, generated = create_account(
+            s, NewUser(body.username, body.role, body.full_name, body.unit, body.password), current_user)
     except AccountError as exc:
         s.rollback()
         status = 409 if "already taken" in str(exc) and ";" not in str(exc) else 400
         raise ApiError(status, str(exc)) from None
     s.commit()
-    return user_dict(user), 201
+    return {**user_dict(user), **({"generated_password": generated} if generated else {})}, 201
+
+
+def _account(user_id: int):
+    user = account(db.session(), user_id)
+    if user is None:
+        raise ApiError(404, f"no account with id {user_id}")
+    return user
+
+
+def _one_role(roles: str | list[str]) -> str:
+    if isinstance(roles, str):
+        return roles
+    if len(roles) != 1:
+        raise ApiError(400, "field 'roles': an account has exactly one role; give one role name")
+    return roles[0]
+
+
+@api.route("/users/<int:user_id>", methods=["PATCH"])
+@access.roles("admin")
+@documented("Change an account: active, role, unit, full name. Disabling and a new role end its "
+            "sessions; an administrator cannot disable or demote themselves, nor the last one (409)",
+            body=UserChangeBody)
+def api_change_user(user_id: int, body: UserChangeBody):
+    user = _account(user_id)
+    given = body.model_fields_set
+    change = AccountChange(
+        active=body.active if "active" in given else None,
+        role=_one_role(body.roles) if "roles" in given else None,
+        unit_code=(body.unit or "") if "unit" in given else None,
+        full_name=body.name if "name" in given else None,
+    )
+    s = db.session()
+    try:
+        changes = change_account(s, user, change, current_user)
+    except AccountRefused as exc:
+        s.rollback()
+        raise ApiError(exc.status, str(exc)) from None
+    s.commit()
+    return {**user_dict(user), "changed": sorted(changes), "sessions_ended": ends_sessions(changes)}
+
+
+@api.route("/users/<int:user_id>/password-reset", methods=["POST"])
+@access.roles("admin")
+@documented("Give the account a generated password, returned once (the old one stops working and its "
+            "sessions end)")
+def api_reset_password(user_id: int):
+    user = _account(user_id)
+    s = db.session()
+    try:
+        password = reset_password(s, user, current_user)
+    except AccountRefused as exc:
+        s.rollback()
+        raise ApiError(exc.status, str(exc)) from None
+    s.commit()
+    return {"id": user.id, "username": user.username, "password": password}

@@ -11,7 +11,8 @@ from importers import Option
 
 
 def _question(bank_id: int, topic_id: int, text: str) -> dict:
-    return {"bank_id": bank_id, "topic_id": topic_id, "type": "single", "text": text, "search_text": text,
+    return {"bank_id": bank_id, "topic_id": topic_id, "number": 1, "type": "single", "text": text,
+            "search_text": text,
             "difficulty": "medium", "points": 1, "options": (Option("A", True), Option("B", False)),
             "content_hash": text, "status": "active", "version": 1}
 

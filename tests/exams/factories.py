@@ -23,8 +23,9 @@ KINDS = ("single", "multiple", "true_false")
 
 
 def question(topic: Topic, kind: str = "single", difficulty: str = "medium",
-             points: Decimal | int = 1, text: str | None = None) -> Question:
-    """A question with a known key: single A; multiple A and C of A-D; true_false True."""
+             points: Decimal | int = 1, text: str | None = None, number: int = 1) -> Question:
+    """A question with a known key: single A; multiple A and C of A-D; true_false True; `number`
+    is its number in the bank."""
     if kind == "true_false":
         options = [("True", True), ("False", False)]
     elif kind == "multiple":
@@ -32,7 +33,7 @@ def question(topic: Topic, kind: str = "single", difficulty: str = "medium",
     else:
         options = [("A", True), ("B", False), ("C", False), ("D", False)]
     return Question(
-        topic=topic, type=kind, text=text or f"{kind} question {next(_names)}",
+        topic=topic, number=number, type=kind, text=text or f"{kind} question {next(_names)}",
         difficulty=difficulty, points=Decimal(points), content_hash=uuid.uuid4().hex,
         options=tuple(Option(t, c) for t, c in options),
     )
@@ -47,12 +48,12 @@ def make_bank(app: Flask, layout: dict[str, dict[str, int]] | None = None, owner
         owner_id = s.scalar(select(User.id).where(User.username == owner)) if owner else None
         bank = QuestionBank(name=f"Bank {next(_names)}", owner_id=owner_id)
         s.add(bank)
-        cycle = itertools.cycle(kinds)
+        cycle, numbers = itertools.cycle(kinds), itertools.count(1)
         for topic_name, by_difficulty in layout.items():
             topic = Topic(bank=bank, name=topic_name)
             for difficulty, count in by_difficulty.items():
                 for _ in range(count):
-                    s.add(question(topic, next(cycle), difficulty, points))
+                    s.add(question(topic, next(cycle), difficulty, points, number=next(numbers)))
         s.commit()
         return bank.id
 

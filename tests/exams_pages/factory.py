@@ -38,12 +38,13 @@ def make_bank(db: Session, owner: User | None, name: str = "Ngân hàng câu h�
     db.add(bank)
     db.flush()
     topics: dict[str, Topic] = {}
-    for topic_name, kind, stem, options in QUESTIONS:
+    for number, (topic_name, kind, stem, options) in enumerate(QUESTIONS, start=1):
         topic = topics.get(topic_name)
         if topic is None:
             topic = topics[topic_name] = Topic(bank=bank, name=topic_name)
-        question = Question(bank_id=bank.id, topic=topic, type=kind, text=stem, difficulty="medium",
-                            points=Decimal(1), content_hash=hashlib.sha256(stem.encode()).hexdigest(),
+        question = Question(bank_id=bank.id, topic=topic, number=number, type=kind, text=stem,
+                            difficulty="medium", points=Decimal(1),
+                            content_hash=hashlib.sha256(stem.encode()).hexdigest(),
                             options=tuple(Option(t, c) for t, c in options))
         db.add(question)
     db.flush()
