@@ -46,7 +46,9 @@ from examapp.auth.models import User  # noqa: E402
 from examapp.auth.passwords import hash_password  # noqa: E402
 from examapp.banks.models import Option, Question, QuestionBank, Topic  # noqa: E402
 from examapp.db import normalise_url, utcnow  # noqa: E402
-from examapp.exams import service  # noqa: E402
+from examapp.exams import definitions  # noqa: E402
+from examapp.exams.candidates import CandidateRow, assign_candidates  # noqa: E402
+from examapp.exams.tickets import issue_tickets  # noqa: E402
 
 PASSWORD = "Bench#Burst2026"
 ROOM_CODE = "BURST"
@@ -217,13 +219,13 @@ def seed(url: str, candidates: int) -> Seeded:
                                options=tuple(Option(t, c) for t, c in labels)))
         s.flush()
         now = utcnow()
-        exam = service.create_exam(s, service.ExamSpec(
+        exam = definitions.create_exam(s, definitions.ExamSpec(
             title="Burst exam", bank_id=bank.id,
-            rules=[service.RuleSpec(20, "History"), service.RuleSpec(20, "Rules")],
+            rules=[definitions.RuleSpec(20, "History"), definitions.RuleSpec(20, "Rules")],
             duration_minutes=60, pass_percent=Decimal(50), opens_at=now - timedelta(minutes=1),
             closes_at=now + timedelta(hours=2), room_code=ROOM_CODE), admin)
-        service.assign_candidates(s, exam, [service.CandidateRow(u) for u in usernames], admin.id)
-        tickets = {t.username: t.ticket for t in service.issue_tickets(s, exam, admin.id)}
+        assign_candidates(s, exam, [CandidateRow(u) for u in usernames], admin.id)
+        tickets = {t.username: t.ticket for t in issue_tickets(s, exam, admin.id)}
         s.commit()
         exam_id = exam.id
     app.extensions["examapp.engine"].dispose()

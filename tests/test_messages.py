@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 import examapp
 from examapp import db
 from examapp.auth.service import AccountError
-from examapp.exams import service as exams
+from examapp.exams import candidates
 from examapp.exams.errors import ExamInvalid, RuleProblem, rule_problem
 from examapp.exams.models import Attempt
 from examapp.messages import Message, msg, msg_join, translated
@@ -114,7 +114,7 @@ def _exam_with_room_code(app, accounts):
         s = db.session()
         owner = user_named(s, trainer.username)
         exam = make_exam(s, make_bank(s, owner), owner, room_code="P101")
-        exams.assign_candidates(s, exam, [exams.CandidateRow(candidate.user.username)], None)
+        candidates.assign_candidates(s, exam, [candidates.CandidateRow(candidate.user.username)], None)
         s.commit()
         return exam.id, candidate
 

@@ -435,7 +435,8 @@ class NewQuestionBody(Body):
 @api.route("/banks/<int:bank_id>/questions", methods=["POST"])
 @access.roles(*MANAGERS)
 @documented("Add one question to the bank, checked as an edit is; it gets the bank's next number",
-            body=NewQuestionBody, status=201)
+            body=NewQuestionBody, status=201,
+            errors={409: "another question of this bank has this text and these options"})
 def api_add_question(bank_id: int, body: NewQuestionBody):
     bank = _bank(bank_id)
     true_false = body.type == "true_false"

@@ -26,9 +26,9 @@ def sweep_command(as_json: bool) -> None:
     """Finalise attempts whose deadline (plus grace) has passed; the server also does this by itself."""
     from examapp import db
     from examapp.db import utcnow
-    from examapp.exams import service
+    from examapp.exams import attempts
 
-    done = service.sweep(db.session(), utcnow(), float(current_app.config["GRACE_SECONDS"]))
+    done = attempts.sweep(db.session(), utcnow(), float(current_app.config["GRACE_SECONDS"]))
     emit(as_json, {"finalised": len(done), "attempt_ids": done},
          f"finalised {len(done)} attempt(s) whose time ran out")
 
@@ -43,7 +43,8 @@ def sweep_command(as_json: bool) -> None:
 def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], as_json: bool) -> None:
     """Issue new one-time login tickets for the candidates of EXAM_ID (old tickets stop working)."""
     from examapp import db
-    from examapp.exams import service
+    from examapp.exams import tickets
+    from examapp.exams.errors import ExamError
     from examapp.exams.models import Exam
     from examapp.exams.ticket_sheet import tickets_csv
 
@@ -52,8 +53,8 @@ def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], a
     if exam is None:
         fail(as_json, EXIT_REJECTED, f"there is no exam {exam_id}")
     try:
-        issued = service.issue_tickets(s, exam, None, list(usernames) or None)
-    except service.ExamError as exc:
+        issued = tickets.issue_tickets(s, exam, None, list(usernames) or None)
+    except ExamError as exc:
         fail(as_json, EXIT_REJECTED, str(exc))
     if out:
         # Written before the commit: if the file cannot be written, the old tickets stay valid.

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from examapp.auth.models import User
 from examapp.banks.models import Question, QuestionBank, Topic
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import candidates, definitions
 from examapp.exams.models import Exam
 
 log = logging.getLogger(__name__)
@@ -36,11 +36,12 @@ def seed_exam(db: Session) -> str | None:
         select(Topic.name, func.count(Question.id)).join(Question, Question.topic_id == Topic.id)
         .where(Topic.bank_id == bank.id, Question.status == "active").group_by(Topic.name)
         .order_by(Topic.name)).all()
-    rules = [service.RuleSpec(min(count, 5), topic, None, Decimal(1)) for topic, count in per_topic if count]
+    rules = [definitions.RuleSpec(min(count, 5), topic, None, Decimal(1))
+             for topic, count in per_topic if count]
     now = utcnow()
-    exam = service.create_exam(db, service.ExamSpec(
+    exam = definitions.create_exam(db, definitions.ExamSpec(
         title=TITLE, bank_id=bank.id, rules=rules[:4], duration_minutes=20, pass_percent=Decimal(50),
         max_attempts=2, opens_at=now, closes_at=now + timedelta(days=30), room_code=ROOM_CODE), admin)
-    service.assign_candidates(db, exam, [service.CandidateRow(u) for u in CANDIDATES], admin.id)
+    candidates.assign_candidates(db, exam, [candidates.CandidateRow(u) for u in CANDIDATES], admin.id)
     db.commit()
     return ROOM_CODE

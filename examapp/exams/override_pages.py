@@ -11,10 +11,10 @@ from flask_login import current_user
 
 from examapp import access, db
 from examapp.db import utcnow
-from examapp.exams import overrides, service
+from examapp.exams import definitions, overrides
+from examapp.exams.errors import ExamError
 from examapp.exams.forms import ConfirmForm, OverrideForm, to_local, to_utc
 from examapp.exams.models import Attempt, Exam
-from examapp.exams.service import ExamError
 from examapp.messages import translated
 
 bp = Blueprint("override_pages", __name__)
@@ -25,7 +25,7 @@ ROOM = ("admin", "proctor")
 
 def _exam(exam_id: int, room: bool = False) -> Exam:
     try:
-        return service.exam_for_staff(db.session(), exam_id, current_user, room=room)
+        return definitions.exam_for_staff(db.session(), exam_id, current_user, room=room)
     except ExamError as exc:
         abort(exc.status, translated(exc))
 

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from examapp.audit.service import record
 from examapp.auth.models import User
 from examapp.exams.attempts import ENDED_FOR_THE_CANDIDATE, ended_early
+from examapp.exams.definitions import MAX_EXTRA_MINUTES
+from examapp.exams.editing import answers_were_shown, refuse_retake_with_the_key
 from examapp.exams.errors import ExamConflict, ExamInvalid, ExamNotFound
 from examapp.exams.models import IN_PROGRESS, SUBMITTED, Attempt, AttemptQuestion, Exam, ExamCandidate
-from examapp.exams.service import MAX_EXTRA_MINUTES, answers_were_shown, refuse_retake_with_the_key
 from examapp.exams.windows import Window, attempts_allowed, deadline_within, fmt_time, window_of
 from examapp.messages import msg
 from examapp.text import vi_sort_key

@@ -1,5 +1,6 @@
 """Exam pages: defining exams, assigning candidates, taking a paper (with or without JavaScript)
-and the proctor's live exam room. Every change goes through examapp.exams.service."""
+and the proctor's live exam room. Every change goes through the exams services (definitions, editing,
+candidates, attempts, room)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,13 @@ from werkzeug.datastructures import MultiDict
 from examapp import access, db
 from examapp.banks.models import QuestionBank, Topic
 from examapp.db import utcnow
-from examapp.exams import room_codes, service
-from examapp.exams.errors import TooManyRoomCodes
+from examapp.exams import attempts as exam_attempts
+from examapp.exams import candidates as exam_candidates
+from examapp.exams import definitions, editing, errors, room_codes
+from examapp.exams import room as exam_room
+from examapp.exams.candidates import CandidateRow
+from examapp.exams.definitions import ExamSpec, RuleSpec
+from examapp.exams.errors import ExamError, ExamInvalid, TooManyRoomCodes
 from examapp.exams.forms import (
     DIFFICULTY_CHOICES,
     GRADING_CHOICES,
@@ -35,7 +41,6 @@ from examapp.exams.forms import (
     to_utc,
 )
 from examapp.exams.models import IN_PROGRESS, Attempt, Exam
-from examapp.exams.service import CandidateRow, ExamError, ExamInvalid, ExamSpec, RuleSpec
 from examapp.messages import translated
 from examapp.orgs.service import unit_tree
 
@@ -100,7 +105,7 @@ def _fail(exc: ExamError) -> NoReturn:
 
 def _staff_exam(exam_id: int, room: bool = False) -> Exam:
     try:
-        return service.exam_for_staff(db.session(), exam_id, current_user, room=room)
+        return definitions.exam_for_staff(db.session(), exam_id, current_user, room=room)
     except ExamError as exc:
         _fail(exc)
 
@@ -168,7 +173,7 @@ def _place_rule_problems(form: ExamForm, exc: ExamError) -> list[str]:
 @bp.route("/exams")
 @access.roles(*STAFF)
 def exams_page():
-    exams = service.exams_for_staff(db.session(), current_user)
+    exams = definitions.exams_for_staff(db.session(), current_user)
     return render_template("exams/list.html", exams=exams, now=utcnow(),
                            may_define=current_user.role in ("admin", "trainer"))
 
@@ -184,7 +189,7 @@ def new_exam():
     if form.validate_on_submit():
         s = db.session()
         try:
-            exam = service.create_exam(s, _spec(form), current_user)
+            exam = definitions.create_exam(s, _spec(form), current_user)
         except ExamError as exc:
             s.rollback()
             problems = _place_rule_problems(form, exc)
@@ -208,7 +213,7 @@ def exam_page(exam_id: int):
                            difficulty_labels=dict(DIFFICULTY_CHOICES),
                            total_points=sum(r.count * r.points for r in exam.rules),
                            may_edit=current_user.role in ("admin", "trainer"),
-                           attempts=service.attempt_count(db.session(), exam), confirm_form=ConfirmForm())
+                           attempts=editing.attempt_count(db.session(), exam), confirm_form=ConfirmForm())
 
 
 def _plain_decimal(value: Decimal | float) -> Decimal:
@@ -236,7 +241,7 @@ def _changes(form: ExamForm, exam: Exam) -> dict:
     """Every field of the posted form as a change (the service ignores what stays the same); a time
     the form shows to the minute and left as it was keeps its stored seconds."""
     spec = _spec(form)
-    changes = {name: getattr(spec, name) for name in service.EDITABLE_FIELDS}
+    changes = {name: getattr(spec, name) for name in editing.EDITABLE_FIELDS}
     for name in ("opens_at", "closes_at"):
         stored = getattr(exam, name)
         if stored is not None and changes[name] == stored.replace(second=0, microsecond=0):
@@ -246,7 +251,7 @@ def _changes(form: ExamForm, exam: Exam) -> dict:
 
 def _place_edit_problems(form: ExamForm, exc: ExamError) -> list[str]:
     """A field that may no longer change is marked where it is; other problems as when defining."""
-    if not isinstance(exc, service.ExamStarted):
+    if not isinstance(exc, errors.ExamStarted):
         return _place_rule_problems(form, exc)
     for name in exc.fields:
         getattr(form, name).errors.append(_("This can no longer change: candidates have started the exam."))
@@ -259,13 +264,13 @@ def edit_exam(exam_id: int):
     exam = _staff_exam(exam_id)
     s = db.session()
     banks = _usable_banks()
-    form = ExamForm() if request.method == "POST" else ExamForm(data=_form_data(service.spec_of(exam)))
+    form = ExamForm() if request.method == "POST" else ExamForm(data=_form_data(editing.spec_of(exam)))
     _fill_choices(form, banks)
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
         try:
-            update = service.update_exam(s, exam, _changes(form, exam), current_user, utcnow())
+            update = editing.update_exam(s, exam, _changes(form, exam), current_user, utcnow())
         except ExamError as exc:
             s.rollback()
             problems = _place_edit_problems(form, exc)
@@ -286,7 +291,7 @@ def edit_exam(exam_id: int):
     elif form.is_submitted():
         status = 400
     return render_template("exams/define.html", form=form, problems=problems, banks=banks, exam=exam,
-                           attempts=service.attempt_count(s, exam)), status
+                           attempts=editing.attempt_count(s, exam)), status
 
 
 @bp.route("/exams/<int:exam_id>/delete", methods=["POST"])
@@ -302,7 +307,7 @@ def delete_exam(exam_id: int):
         return asking
     s = db.session()
     try:
-        service.delete_exam(s, exam, current_user)
+        editing.delete_exam(s, exam, current_user)
     except ExamError as exc:
         _settle(exc)
         flash(translated(exc), "error")
@@ -335,21 +340,21 @@ def _usernames(text: str) -> list[str]:
     return list(seen)
 
 
-def _assign(exam: Exam, form: CandidatesForm) -> list[service.AssignResult]:
+def _assign(exam: Exam, form: CandidatesForm) -> list[exam_candidates.AssignResult]:
     """Apply every way of assigning the form was filled with; all or nothing."""
     s = db.session()
     extra = float(form.extra_minutes.data) if form.extra_minutes.data else None
     rows = [CandidateRow(name, extra) for name in _usernames(form.usernames.data)]
     upload = form.file.data
     if upload and upload.filename:
-        for row in service.read_candidate_file(upload.read(), upload.filename):
+        for row in exam_candidates.read_candidate_file(upload.read(), upload.filename):
             rows.append(row if row.extra_minutes is not None or extra is None
                         else CandidateRow(row.username, extra))
     results = []
     if rows:
-        results.append(service.assign_candidates(s, exam, rows, current_user.id))
+        results.append(exam_candidates.assign_candidates(s, exam, rows, current_user.id))
     if form.unit.data:
-        results.append(service.assign_unit(s, exam, form.unit.data, current_user.id, extra))
+        results.append(exam_candidates.assign_unit(s, exam, form.unit.data, current_user.id, extra))
     return results
 
 
@@ -382,7 +387,7 @@ def candidates_page(exam_id: int):
                 return redirect(url_for(".candidates_page", exam_id=exam.id))
     elif form.is_submitted():
         status = 400
-    candidates = service.room_status(db.session(), exam, utcnow())
+    candidates = exam_room.room_status(db.session(), exam, utcnow())
     return render_template("exams/candidates.html", exam=exam, form=form, problems=problems,
                            candidates=candidates, state_labels=STATE_LABELS,
                            grading_label=dict(GRADING_CHOICES)[exam.grading]), status
@@ -398,7 +403,7 @@ def set_extra_time(exam_id: int, username: str):
         return redirect(url_for(".candidates_page", exam_id=exam.id), 303)
     s = db.session()
     try:
-        service.assign_candidates(s, exam, [CandidateRow(username, float(form.minutes.data))],
+        exam_candidates.assign_candidates(s, exam, [CandidateRow(username, float(form.minutes.data))],
                                   current_user.id)
     except ExamError as exc:
         _fail(exc)
@@ -415,7 +420,7 @@ def _own_attempt(attempt_id: int) -> Attempt:
     """The signed-in user's own attempt (finalised first if its time ran out), else 404."""
     s = db.session()
     try:
-        attempt = service.attempt_for_user(s, attempt_id, current_user, utcnow(), _grace())
+        attempt = exam_attempts.attempt_for_user(s, attempt_id, current_user, utcnow(), _grace())
     except ExamError as exc:
         _fail(exc)
     if attempt.user_id != current_user.id:
@@ -427,7 +432,7 @@ def _own_attempt(attempt_id: int) -> Attempt:
 @bp.route("/my-exams")
 @access.authenticated
 def my_exams():
-    exams = service.exams_for_candidate(db.session(), current_user, utcnow())
+    exams = exam_candidates.exams_for_candidate(db.session(), current_user, utcnow())
     return render_template("exams/mine.html", exams=exams, result_by=RESULT_BY)
 
 
@@ -436,7 +441,7 @@ def my_exams():
 def start_page(exam_id: int):
     s = db.session()
     try:
-        entry = service.candidate_exam(s, exam_id, current_user, utcnow())
+        entry = exam_candidates.candidate_exam(s, exam_id, current_user, utcnow())
     except ExamError as exc:
         _fail(exc)
     form = StartForm()
@@ -445,8 +450,9 @@ def start_page(exam_id: int):
     headers: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            attempt, _created = room_codes.limited(exam_id, current_user.id, lambda: service.start_attempt(
-                s, exam_id, current_user, utcnow(), form.room_code.data, _grace()))
+            attempt, _created = room_codes.limited(
+                exam_id, current_user.id, lambda: exam_attempts.start_attempt(
+                    s, exam_id, current_user, utcnow(), form.room_code.data, _grace()))
         except ExamError as exc:
             _settle(exc)
             problem, status = translated(exc), exc.status
@@ -483,7 +489,7 @@ def paper(attempt_id: int):
         return redirect(url_for(".result", attempt_id=attempt.id))
     if request.method == "POST":
         return _save_posted(attempt)
-    view = service.attempt_paper(db.session(), attempt, utcnow())
+    view = exam_attempts.attempt_paper(db.session(), attempt, utcnow())
     # Without JavaScript the page reloads itself at the deadline and then shows the result.
     refresh = max(math.ceil((attempt.deadline - view.server_time).total_seconds() + _grace()), 1)
     return render_template("exams/paper.html", view=view, attempt=attempt, exam=attempt.exam,
@@ -507,7 +513,7 @@ def _posted_answers(form: MultiDict, question_ids: set[int]) -> dict[int, tuple[
 def _save_posted(attempt: Attempt):
     """The paper without JavaScript: save each changed question, then save or go to submitting."""
     s = db.session()
-    view = service.attempt_paper(s, attempt, utcnow())
+    view = exam_attempts.attempt_paper(s, attempt, utcnow())
     posted = _posted_answers(request.form, {q.id for q in view.questions})
     saved = 0
     try:
@@ -517,10 +523,10 @@ def _save_posted(attempt: Attempt):
                 continue
             if before is None and not options and not flagged:
                 continue
-            service.save_answer(s, attempt.id, current_user.id, qid, utcnow(), _grace(),
+            exam_attempts.save_answer(s, attempt.id, current_user.id, qid, utcnow(), _grace(),
                                 options=options, flagged=flagged)
             saved += 1
-    except service.DeadlinePassed:
+    except errors.DeadlinePassed:
         s.commit()
         flash(_("Time was up: your paper was graded with the answers saved before the deadline."), "error")
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
@@ -543,12 +549,12 @@ def confirm_submit(attempt_id: int):
     if form.validate_on_submit():
         s = db.session()
         try:
-            service.submit_attempt(s, attempt.id, current_user.id, utcnow(), _grace())
+            exam_attempts.submit_attempt(s, attempt.id, current_user.id, utcnow(), _grace())
         except ExamError as exc:
             _fail(exc)
         s.commit()
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
-    view = service.attempt_paper(db.session(), attempt, utcnow())
+    view = exam_attempts.attempt_paper(db.session(), attempt, utcnow())
     answered = [q for q in view.questions if view.answers.get(q.id) and view.answers[q.id].options]
     flagged = [q for q in view.questions if view.answers.get(q.id) and view.answers[q.id].flagged]
     return render_template("exams/confirm_submit.html", attempt=attempt, view=view, form=form,
@@ -563,9 +569,9 @@ def result(attempt_id: int):
     if attempt.status == IN_PROGRESS:
         return redirect(url_for(".paper", attempt_id=attempt.id))
     now = utcnow()
-    outcome = service.attempt_result(db.session(), attempt, now)
+    outcome = exam_attempts.attempt_result(db.session(), attempt, now)
     try:  # what the candidate may do next; staff reading someone's result have no such entry
-        entry = service.candidate_exam(db.session(), attempt.exam_id, current_user, now)
+        entry = exam_candidates.candidate_exam(db.session(), attempt.exam_id, current_user, now)
     except ExamError:
         entry = None
     return render_template("exams/result.html", attempt=attempt, exam=attempt.exam, outcome=outcome,
@@ -581,7 +587,7 @@ def result(attempt_id: int):
 def room(exam_id: int):
     exam = _staff_exam(exam_id, room=True)
     now = utcnow()
-    candidates = service.room_status(db.session(), exam, now)
+    candidates = exam_room.room_status(db.session(), exam, now)
     template = "exams/_room_table.html" if request.args.get("part") == "table" else "exams/room.html"
     counts = {state: sum(1 for c in candidates if c.state == state)
               for state in ("not_started", "in_progress", "submitted")}
@@ -608,7 +614,7 @@ def extend(exam_id: int, username: str):
         return redirect(url_for(".room", exam_id=exam.id), 303)
     s = db.session()
     try:
-        line = service.extend_time(s, exam, username, float(form.minutes.data), current_user.id, utcnow())
+        line = exam_room.extend_time(s, exam, username, float(form.minutes.data), current_user.id, utcnow())
     except ExamError as exc:
         _fail(exc)
     s.commit()
@@ -631,7 +637,7 @@ def force_submit(exam_id: int, attempt_id: int):
     if asking is not None:
         return asking
     try:
-        service.force_submit(s, attempt.id, current_user.id, utcnow())
+        exam_room.force_submit(s, attempt.id, current_user.id, utcnow())
     except ExamError as exc:
         _fail(exc)
     s.commit()
@@ -651,7 +657,7 @@ def close(exam_id: int):
         return asking
     s = db.session()
     try:
-        finished = service.close_room(s, exam, current_user.id, utcnow())
+        finished = exam_room.close_room(s, exam, current_user.id, utcnow())
     except ExamError as exc:
         _fail(exc)
     s.commit()

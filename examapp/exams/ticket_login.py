@@ -17,7 +17,7 @@ from examapp.auth.models import User
 from examapp.auth.ratelimit import TooManyAttempts
 from examapp.auth.sessions import start_session
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import errors, tickets
 from examapp.exams.models import Exam
 from examapp.store import store, ticket_failures_key
 
@@ -31,14 +31,14 @@ def log_in_with_ticket(ticket: str) -> tuple[User, Exam]:
     TicketRefused otherwise.
     """
     limit = int(current_app.config.get("TICKET_MAX_FAILURES_PER_PREFIX", 10))
-    key = ticket_failures_key(client_address(), service.normalise_ticket(ticket)[:PREFIX_LENGTH])
+    key = ticket_failures_key(client_address(), tickets.normalise_ticket(ticket)[:PREFIX_LENGTH])
     failures, ttl = store().peek(key)
     if failures >= limit:
         raise TooManyAttempts(ttl)
     s = db.session()
     try:
-        user, exam = service.user_for_ticket(s, ticket, utcnow())
-    except service.TicketRefused:
+        user, exam = tickets.user_for_ticket(s, ticket, utcnow())
+    except errors.TicketRefused:
         s.rollback()
         store().hit(key, int(current_app.config["LOGIN_WINDOW_SECONDS"]))
         raise

@@ -14,12 +14,14 @@ from flask_login import current_user
 from examapp import access, db
 from examapp.auth.forms import LoginForm
 from examapp.auth.ratelimit import TooManyAttempts
-from examapp.exams import service
+from examapp.exams import definitions, errors
+from examapp.exams import tickets as exam_tickets
+from examapp.exams.errors import ExamError
 from examapp.exams.forms import IssueTicketsForm, TicketLoginForm
 from examapp.exams.models import Exam
-from examapp.exams.service import ExamError, IssuedTicket, TicketLine
 from examapp.exams.ticket_login import log_in_with_ticket
 from examapp.exams.ticket_sheet import tickets_csv
+from examapp.exams.tickets import IssuedTicket, TicketLine
 from examapp.messages import translated
 
 bp = Blueprint("ticket_pages", __name__)
@@ -32,7 +34,7 @@ MAX_DOWNLOAD = 20_000
 
 def _room_exam(exam_id: int) -> Exam:
     try:
-        return service.exam_for_staff(db.session(), exam_id, current_user, room=True)
+        return definitions.exam_for_staff(db.session(), exam_id, current_user, room=True)
     except ExamError as exc:
         abort(exc.status, translated(exc))
 
@@ -62,7 +64,7 @@ def _refusal(form: IssueTicketsForm, lines: list[TicketLine]) -> tuple[str, int]
 def tickets_page(exam_id: int):
     exam = _room_exam(exam_id)
     s = db.session()
-    lines = service.ticket_lines(s, exam)
+    lines = exam_tickets.ticket_lines(s, exam)
     form = IssueTicketsForm()
     problem, status = None, 200
     if form.validate_on_submit():
@@ -72,7 +74,7 @@ def tickets_page(exam_id: int):
         else:
             usernames = None if form.scope.data == "all" else request.form.getlist("username")
             try:
-                issued = service.issue_tickets(s, exam, current_user.id, usernames)
+                issued = exam_tickets.issue_tickets(s, exam, current_user.id, usernames)
             except ExamError as exc:
                 s.rollback()
                 problem, status = translated(exc), exc.status
@@ -105,7 +107,7 @@ def tickets_download(exam_id: int):
                      "issuing."))
     s = db.session()
     try:
-        checked = service.current_tickets(s, exam, list(zip(usernames, tickets, strict=True)))
+        checked = exam_tickets.current_tickets(s, exam, list(zip(usernames, tickets, strict=True)))
     except ExamError as exc:
         s.rollback()
         abort(exc.status, translated(exc))
@@ -132,7 +134,7 @@ def ticket_login():
             problem = _("Too many wrong tickets from this computer. Try again in %(s)s seconds.",
                         s=exc.retry_after)
             return _login_page(form, problem), 429, {"Retry-After": str(exc.retry_after)}
-        except service.TicketRefused as exc:
+        except errors.TicketRefused as exc:
             return _login_page(form, translated(exc)), 401
         return redirect(url_for("exam_pages.start_page", exam_id=exam.id), 303)
     if form.is_submitted():

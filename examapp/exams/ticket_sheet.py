@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from examapp.exams.service import IssuedTicket
+from examapp.exams.tickets import IssuedTicket
 from reports.cells import csv_text, csv_writer
 
 HEADER = ("username", "name", "ticket")

@@ -1,6 +1,6 @@
 """The exams JSON API: definitions, candidates, tickets, attempts and the exam room.
 
-Views parse, call examapp.exams.service and answer; a service refusal (ExamError) becomes
+Views parse, call the exams services and answer; a service refusal (ExamError) becomes
 {"error": {"code", "message"}} with its status. Refusals that finalised an attempt on the way
 (an answer after the deadline) still commit that finalisation.
 """
@@ -20,11 +20,14 @@ from examapp.api.errors import ApiError, error_body
 from examapp.api.openapi import BINARY, Body, documented, schema_rules
 from examapp.auth.ratelimit import TooManyAttempts
 from examapp.db import utcnow
-from examapp.exams import overrides, room_codes, service
-from examapp.exams.errors import TooManyRoomCodes
+from examapp.exams import attempts, definitions, editing, overrides, room_codes
+from examapp.exams import candidates as exam_candidates
+from examapp.exams import errors as exam_errors
+from examapp.exams import room as exam_room
+from examapp.exams import tickets as exam_tickets
+from examapp.exams.errors import ExamError, TooManyRoomCodes
 from examapp.exams.models import Attempt
 from examapp.exams.responses import AnswerReceipt, Assignment, Paper
-from examapp.exams.service import ExamError
 from examapp.exams.ticket_login import log_in_with_ticket
 
 api = Blueprint("exams_api", __name__, url_prefix="/api/v1")
@@ -80,7 +83,7 @@ class ExamBody(Body):
     shuffle_questions: bool = True
     shuffle_options: bool = True
     room_code: str | None = Field(default=None, min_length=1, max_length=40,
-                                  json_schema_extra={"pattern": service.ROOM_CODE_RE.pattern})
+                                  json_schema_extra={"pattern": definitions.ROOM_CODE_RE.pattern})
     certificate: bool = False
     review_policy: Literal["none", "score", "answers_after_close"] = "score"
     partial_credit: bool = False
@@ -97,18 +100,18 @@ def _dec(value: float | None) -> Decimal | None:
 @documented("Define an exam over a bank (trainers: own banks only)", body=ExamBody, status=201,
             errors={403: "a trainer on another trainer's bank"})
 def create_exam(body: ExamBody):
-    spec = service.ExamSpec(
+    spec = definitions.ExamSpec(
         title=body.title, bank_id=body.bank_id,
-        rules=[service.RuleSpec(r.count, r.topic, r.difficulty, _dec(r.points)) for r in body.rules],
+        rules=[definitions.RuleSpec(r.count, r.topic, r.difficulty, _dec(r.points)) for r in body.rules],
         duration_minutes=body.duration_minutes, pass_percent=_dec(body.pass_percent),
         max_attempts=body.max_attempts, opens_at=body.opens_at, closes_at=body.closes_at,
         shuffle_questions=body.shuffle_questions, shuffle_options=body.shuffle_options,
         room_code=body.room_code, certificate=body.certificate, review_policy=body.review_policy,
         partial_credit=body.partial_credit, grading=body.grading, fresh_questions=body.fresh_questions)
     s = db.session()
-    exam = service.create_exam(s, spec, current_user)
+    exam = definitions.create_exam(s, spec, current_user)
     s.commit()
-    return service.exam_dict(exam), 201
+    return definitions.exam_dict(exam), 201
 
 
 @api.route("/exams", methods=["GET"])
@@ -117,8 +120,8 @@ def create_exam(body: ExamBody):
 def list_exams():
     s = db.session()
     if current_user.role in STAFF:
-        return {"exams": [service.exam_dict(e) for e in service.exams_for_staff(s, current_user)]}
-    return {"exams": [c.as_dict() for c in service.exams_for_candidate(s, current_user, utcnow())]}
+        return {"exams": [definitions.exam_dict(e) for e in definitions.exams_for_staff(s, current_user)]}
+    return {"exams": [c.as_dict() for c in exam_candidates.exams_for_candidate(s, current_user, utcnow())]}
 
 
 @api.route("/exams/<int:exam_id>", methods=["GET"])
@@ -129,10 +132,10 @@ def get_exam(exam_id: int):
     s = db.session()
     if current_user.role in STAFF:
         try:
-            return service.exam_dict(service.exam_for_staff(s, exam_id, current_user))
-        except service.ExamForbidden:
+            return definitions.exam_dict(definitions.exam_for_staff(s, exam_id, current_user))
+        except exam_errors.ExamForbidden:
             pass
-    return service.candidate_exam(s, exam_id, current_user, utcnow()).as_dict()
+    return exam_candidates.candidate_exam(s, exam_id, current_user, utcnow()).as_dict()
 
 
 # Fields a change may set to null: no opening time, no close, no room code.
@@ -155,7 +158,7 @@ class ExamChangesBody(Body):
     shuffle_questions: bool | None = None
     shuffle_options: bool | None = None
     room_code: str | None = Field(default=None, min_length=1, max_length=40,
-                                  json_schema_extra={"pattern": service.ROOM_CODE_RE.pattern})
+                                  json_schema_extra={"pattern": definitions.ROOM_CODE_RE.pattern})
     certificate: bool | None = None
     review_policy: Literal["none", "score", "answers_after_close"] | None = None
     partial_credit: bool | None = None
@@ -178,15 +181,15 @@ def update_exam(exam_id: int, body: ExamChangesBody):
         raise ApiError(400, "; ".join(f"field '{name}' cannot be null" for name in nulls))
     changes: dict[str, Any] = {name: getattr(body, name) for name in given}
     if "rules" in changes:
-        changes["rules"] = [service.RuleSpec(r.count, r.topic, r.difficulty, _dec(r.points))
+        changes["rules"] = [definitions.RuleSpec(r.count, r.topic, r.difficulty, _dec(r.points))
                             for r in body.rules]
     if "pass_percent" in changes:
         changes["pass_percent"] = _dec(body.pass_percent)
     s = db.session()
-    exam = service.exam_for_staff(s, exam_id, current_user)
-    update = service.update_exam(s, exam, changes, current_user, utcnow())
+    exam = definitions.exam_for_staff(s, exam_id, current_user)
+    update = editing.update_exam(s, exam, changes, current_user, utcnow())
     s.commit()
-    return {**service.exam_dict(update.exam), **update.as_dict()}
+    return {**definitions.exam_dict(update.exam), **update.as_dict()}
 
 
 @api.route("/exams/<int:exam_id>", methods=["DELETE"])
@@ -195,7 +198,7 @@ def update_exam(exam_id: int, body: ExamChangesBody):
             "exist: close it instead)", status=204, errors={409: "attempts exist"})
 def delete_exam(exam_id: int):
     s = db.session()
-    service.delete_exam(s, service.exam_for_staff(s, exam_id, current_user), current_user)
+    editing.delete_exam(s, definitions.exam_for_staff(s, exam_id, current_user), current_user)
     s.commit()
     return "", 204
 
@@ -223,12 +226,12 @@ def add_candidates(exam_id: int, body: CandidatesBody):
     if (body.usernames is None) == (body.unit is None):
         raise ApiError(400, "give either 'usernames' or 'unit'")
     s = db.session()
-    exam = service.exam_for_staff(s, exam_id, current_user)
+    exam = definitions.exam_for_staff(s, exam_id, current_user)
     if body.unit is not None:
-        result = service.assign_unit(s, exam, body.unit, current_user.id, body.extra_minutes)
+        result = exam_candidates.assign_unit(s, exam, body.unit, current_user.id, body.extra_minutes)
     else:
-        rows = [service.CandidateRow(name, body.extra_minutes) for name in body.usernames]
-        result = service.assign_candidates(s, exam, rows, current_user.id)
+        rows = [exam_candidates.CandidateRow(name, body.extra_minutes) for name in body.usernames]
+        result = exam_candidates.assign_candidates(s, exam, rows, current_user.id)
     s.commit()
     return result.as_dict()
 
@@ -243,9 +246,9 @@ def add_candidates_file(exam_id: int):
     if upload is None or not upload.filename:
         raise ApiError(400, "send the candidate list as the multipart field 'file'")
     s = db.session()
-    exam = service.exam_for_staff(s, exam_id, current_user)
-    rows = service.read_candidate_file(upload.read(), upload.filename)
-    result = service.assign_candidates(s, exam, rows, current_user.id)
+    exam = definitions.exam_for_staff(s, exam_id, current_user)
+    rows = exam_candidates.read_candidate_file(upload.read(), upload.filename)
+    result = exam_candidates.assign_candidates(s, exam, rows, current_user.id)
     s.commit()
     return result.as_dict()
 
@@ -266,10 +269,11 @@ class OverrideBody(Body):
 @api.route("/exams/<int:exam_id>/overrides", methods=["POST"])
 @access.roles(*STAFF)
 @documented("Give one candidate their own window, extra time or extra attempts (fields left out stay; "
-            "null puts one back to the exam's); 409 once the exam has shown its answers", body=OverrideBody)
+            "null puts one back to the exam's); 409 once the exam has shown its answers", body=OverrideBody,
+            errors={409: "the exam has shown its answers, or the new close would end a running attempt"})
 def set_override(exam_id: int, body: OverrideBody):
     s = db.session()
-    exam = service.exam_for_staff(s, exam_id, current_user)
+    exam = definitions.exam_for_staff(s, exam_id, current_user)
     changes = {name: getattr(body, name) for name in body.model_fields_set if name != "username"}
     override = overrides.set_override(s, exam, body.username, changes, current_user.id, utcnow())
     s.commit()
@@ -281,7 +285,7 @@ def set_override(exam_id: int, body: OverrideBody):
 @documented("The exam's candidates with an override")
 def list_overrides(exam_id: int):
     s = db.session()
-    exam = service.exam_for_staff(s, exam_id, current_user)
+    exam = definitions.exam_for_staff(s, exam_id, current_user)
     return {"overrides": [o.as_dict() for o in overrides.overrides(s, exam)]}
 
 
@@ -298,8 +302,8 @@ class TicketsBody(Body):
             body=TicketsBody, status=201, errors={403: "staff accounts among the usernames"})
 def issue_tickets(exam_id: int, body: TicketsBody):
     s = db.session()
-    exam = service.exam_for_staff(s, exam_id, current_user, room=True)
-    issued = service.issue_tickets(s, exam, current_user.id, body.usernames)
+    exam = definitions.exam_for_staff(s, exam_id, current_user, room=True)
+    issued = exam_tickets.issue_tickets(s, exam, current_user.id, body.usernames)
     s.commit()
     return {"tickets": [{"username": t.username, "full_name": t.full_name, "ticket": t.ticket}
                         for t in issued]}, 201
@@ -330,7 +334,7 @@ class StartBody(Body):
     room_code: str | None = Field(default=None, max_length=40)
 
 
-def _paper_dict(paper: service.AttemptPaper) -> dict[str, Any]:
+def _paper_dict(paper: attempts.AttemptPaper) -> dict[str, Any]:
     attempt = paper.attempt
     return {
         "attempt_id": attempt.id, "exam_id": attempt.exam_id, "status": attempt.status,
@@ -355,7 +359,7 @@ def _paper_dict(paper: service.AttemptPaper) -> dict[str, Any]:
 def start_attempt(exam_id: int, body: StartBody):
     s = db.session()
     now = utcnow()
-    paper, created = room_codes.limited(exam_id, current_user.id, lambda: service.start_paper(
+    paper, created = room_codes.limited(exam_id, current_user.id, lambda: attempts.start_paper(
         s, exam_id, current_user, now, body.room_code, _grace()))
     s.commit()
     paper = _paper_dict(paper)
@@ -380,10 +384,10 @@ class AnswerBody(Body):
 def save_answer(attempt_id: int, question_id: int, body: AnswerBody):
     now = utcnow()
     with db.autocommit() as conn:  # the save is one statement: committed when it returns
-        revision = service.write_answer(conn, attempt_id, current_user.id, question_id, now, _grace(),
+        revision = attempts.write_answer(conn, attempt_id, current_user.id, question_id, now, _grace(),
                                         body.options, body.flagged)
     if revision is None:
-        service.refuse_late_answer(db.session(), attempt_id, now)
+        attempts.refuse_late_answer(db.session(), attempt_id, now)
     return {"saved_at": _iso(now), "revision": revision}
 
 
@@ -392,7 +396,7 @@ def _state(attempt: Attempt, now: datetime) -> dict[str, Any]:
              "number": attempt.number, "started_at": _iso(attempt.started_at),
              "deadline": _iso(attempt.deadline), "server_time": _iso(now),
              "submitted_at": _iso(attempt.submitted_at), "finished_by": attempt.finished_by}
-    state.update(service.attempt_result(db.session(), attempt, now))
+    state.update(attempts.attempt_result(db.session(), attempt, now))
     return state
 
 
@@ -403,7 +407,7 @@ def _state(attempt: Attempt, now: datetime) -> dict[str, Any]:
 def submit_attempt(attempt_id: int):
     s = db.session()
     now = utcnow()
-    attempt = service.submit_attempt(s, attempt_id, current_user.id, now, _grace())
+    attempt = attempts.submit_attempt(s, attempt_id, current_user.id, now, _grace())
     s.commit()
     return _state(attempt, now)
 
@@ -415,7 +419,7 @@ def submit_attempt(attempt_id: int):
 def get_attempt(attempt_id: int):
     s = db.session()
     now = utcnow()
-    attempt = service.attempt_for_user(s, attempt_id, current_user, now, _grace())
+    attempt = attempts.attempt_for_user(s, attempt_id, current_user, now, _grace())
     s.commit()
     return _state(attempt, now)
 
@@ -429,8 +433,8 @@ def get_attempt(attempt_id: int):
 def room(exam_id: int):
     s = db.session()
     now = utcnow()
-    exam = service.exam_for_staff(s, exam_id, current_user, room=True)
-    lines = service.room_status(s, exam, now)
+    exam = definitions.exam_for_staff(s, exam_id, current_user, room=True)
+    lines = exam_room.room_status(s, exam, now)
     counts = {state: sum(1 for c in lines if c.state == state)
               for state in ("not_started", "in_progress", "submitted")}
     return {"exam_id": exam.id, "title": exam.title, "closes_at": _iso(exam.closes_at),
@@ -447,8 +451,8 @@ class ExtendBody(Body):
             errors={404: "no such exam, or the username is not one of its candidates"})
 def extend(exam_id: int, username: str, body: ExtendBody):
     s = db.session()
-    exam = service.exam_for_staff(s, exam_id, current_user, room=True)
-    line = service.extend_time(s, exam, username, body.minutes, current_user.id, utcnow())
+    exam = definitions.exam_for_staff(s, exam_id, current_user, room=True)
+    line = exam_room.extend_time(s, exam, username, body.minutes, current_user.id, utcnow())
     s.commit()
     return line.as_dict()
 
@@ -460,7 +464,7 @@ def extend(exam_id: int, username: str, body: ExtendBody):
 def force_submit(attempt_id: int):
     s = db.session()
     now = utcnow()
-    attempt = service.force_submit(s, attempt_id, current_user.id, now)
+    attempt = exam_room.force_submit(s, attempt_id, current_user.id, now)
     s.commit()
     return {"attempt_id": attempt.id, "status": attempt.status, "finished_by": attempt.finished_by,
             "score": float(attempt.score), "max_score": float(attempt.max_score),
@@ -470,7 +474,9 @@ def force_submit(attempt_id: int):
 @api.route("/attempts/<int:attempt_id>/reopen", methods=["POST"])
 @access.roles(*ROOM)
 @documented("Put back in progress an attempt a proctor or the room closing ended before its deadline, "
-            "with the time it had left (409 with the reason otherwise)")
+            "with the time it had left (409 with the reason otherwise)",
+            errors={409: "the attempt is in progress, was submitted by the candidate, ran to its deadline, "
+                         "is not the latest, or its window has closed"})
 def reopen(attempt_id: int):
     s = db.session()
     now = utcnow()
@@ -485,8 +491,8 @@ def reopen(attempt_id: int):
 def close(exam_id: int):
     s = db.session()
     now = utcnow()
-    exam = service.exam_for_staff(s, exam_id, current_user, room=True)
-    finished = service.close_room(s, exam, current_user.id, now)
+    exam = definitions.exam_for_staff(s, exam_id, current_user, room=True)
+    finished = exam_room.close_room(s, exam, current_user.id, now)
     s.commit()
     return {"exam_id": exam.id, "closes_at": _iso(exam.closes_at), "finalised": finished}
 

@@ -129,7 +129,7 @@ def _one_role(roles: str | list[str]) -> str:
 @access.roles("admin")
 @documented("Change an account: active, role, unit, full name. Disabling and a new role end its "
             "sessions; an administrator cannot disable or demote themselves, nor the last one (409)",
-            body=UserChangeBody)
+            body=UserChangeBody, errors={409: "it would disable or demote yourself or the last admin"})
 def api_change_user(user_id: int, body: UserChangeBody):
     user = _account(user_id)
     given = body.model_fields_set
@@ -152,7 +152,7 @@ def api_change_user(user_id: int, body: UserChangeBody):
 @api.route("/users/<int:user_id>/password-reset", methods=["POST"])
 @access.roles("admin")
 @documented("Give the account a generated password, returned once (the old one stops working and its "
-            "sessions end)")
+            "sessions end)", errors={409: "your own password: change it on the password page"})
 def api_reset_password(user_id: int):
     user = _account(user_id)
     s = db.session()

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from examapp import db
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import attempts
 from tests.exams.factories import make_bank, make_exam
 
 EXAMPLES = int(os.environ.get("EXAMAPP_SCHEMA_EXAMPLES", "6"))
@@ -50,10 +50,11 @@ def seed(app, accounts) -> tuple[dict[str, object], str]:
     with app.app_context():
         s = db.session()
         user = s.scalar(select(User).where(User.username == candidates[0]))
-        paper, _ = service.start_paper(s, exam_id, user, utcnow(), None, 5.0)
+        paper, _ = attempts.start_paper(s, exam_id, user, utcnow(), None, 5.0)
         s.commit()
+        other = s.scalar(select(User.id).where(User.username == candidates[2]))
         ids = {"bank_id": bank_id, "exam_id": exam_id, "attempt_id": paper.attempt.id,
-               "question_id": paper.questions[0].id, "username": candidates[1]}
+               "question_id": paper.questions[0].id, "username": candidates[1], "user_id": other}
     return ids, candidates[0]
 
 

@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from examapp import create_app, db
 from examapp.auth.service import NewUser, create_user
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import candidates
 from tests.backends import CHROMIUM
 from tests.exams_pages.factory import make_bank, make_exam
 
@@ -62,7 +62,7 @@ def _seed(app: Flask, **exam_settings) -> int:
         create_user(s, NewUser(PROCTOR[0], "proctor", "Trần Văn Minh", None, PROCTOR[1]))
         bank = make_bank(s, trainer)
         exam = make_exam(s, bank, trainer, room_code=ROOM_CODE, **exam_settings)
-        service.assign_candidates(s, exam, [service.CandidateRow(candidate.username)], None)
+        candidates.assign_candidates(s, exam, [candidates.CandidateRow(candidate.username)], None)
         s.commit()
         return exam.id
 

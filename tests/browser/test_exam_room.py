@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from examapp import db
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import attempts
 from examapp.exams.models import Attempt
 from tests.browser.conftest import CANDIDATE, PROCTOR
 
@@ -31,10 +31,10 @@ def test_room_refreshes_itself_and_force_submit_asks_first(browser, live_exam):
     with live_exam.app.app_context():  # the candidate starts and answers on their own machine
         s = db.session()
         candidate = s.query(User).filter_by(username=CANDIDATE[0]).one()
-        attempt, _ = service.start_attempt(s, live_exam.exam_id, candidate, utcnow(), "P101")
-        paper = service.attempt_paper(s, attempt, utcnow())
+        attempt, _ = attempts.start_attempt(s, live_exam.exam_id, candidate, utcnow(), "P101")
+        paper = attempts.attempt_paper(s, attempt, utcnow())
         question = paper.questions[0]
-        service.save_answer(s, attempt.id, candidate.id, question.id, utcnow(), 5,
+        attempts.save_answer(s, attempt.id, candidate.id, question.id, utcnow(), 5,
                             options=[question.options[0].id])
         s.commit()
         attempt_id = attempt.id

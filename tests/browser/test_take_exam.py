@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from examapp import db
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import attempts, room
 from examapp.exams.models import Attempt
 from tests.browser.conftest import CANDIDATE, ROOM_CODE, LiveExam
 
@@ -54,7 +54,7 @@ def _checked(page: Page) -> dict:
 def _saved(live: LiveExam, attempt_id: int) -> dict[str, list[int]]:
     with live.app.app_context():
         s = db.session()
-        paper = service.attempt_paper(s, s.get(Attempt, attempt_id), utcnow())
+        paper = attempts.attempt_paper(s, s.get(Attempt, attempt_id), utcnow())
         return {str(qid): a.options for qid, a in paper.answers.items()}
 
 
@@ -199,7 +199,7 @@ def test_extra_time_given_just_before_the_deadline_keeps_the_paper_open(context,
     with short_exam.app.app_context():
         s = db.session()
         exam = s.get(Attempt, attempt_id).exam
-        service.extend_time(s, exam, CANDIDATE[0], 1, None, utcnow())
+        room.extend_time(s, exam, CANDIDATE[0], 1, None, utcnow())
         s.commit()
     page.wait_for_timeout(8000)  # past the first deadline
     assert page.url.endswith(f"/attempts/{attempt_id}")

@@ -15,8 +15,10 @@ from examapp.auth.models import User
 from examapp.auth.service import NewUser, create_user
 from examapp.banks.models import Option, Question, QuestionBank, Topic
 from examapp.db import utcnow
-from examapp.exams import service
-from examapp.exams.service import CandidateRow, ExamSpec, RuleSpec
+from examapp.exams import candidates as exam_candidates
+from examapp.exams import definitions
+from examapp.exams.candidates import CandidateRow
+from examapp.exams.definitions import ExamSpec, RuleSpec
 
 _names = itertools.count(1)
 KINDS = ("single", "multiple", "true_false")
@@ -72,9 +74,9 @@ def make_exam(app: Flask, bank_id: int, candidates: tuple[str, ...] = (), **over
     with app.app_context():
         s = db.session()
         admin = s.scalar(select(User).where(User.role == "admin")) or _admin(s)
-        exam = service.create_exam(s, exam_spec(bank_id, **overrides), admin)
+        exam = definitions.create_exam(s, exam_spec(bank_id, **overrides), admin)
         if candidates:
-            service.assign_candidates(s, exam, [CandidateRow(c) for c in candidates], admin.id)
+            exam_candidates.assign_candidates(s, exam, [CandidateRow(c) for c in candidates], admin.id)
         s.commit()
         return exam.id
 

@@ -13,7 +13,8 @@ from sqlalchemy import event, func, insert, select
 
 from examapp import db
 from examapp.auth.models import User
-from examapp.exams import service
+from examapp.exams import candidates as exam_candidates
+from examapp.exams import errors
 from examapp.exams.models import ExamCandidate
 from examapp.orgs.models import OrgUnit
 from tests.exams.factories import make_exam
@@ -102,9 +103,9 @@ def test_a_spreadsheet_with_unknown_usernames_assigns_nothing(app, accounts, ban
 
 
 def test_reading_candidate_files_names_bad_cells():
-    rows = service.read_candidate_file(spreadsheet([{"Tên đăng nhập": "an", "extra_minutes": "5"}], "csv"),
-                                       "a.csv")
-    assert rows == [service.CandidateRow("an", 5.0)]
+    rows = exam_candidates.read_candidate_file(
+        spreadsheet([{"Tên đăng nhập": "an", "extra_minutes": "5"}], "csv"), "a.csv")
+    assert rows == [exam_candidates.CandidateRow("an", 5.0)]
     for data, name, words in [
         (spreadsheet([{"name": "an"}], "csv"), "a.csv", "'username' column"),
         (spreadsheet([{"username": "an", "extra_minutes": "soon"}], "csv"), "a.csv",
@@ -113,8 +114,8 @@ def test_reading_candidate_files_names_bad_cells():
         (b"not a zip", "a.xlsx", "cannot read"),
     ]:
         try:
-            service.read_candidate_file(data, name)
-        except service.ExamInvalid as exc:
+            exam_candidates.read_candidate_file(data, name)
+        except errors.ExamInvalid as exc:
             assert words in str(exc)
         else:
             raise AssertionError(f"{name} should be refused")
@@ -140,8 +141,8 @@ def test_a_candidate_file_with_title_rows_and_vietnamese_headers_is_read(app, ac
 def test_a_bad_cell_below_title_rows_is_named_as_the_sheet_numbers_it():
     data = "Danh sách thí sinh\n\nusername,Số phút thêm\nan,5\nbinh,sớm\n".encode()
     try:
-        service.read_candidate_file(data, "a.csv")
-    except service.ExamInvalid as exc:
+        exam_candidates.read_candidate_file(data, "a.csv")
+    except errors.ExamInvalid as exc:
         assert "row 5, column Số phút thêm: 'sớm' is not a number of minutes" in str(exc)
     else:
         raise AssertionError("the bad cell should be refused")
@@ -151,8 +152,8 @@ def test_a_hostile_candidate_file_is_refused_by_the_shared_bounds():
     data = xlsx_with_sheet(question_rows().replace("question", "username")
                            + f'<row r="1048576">{text_cell("XFD1048576", "x")}</row>')
     try:
-        service.read_candidate_file(data, "list.xlsx")
-    except service.ExamInvalid as exc:
+        exam_candidates.read_candidate_file(data, "list.xlsx")
+    except errors.ExamInvalid as exc:
         assert "cannot read 'list.xlsx'" in str(exc) and "beyond the" in str(exc)
     else:
         raise AssertionError("the hostile file should be refused")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from examapp import db
 from examapp.auth.models import User
-from examapp.exams import service
+from examapp.exams import attempts, candidates, definitions, errors, room
 from examapp.exams.models import Answer, Attempt, AttemptQuestion, Exam
 from tests.exams.factories import at, make_bank, make_exam
 
@@ -26,9 +26,10 @@ def sitting(app, accounts, bank_id):
         def start(exam_id=None, extra=None, when=None, **exam):
             name = accounts.user("candidate").username
             exam_id = exam_id or make_exam(app, bank_id, **exam)
-            service.assign_candidates(s, s.get(Exam, exam_id), [service.CandidateRow(name, extra)], None)
+            candidates.assign_candidates(s, s.get(Exam, exam_id), [candidates.CandidateRow(name, extra)],
+                                         None)
             user = s.scalar(select(User).where(User.username == name))
-            attempt, _ = service.start_attempt(s, exam_id, user, when or at(), None, GRACE)
+            attempt, _ = attempts.start_attempt(s, exam_id, user, when or at(), None, GRACE)
             s.commit()
             return attempt
 
@@ -54,7 +55,7 @@ def test_answer_inside_the_grace_is_accepted(sitting):
     s, start = sitting
     attempt = start(duration_minutes=0.05)
     aq = first_question(s, attempt)
-    receipt = service.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=3 + GRACE),
+    receipt = attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=3 + GRACE),
                                   GRACE, key(aq))
     s.commit()
     assert receipt.revision == 1
@@ -64,11 +65,11 @@ def test_answer_after_deadline_and_grace_is_refused_and_the_attempt_finalised(si
     s, start = sitting
     attempt = start(duration_minutes=0.05)
     aq = first_question(s, attempt)
-    service.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=2), GRACE, key(aq))
+    attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=2), GRACE, key(aq))
     s.commit()
     late = at(seconds=3 + GRACE + 0.5)
-    with pytest.raises(service.DeadlinePassed, match="time is up") as refused:
-        service.save_answer(s, attempt.id, attempt.user_id, aq.question_id, late, GRACE, [])
+    with pytest.raises(errors.DeadlinePassed, match="time is up") as refused:
+        attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, late, GRACE, [])
     assert refused.value.keep_changes
     s.commit()
     done = s.get(Attempt, attempt.id, populate_existing=True)
@@ -94,9 +95,9 @@ def test_reading_an_expired_attempt_finalises_it(sitting):
     s, start = sitting
     attempt = start(duration_minutes=1)
     user = s.get(User, attempt.user_id)
-    still = service.attempt_for_user(s, attempt.id, user, at(minutes=1, seconds=GRACE), GRACE)
+    still = attempts.attempt_for_user(s, attempt.id, user, at(minutes=1, seconds=GRACE), GRACE)
     assert still.status == "in_progress"
-    done = service.attempt_for_user(s, attempt.id, user, at(minutes=1, seconds=GRACE + 1), GRACE)
+    done = attempts.attempt_for_user(s, attempt.id, user, at(minutes=1, seconds=GRACE + 1), GRACE)
     s.commit()
     assert done.status == "submitted" and done.finished_by == "deadline"
 
@@ -105,9 +106,9 @@ def test_sweep_finalises_only_attempts_past_deadline_and_grace(sitting):
     s, start = sitting
     short = start(duration_minutes=1)
     long = start(duration_minutes=60)
-    assert service.sweep(s, at(minutes=1, seconds=GRACE - 1), GRACE) == []
-    assert service.sweep(s, at(minutes=2), GRACE) == [short.id]
-    assert service.sweep(s, at(minutes=2), GRACE) == []
+    assert attempts.sweep(s, at(minutes=1, seconds=GRACE - 1), GRACE) == []
+    assert attempts.sweep(s, at(minutes=2), GRACE) == [short.id]
+    assert attempts.sweep(s, at(minutes=2), GRACE) == []
     assert s.get(Attempt, long.id, populate_existing=True).status == "in_progress"
     assert s.get(Attempt, short.id, populate_existing=True).score == 0
 
@@ -115,8 +116,8 @@ def test_sweep_finalises_only_attempts_past_deadline_and_grace(sitting):
 def test_finalising_twice_grades_once(sitting):
     s, start = sitting
     attempt = start()
-    assert service.finalise_attempt(s, attempt.id, at(minutes=1), "candidate") is True
-    assert service.finalise_attempt(s, attempt.id, at(minutes=2), "deadline") is False
+    assert attempts.finalise_attempt(s, attempt.id, at(minutes=1), "candidate") is True
+    assert attempts.finalise_attempt(s, attempt.id, at(minutes=2), "deadline") is False
     s.commit()
     assert s.get(Attempt, attempt.id, populate_existing=True).finished_by == "candidate"
 
@@ -124,7 +125,7 @@ def test_finalising_twice_grades_once(sitting):
 def test_submit_after_the_grace_counts_as_the_deadline(sitting):
     s, start = sitting
     attempt = start(duration_minutes=1)
-    done = service.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=5), GRACE)
+    done = attempts.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=5), GRACE)
     assert done.finished_by == "deadline" and done.submitted_at == at(minutes=1)
 
 
@@ -133,10 +134,10 @@ def test_extend_time_moves_a_running_deadline_but_not_past_the_close(sitting):
     attempt = start(duration_minutes=30, closes_at=at(minutes=45))
     exam = attempt.exam
     username = s.get(User, attempt.user_id).username
-    line = service.extend_time(s, exam, username, 10, None, at(minutes=5))
+    line = room.extend_time(s, exam, username, 10, None, at(minutes=5))
     s.commit()
     assert line.deadline == at(minutes=40) and line.extra_minutes == 10
-    line = service.extend_time(s, exam, username, 10, None, at(minutes=6))
+    line = room.extend_time(s, exam, username, 10, None, at(minutes=6))
     assert line.deadline == at(minutes=45)
 
 
@@ -144,30 +145,30 @@ def test_closing_the_room_finalises_running_attempts_now(sitting):
     s, start = sitting
     attempt = start(duration_minutes=30)
     aq = first_question(s, attempt)
-    service.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=1), GRACE, key(aq))
-    finished = service.close_room(s, attempt.exam, None, at(minutes=2))
+    attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=1), GRACE, key(aq))
+    finished = room.close_room(s, attempt.exam, None, at(minutes=2))
     s.commit()
     done = s.get(Attempt, attempt.id, populate_existing=True)
     assert finished == 1 and done.finished_by == "room_closed" and done.score == aq.points
     assert done.exam.closes_at == at(minutes=2)
-    with pytest.raises(service.ExamConflict, match="submitted"):
-        service.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=2), GRACE, [])
+    with pytest.raises(errors.ExamConflict, match="submitted"):
+        attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=2), GRACE, [])
 
 
 def test_partial_credit_exam_grades_multiple_answers_proportionally(app, accounts):
     bank = make_bank(app, {"T": {"medium": 3}}, kinds=("multiple",), points=2)
     name = accounts.user("candidate").username
-    exam_id = make_exam(app, bank, (name,), rules=[service.RuleSpec(3, "T")], partial_credit=True,
+    exam_id = make_exam(app, bank, (name,), rules=[definitions.RuleSpec(3, "T")], partial_credit=True,
                         pass_percent=Decimal(50))
     with app.app_context():
         s = db.session()
         user = s.scalar(select(User).where(User.username == name))
-        attempt, _ = service.start_attempt(s, exam_id, user, at())
+        attempt, _ = attempts.start_attempt(s, exam_id, user, at())
         paper = s.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                           .order_by(AttemptQuestion.position)).all()
-        service.save_answer(s, attempt.id, user.id, paper[0].question_id, at(1), GRACE, key(paper[0]))
-        service.save_answer(s, attempt.id, user.id, paper[1].question_id, at(1), GRACE, key(paper[1])[:1])
-        done = service.submit_attempt(s, attempt.id, user.id, at(2), GRACE)
+        attempts.save_answer(s, attempt.id, user.id, paper[0].question_id, at(1), GRACE, key(paper[0]))
+        attempts.save_answer(s, attempt.id, user.id, paper[1].question_id, at(1), GRACE, key(paper[1])[:1])
+        done = attempts.submit_attempt(s, attempt.id, user.id, at(2), GRACE)
         assert done.score == 3  # 2 + 1 (one of two right options on a 2-point question)
         assert done.max_score == 6 and done.percent == 50 and done.passed is True
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from examapp import db
 from examapp.auth.models import User
 from examapp.banks.models import Question
-from examapp.exams import service
+from examapp.exams import attempts
 from examapp.exams.drawing import draw_questions, order_options
 from examapp.exams.models import Attempt, AttemptQuestion, Exam
 from tests.exams.factories import at, make_exam
@@ -58,7 +58,7 @@ def test_papers_of_one_exam_match_rule_counts_and_total_points(app, accounts, ba
         s = db.session()
         for name in users:
             user = s.scalar(select(User).where(User.username == name))
-            service.start_attempt(s, exam_id, user, at())
+            attempts.start_attempt(s, exam_id, user, at())
         s.commit()
         papers = {}
         for aq in s.scalars(select(AttemptQuestion).order_by(AttemptQuestion.position)):
@@ -78,7 +78,7 @@ def test_a_stored_seed_redraws_the_frozen_paper(app, accounts, bank_id):
     with app.app_context():
         s = db.session()
         user = s.scalar(select(User).where(User.username == name))
-        attempt, _ = service.start_attempt(s, exam_id, user, at())
+        attempt, _ = attempts.start_attempt(s, exam_id, user, at())
         s.commit()
         exam = s.get(Exam, exam_id)
         bank = s.execute(select(Question.id, Question.topic_id, Question.difficulty)
@@ -106,12 +106,12 @@ def test_the_paper_is_frozen_against_later_bank_edits(app, accounts, bank_id):
     with app.app_context():
         s = db.session()
         user = s.scalar(select(User).where(User.username == name))
-        attempt, _ = service.start_attempt(s, exam_id, user, at())
+        attempt, _ = attempts.start_attempt(s, exam_id, user, at())
         s.commit()
-        before = service.attempt_paper(s, attempt, at()).questions
+        before = attempts.attempt_paper(s, attempt, at()).questions
         for q in s.scalars(select(Question)):
             q.text = "edited"
             q.points = 9
         s.commit()
-        after = service.attempt_paper(s, attempt, at()).questions
+        after = attempts.attempt_paper(s, attempt, at()).questions
         assert after == before and all(q.text != "edited" for q in after)

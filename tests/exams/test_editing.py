@@ -14,7 +14,9 @@ from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import attempts as exam_attempts
+from examapp.exams import candidates, errors
+from examapp.exams import editing as exam_editing
 from examapp.exams.models import Attempt, AttemptQuestion, Exam, ExamCandidate, ExamRule, ExamTicket
 from tests.exams.factories import at, make_bank, make_exam
 from tests.helpers import second_waits_for_first
@@ -241,7 +243,7 @@ def test_a_new_pass_mark_rederives_pass_and_fail_of_submitted_attempts(app, star
             frozen = s.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
                                                             AttemptQuestion.question_id == question["id"]))
             key = [o["id"] for o in frozen.options if o["is_correct"]]
-            service.save_answer(s, attempt.id, attempt.user_id, question["id"], utcnow(), GRACE, key)
+            exam_attempts.save_answer(s, attempt.id, attempt.user_id, question["id"], utcnow(), GRACE, key)
         s.commit()
     result = candidate.post(f"/api/v1/attempts/{paper['attempt_id']}/submit").get_json()
     assert (result["score"], result["max_score"], result["passed"]) == (5.0, 11.0, False)
@@ -269,17 +271,18 @@ def sitting(app, accounts, bank_id):
 
         def start(exam_id: int, minutes: float = 0.0, extra: float | None = None) -> Attempt:
             name = accounts.user("candidate").username
-            service.assign_candidates(s, s.get(Exam, exam_id), [service.CandidateRow(name, extra)], None)
+            candidates.assign_candidates(s, s.get(Exam, exam_id), [candidates.CandidateRow(name, extra)],
+                                         None)
             user = s.scalar(select(User).where(User.username == name))
-            attempt, _ = service.start_attempt(s, exam_id, user, at(minutes), None, GRACE)
+            attempt, _ = exam_attempts.start_attempt(s, exam_id, user, at(minutes), None, GRACE)
             s.commit()
             return attempt
 
         yield s, admin, start
 
 
-def edit(s, admin, exam_id: int, when, **changes) -> service.ExamUpdate:
-    update = service.update_exam(s, s.get(Exam, exam_id), changes, admin, when)
+def edit(s, admin, exam_id: int, when, **changes) -> exam_editing.ExamUpdate:
+    update = exam_editing.update_exam(s, s.get(Exam, exam_id), changes, admin, when)
     s.commit()
     return update
 
@@ -341,8 +344,8 @@ def test_the_close_cannot_move_into_the_past_while_attempts_run(app, bank_id, si
     s, admin, start = sitting
     exam_id = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60))
     running = start(exam_id)
-    with pytest.raises(service.ExamConflict, match="to end it now, close the room"):
-        service.update_exam(s, s.get(Exam, exam_id), {"closes_at": at(4), "title": "X"}, admin, at(5))
+    with pytest.raises(errors.ExamConflict, match="to end it now, close the room"):
+        exam_editing.update_exam(s, s.get(Exam, exam_id), {"closes_at": at(4), "title": "X"}, admin, at(5))
     s.rollback()
     exam = s.get(Exam, exam_id, populate_existing=True)
     assert (exam.closes_at, exam.title, deadline(s, running)) == (at(60), "Party rules test", at(30))
@@ -352,7 +355,7 @@ def test_once_every_attempt_is_submitted_the_close_may_move_into_the_past(app, b
     s, admin, start = sitting
     exam_id = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60))
     attempt = start(exam_id)
-    service.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
+    exam_attempts.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
     s.commit()
     edit(s, admin, exam_id, at(5), closes_at=at(4))
     assert s.get(Exam, exam_id, populate_existing=True).closes_at == at(4)
@@ -364,10 +367,10 @@ def test_an_exam_that_showed_its_answers_cannot_be_reopened_or_retaken(app, bank
     exam_id = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60),
                         review_policy="answers_after_close")
     attempt = start(exam_id)
-    service.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
+    exam_attempts.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
     s.commit()
-    with pytest.raises(service.ExamConflict, match="shown the answers"):
-        service.update_exam(s, s.get(Exam, exam_id), change, admin, at(61))
+    with pytest.raises(errors.ExamConflict, match="shown the answers"):
+        exam_editing.update_exam(s, s.get(Exam, exam_id), change, admin, at(61))
     s.rollback()
     exam = s.get(Exam, exam_id, populate_existing=True)
     assert (exam.closes_at, exam.max_attempts) == (at(60), 1)
@@ -376,7 +379,7 @@ def test_an_exam_that_showed_its_answers_cannot_be_reopened_or_retaken(app, bank
     other = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60),
                       review_policy="score")
     attempt = start(other)
-    service.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
+    exam_attempts.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
     s.commit()
     edit(s, admin, other, at(61), **change)
 
@@ -470,8 +473,8 @@ def test_the_api_describes_editing_and_deleting(client):
 def test_service_refuses_fields_that_never_change(app, bank_id, sitting):
     s, admin, _ = sitting
     exam_id = make_exam(app, bank_id)
-    with pytest.raises(service.ExamInvalid, match="these fields cannot be changed: kind"):
-        service.update_exam(s, s.get(Exam, exam_id), {"kind": "contest"}, admin, at())
+    with pytest.raises(errors.ExamInvalid, match="these fields cannot be changed: kind"):
+        exam_editing.update_exam(s, s.get(Exam, exam_id), {"kind": "contest"}, admin, at())
     assert s.get(Exam, exam_id).pass_percent == Decimal(50)
 
 
@@ -496,7 +499,7 @@ def test_grading_during_a_pass_mark_edit_waits_and_uses_the_new_mark(app, starte
         with app.app_context():
             s = db.session()
             admin = s.scalar(select(User).where(User.role == "admin"))
-            service.update_exam(s, s.get(Exam, exam_id), {"pass_percent": Decimal(0)}, admin, utcnow())
+            exam_editing.update_exam(s, s.get(Exam, exam_id), {"pass_percent": Decimal(0)}, admin, utcnow())
             edited.set()
             release.wait(30)
             s.commit()
@@ -504,7 +507,7 @@ def test_grading_during_a_pass_mark_edit_waits_and_uses_the_new_mark(app, starte
     def grading() -> None:
         with app.app_context():
             s = db.session()
-            service.finalise_attempt(s, paper["attempt_id"], utcnow(), "candidate")
+            exam_attempts.finalise_attempt(s, paper["attempt_id"], utcnow(), "candidate")
             s.commit()
             passed["passed"] = s.get(Attempt, paper["attempt_id"]).passed
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from examapp import db
+from examapp.exams.definitions import RuleSpec
 from examapp.exams.models import Attempt, AttemptQuestion
 from examapp.exams.results import result_of
-from examapp.exams.service import RuleSpec
 from tests.exams.factories import make_exam
 
 

@@ -12,7 +12,7 @@ from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import overrides, service
+from examapp.exams import attempts, editing, errors, overrides, tickets
 from examapp.exams.models import Attempt, Exam, ExamCandidate
 from tests.exams.factories import make_bank, make_exam
 
@@ -216,10 +216,10 @@ def test_the_key_waits_until_every_candidates_own_window_has_closed(app, account
         s = db.session()
         attempt = s.get(Attempt, paper["attempt_id"])
         between = now + timedelta(hours=1, minutes=30)
-        assert "review" not in service.attempt_result(s, attempt, between)
-        assert not service.answers_were_shown(s, s.get(Exam, exam_id), between)
-        assert "review" in service.attempt_result(s, attempt, own_close)
-        assert service.answers_were_shown(s, s.get(Exam, exam_id), own_close)
+        assert "review" not in attempts.attempt_result(s, attempt, between)
+        assert not editing.answers_were_shown(s, s.get(Exam, exam_id), between)
+        assert "review" in attempts.attempt_result(s, attempt, own_close)
+        assert editing.answers_were_shown(s, s.get(Exam, exam_id), own_close)
 
 
 def test_who_may_give_an_override(app, accounts):
@@ -244,7 +244,7 @@ def test_a_ticket_logs_in_within_the_candidates_own_window(app, closed):
     proctor, candidate, exam_id = closed
     with app.app_context():
         s = db.session()
-        [issued] = service.issue_tickets(s, s.get(Exam, exam_id), None)
+        [issued] = tickets.issue_tickets(s, s.get(Exam, exam_id), None)
         s.commit()
     refused = app.test_client().post("/api/v1/auth/ticket", json={"ticket": issued.ticket})
     assert refused.status_code == 401 and "closed at" in refused.get_json()["error"]["message"]
@@ -265,7 +265,7 @@ def test_the_service_refuses_what_the_api_would(app, accounts, bank_id, changes,
     exam_id = make_exam(app, bank_id, (name,))
     with app.app_context():
         s = db.session()
-        with pytest.raises(service.ExamInvalid, match=words):
+        with pytest.raises(errors.ExamInvalid, match=words):
             overrides.set_override(s, s.get(Exam, exam_id), name, changes, None, utcnow())
         s.rollback()
     assert candidate_row(app, exam_id, name) == (None, None, 0.0, 0)

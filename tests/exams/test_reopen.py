@@ -12,7 +12,8 @@ from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import overrides, service
+from examapp.exams import attempts, errors, overrides
+from examapp.exams import room as exam_room
 from examapp.exams.events import attempt_finalised
 from examapp.exams.models import Answer, Attempt, AttemptQuestion, Exam
 from tests.exams.factories import at, make_exam
@@ -32,10 +33,10 @@ def sitting(app, accounts, bank_id):
     with app.app_context():
         s = db.session()
         user = s.scalar(select(User).where(User.username == name))
-        attempt, _ = service.start_attempt(s, exam_id, user, at())
+        attempt, _ = attempts.start_attempt(s, exam_id, user, at())
         aq = s.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                       .order_by(AttemptQuestion.position))
-        service.save_answer(s, attempt.id, user.id, aq.question_id, at(minutes=5), GRACE, key(aq))
+        attempts.save_answer(s, attempt.id, user.id, aq.question_id, at(minutes=5), GRACE, key(aq))
         s.commit()
         yield s, attempt
 
@@ -47,7 +48,7 @@ def snapshot(s, attempt_id: int) -> tuple:
 
 def test_a_force_submitted_attempt_gets_back_the_time_it_had_left(sitting):
     s, attempt = sitting
-    service.force_submit(s, attempt.id, None, at(minutes=10))
+    exam_room.force_submit(s, attempt.id, None, at(minutes=10))
     s.commit()
     papers = s.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                        .order_by(AttemptQuestion.position)).all()
@@ -63,9 +64,9 @@ def test_a_force_submitted_attempt_gets_back_the_time_it_had_left(sitting):
         == [None] * 9
     assert len(s.scalars(select(Answer).where(Answer.attempt_id == attempt.id)).all()) == 1
 
-    assert service.save_answer(s, attempt.id, attempt.user_id, papers[1].question_id, at(minutes=50), GRACE,
+    assert attempts.save_answer(s, attempt.id, attempt.user_id, papers[1].question_id, at(minutes=50), GRACE,
                                key(papers[1])).revision == 1
-    done = service.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=55), GRACE)
+    done = attempts.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=55), GRACE)
     assert done.finished_by == "candidate" and done.score == papers[0].points + papers[1].points
     [entry] = s.scalars(select(AuditLog).where(AuditLog.action == "exam.reopen_attempt")).all()
     assert entry.details["before"]["finished_by"] == "proctor" and entry.details["seconds_left"] == 1200
@@ -73,7 +74,7 @@ def test_a_force_submitted_attempt_gets_back_the_time_it_had_left(sitting):
 
 def test_the_reopened_time_stops_at_the_candidates_close(sitting):
     s, attempt = sitting
-    service.force_submit(s, attempt.id, None, at(minutes=10))
+    exam_room.force_submit(s, attempt.id, None, at(minutes=10))
     reopened = overrides.reopen_attempt(s, attempt.id, None, at(minutes=110))
     assert reopened.deadline == at(minutes=120)
 
@@ -81,11 +82,11 @@ def test_the_reopened_time_stops_at_the_candidates_close(sitting):
 def test_a_closed_room_needs_an_override_before_the_reopen(sitting):
     s, attempt = sitting
     exam = s.get(Exam, attempt.exam_id)
-    service.close_room(s, exam, None, at(minutes=10))
+    exam_room.close_room(s, exam, None, at(minutes=10))
     s.commit()
     assert snapshot(s, attempt.id)[3] == "room_closed"
     before = snapshot(s, attempt.id)
-    with pytest.raises(service.ExamConflict, match="give them an override with a later close first"):
+    with pytest.raises(errors.ExamConflict, match="give them an override with a later close first"):
         overrides.reopen_attempt(s, attempt.id, None, at(minutes=12))
     s.rollback()
     assert snapshot(s, attempt.id) == before
@@ -97,7 +98,7 @@ def test_a_closed_room_needs_an_override_before_the_reopen(sitting):
 
 def refused_with(s, attempt_id: int, now: datetime, words: str) -> None:
     before = snapshot(s, attempt_id)
-    with pytest.raises(service.ExamConflict, match=words):
+    with pytest.raises(errors.ExamConflict, match=words):
         overrides.reopen_attempt(s, attempt_id, None, now)
     s.rollback()
     assert snapshot(s, attempt_id) == before
@@ -106,21 +107,21 @@ def refused_with(s, attempt_id: int, now: datetime, words: str) -> None:
 def test_only_an_attempt_ended_early_for_the_candidate_reopens(sitting):
     s, attempt = sitting
     refused_with(s, attempt.id, at(minutes=6), "still in progress")
-    service.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=8), GRACE)
+    attempts.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=8), GRACE)
     s.commit()
     refused_with(s, attempt.id, at(minutes=9), "submitted attempt .* themselves")
 
 
 def test_an_attempt_whose_time_ran_out_does_not_reopen(sitting):
     s, attempt = sitting
-    service.sweep(s, at(minutes=31), GRACE)
+    attempts.sweep(s, at(minutes=31), GRACE)
     assert snapshot(s, attempt.id)[3] == "deadline"
     refused_with(s, attempt.id, at(minutes=32), "time ran out")
 
 
 def test_an_attempt_ended_at_its_deadline_does_not_reopen(sitting):
     s, attempt = sitting
-    service.force_submit(s, attempt.id, None, at(minutes=30, seconds=2))  # in the grace
+    exam_room.force_submit(s, attempt.id, None, at(minutes=30, seconds=2))  # in the grace
     s.commit()
     refused_with(s, attempt.id, at(minutes=32), "ended at its deadline")
 
@@ -131,9 +132,9 @@ def test_only_the_latest_attempt_reopens(app, accounts, bank_id):
     with app.app_context():
         s = db.session()
         user = s.scalar(select(User).where(User.username == name))
-        first, _ = service.start_attempt(s, exam_id, user, at())
-        service.force_submit(s, first.id, None, at(minutes=1))
-        service.start_attempt(s, exam_id, user, at(minutes=2))
+        first, _ = attempts.start_attempt(s, exam_id, user, at())
+        exam_room.force_submit(s, first.id, None, at(minutes=1))
+        attempts.start_attempt(s, exam_id, user, at(minutes=2))
         s.commit()
         refused_with(s, first.id, at(minutes=3), "later attempt")
 
@@ -145,10 +146,10 @@ def test_no_reopen_once_the_answers_were_shown(app, accounts, bank_id):
     with app.app_context():
         s = db.session()
         users = [s.scalar(select(User).where(User.username == n)) for n in names]
-        cut, _ = service.start_attempt(s, exam_id, users[0], at())
-        service.force_submit(s, cut.id, None, at(minutes=5))
-        other, _ = service.start_attempt(s, exam_id, users[1], at())
-        service.submit_attempt(s, other.id, users[1].id, at(minutes=6), GRACE)
+        cut, _ = attempts.start_attempt(s, exam_id, users[0], at())
+        exam_room.force_submit(s, cut.id, None, at(minutes=5))
+        other, _ = attempts.start_attempt(s, exam_id, users[1], at())
+        attempts.submit_attempt(s, other.id, users[1].id, at(minutes=6), GRACE)
         s.commit()
         refused_with(s, cut.id, at(minutes=21), "shown the answers")
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from examapp import db
 from examapp.db import utcnow
+from examapp.exams.definitions import RuleSpec
 from examapp.exams.models import Answer, Attempt, AttemptQuestion
-from examapp.exams.service import RuleSpec
 from tests.exams.factories import make_bank, make_exam
 
 KEY_WORDS = ("is_correct", "correct", "awarded", "seed")

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.auth.models import User
-from examapp.exams import service
+from examapp.exams import tickets
 from examapp.exams.models import ExamCandidate, ExamTicket
 from tests.exams.factories import make_exam
 
@@ -73,7 +73,7 @@ def test_a_ticket_of_a_staff_account_does_not_log_in(app, accounts, bank_id):
     with app.app_context():
         s = db.session()
         s.add(ExamTicket(exam_id=exam_id, user_id=boss.id,
-                         ticket_hash=service._ticket_hash("ABCDEFGHJK")))
+                         ticket_hash=tickets._ticket_hash("ABCDEFGHJK")))
         s.commit()
     c = app.test_client()
     response = c.post("/api/v1/auth/ticket", json={"ticket": "ABCDE-FGHJK"})

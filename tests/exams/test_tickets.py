@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from examapp import db
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import tickets
 from examapp.exams.models import ExamTicket
 from tests.exams.factories import make_exam
 
@@ -47,7 +47,7 @@ def test_a_ticket_works_only_while_its_exam_is_open(app, accounts, bank_id):
     assert response.status_code == 401 and "opens at" in response.get_json()["error"]["message"]
     with app.app_context():
         s = db.session()
-        user, _exam = service.user_for_ticket(s, ticket, utcnow() + timedelta(hours=2))
+        user, _exam = tickets.user_for_ticket(s, ticket, utcnow() + timedelta(hours=2))
         assert user.username == alice.username
 
 
@@ -78,7 +78,7 @@ def test_wrong_tickets_never_refuse_a_right_one(app, accounts, bank_id):
     ticket = issue(app, accounts, exam_id)[alice.username]
     c = app.test_client()
     for n in range(30):
-        guess = service.TICKET_ALPHABET[n % 32] + service.TICKET_ALPHABET[(n * 7) % 32] + "AAAA-AAAAA"
+        guess = tickets.TICKET_ALPHABET[n % 32] + tickets.TICKET_ALPHABET[(n * 7) % 32] + "AAAA-AAAAA"
         if guess.replace("-", "")[:2] == ticket.replace("-", "")[:2]:
             continue
         assert c.post("/api/v1/auth/ticket", json={"ticket": guess}).status_code == 401
@@ -122,7 +122,7 @@ def test_tickets_cli_writes_a_csv(app, accounts, bank_id, runner, tmp_path):
 def test_the_ticket_csv_guards_names_a_semicolon_locale_would_split():
     from examapp.exams.ticket_sheet import tickets_csv
 
-    text = tickets_csv([service.IssuedTicket("lan", 'Lan;=HYPERLINK("http://x")', "K7QX2-MPR9D")])
+    text = tickets_csv([tickets.IssuedTicket("lan", 'Lan;=HYPERLINK("http://x")', "K7QX2-MPR9D")])
     row = next(csv.reader(io.StringIO(text.splitlines()[1]), delimiter=";"))
     assert not any(cell.lstrip().startswith(("=", "+", "-", "@")) for cell in row)
     assert list(csv.reader(io.StringIO(text)))[1][1] == "Lan;'=HYPERLINK(\"http://x\")"

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from examapp import db
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import attempts, candidates
 from examapp.exams.models import Attempt
 from tests.exams_pages.factory import make_bank, make_exam, user_named
 
@@ -31,7 +31,7 @@ def setup(app, accounts) -> ExamSetup:
         owner = user_named(s, trainer.user.username)
         bank = make_bank(s, owner)
         exam = make_exam(s, bank, owner, room_code="P101")
-        service.assign_candidates(s, exam, [service.CandidateRow(candidate.user.username)], None)
+        candidates.assign_candidates(s, exam, [candidates.CandidateRow(candidate.user.username)], None)
         s.commit()
         return ExamSetup(exam.id, bank.id, trainer, candidate)
 
@@ -48,10 +48,10 @@ def attempt_row(app, attempt_id: int) -> Attempt:
         return db.session().get(Attempt, attempt_id)
 
 
-def paper_of(app, attempt_id: int) -> service.AttemptPaper:
+def paper_of(app, attempt_id: int) -> attempts.AttemptPaper:
     with app.app_context():
         s = db.session()
-        return service.attempt_paper(s, s.get(Attempt, attempt_id), utcnow())
+        return attempts.attempt_paper(s, s.get(Attempt, attempt_id), utcnow())
 
 
 @pytest.fixture

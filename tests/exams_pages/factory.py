@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from examapp.auth.models import User
 from examapp.banks.models import Option, Question, QuestionBank, Topic
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import definitions
 from examapp.exams.models import Exam
 
 # (topic, type, stem, [(option, correct)])
@@ -53,11 +53,11 @@ def make_bank(db: Session, owner: User | None, name: str = "Ngân hàng câu h�
 
 def make_exam(db: Session, bank: QuestionBank, author: User, *, count: int = 6, **settings) -> Exam:
     """An open exam drawing `count` questions of the bank; keyword arguments override ExamSpec fields."""
-    values = dict(title="Kiểm tra kiến thức Đảng", bank_id=bank.id, rules=[service.RuleSpec(count)],
+    values = dict(title="Kiểm tra kiến thức Đảng", bank_id=bank.id, rules=[definitions.RuleSpec(count)],
                   duration_minutes=30.0, pass_percent=Decimal(50),
                   opens_at=utcnow() - timedelta(minutes=5), closes_at=utcnow() + timedelta(hours=2))
     values.update(settings)
-    return service.create_exam(db, service.ExamSpec(**values), author)
+    return definitions.create_exam(db, definitions.ExamSpec(**values), author)
 
 
 def user_named(db: Session, username: str) -> User:

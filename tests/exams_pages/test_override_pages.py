@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from examapp import db
 from examapp.audit.models import AuditLog
-from examapp.exams import service
+from examapp.exams import editing
+from examapp.exams import room as exam_room
 from examapp.exams.models import AttemptQuestion, Exam, ExamCandidate
 from tests.exams_pages.conftest import attempt_row, start
 from tests.exams_pages.factory import close_now
@@ -64,11 +65,11 @@ def test_fresh_questions_are_marked_fixed_once_candidates_started(setup, app):
     page = setup.trainer.get(f"/exams/{setup.exam_id}/edit").get_data(as_text=True)
     assert "partial credit and fresh questions can no longer change" in page
     with app.app_context():
-        spec = service.spec_of(db.session().get(Exam, setup.exam_id))
+        spec = editing.spec_of(db.session().get(Exam, setup.exam_id))
     response = setup.trainer.post(f"/exams/{setup.exam_id}/edit", data=edit_form(page, fresh_questions="y"))
     assert response.status_code == 409 and 'id="fresh_questions-err"' in response.get_data(as_text=True)
     with app.app_context():
-        assert service.spec_of(db.session().get(Exam, setup.exam_id)) == spec
+        assert editing.spec_of(db.session().get(Exam, setup.exam_id)) == spec
 
 
 def _sit(client, app, exam_id: int, right: int) -> int:
@@ -220,7 +221,7 @@ def test_trainers_cannot_reopen(setup, app):
     attempt_id = start(setup.candidate, setup.exam_id)
     with app.app_context():
         s = db.session()
-        service.force_submit(s, attempt_id, None, datetime.now(UTC))
+        exam_room.force_submit(s, attempt_id, None, datetime.now(UTC))
         s.commit()
     for client in (setup.trainer, setup.candidate):
         refused = client.post(f"/exams/{setup.exam_id}/room/reopen/{attempt_id}", data={"confirmed": "y"})
@@ -232,7 +233,7 @@ def test_the_reopen_form_needs_its_csrf_token(csrf_on, setup, app, proctor):
     attempt_id = start_with_token(setup.candidate, setup.exam_id)
     with app.app_context():
         s = db.session()
-        service.force_submit(s, attempt_id, None, datetime.now(UTC))
+        exam_room.force_submit(s, attempt_id, None, datetime.now(UTC))
         s.commit()
     url = f"/exams/{setup.exam_id}/room/reopen/{attempt_id}"
     assert proctor.post(url, data={"confirmed": "y"}).status_code == 400

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from examapp import db
 from examapp.audit.models import AuditLog
-from examapp.exams import service
+from examapp.exams import candidates
 from examapp.exams.models import Answer, Attempt, Exam
 from tests.exams_pages.conftest import attempt_row, start
 from tests.helpers import csrf_token
@@ -30,7 +30,7 @@ def test_room_lists_candidates_with_progress(setup, app, accounts, proctor):
     with app.app_context():
         s = db.session()
         exam = s.get(Exam, setup.exam_id)
-        service.assign_candidates(s, exam, [service.CandidateRow(waiting.username)], None)
+        candidates.assign_candidates(s, exam, [candidates.CandidateRow(waiting.username)], None)
         s.commit()
     attempt_id = start(setup.candidate, setup.exam_id)
     page = proctor.get(f"/exams/{setup.exam_id}/room").get_data(as_text=True)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from examapp import db
 from examapp.db import utcnow
-from examapp.exams import service
+from examapp.exams import candidates, definitions
 from examapp.exams.models import Exam, ExamTicket
 from tests.exams_pages.conftest import start
 from tests.exams_pages.factory import user_named
@@ -30,7 +30,8 @@ def second(setup, app, accounts):
     user = accounts.user("candidate", username="@thisinh2", full_name="=HYPERLINK(\"http://x\")")
     with app.app_context():
         s = db.session()
-        service.assign_candidates(s, s.get(Exam, setup.exam_id), [service.CandidateRow(user.username)], None)
+        candidates.assign_candidates(s, s.get(Exam, setup.exam_id), [candidates.CandidateRow(user.username)],
+                                     None)
         s.commit()
     return user
 
@@ -152,8 +153,8 @@ def test_ticking_nobody_or_no_candidates_issues_nothing(setup, app, accounts, pr
     assert stored_tickets(app, setup.exam_id) == 0
     with app.app_context():
         s = db.session()
-        empty = service.create_exam(s, service.ExamSpec(
-            title="Trống", bank_id=setup.bank_id, rules=[service.RuleSpec(2)], duration_minutes=10,
+        empty = definitions.create_exam(s, definitions.ExamSpec(
+            title="Trống", bank_id=setup.bank_id, rules=[definitions.RuleSpec(2)], duration_minutes=10,
             pass_percent=50), user_named(s, setup.trainer.user.username))
         s.commit()
         empty_id = empty.id

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from examapp import create_app, db
 from examapp.auth.service import NewUser, create_user
+from examapp.exams.definitions import RuleSpec
 from examapp.exams.models import AttemptQuestion
-from examapp.exams.service import RuleSpec
 from tests.exams.factories import make_bank, make_exam
 from tests.faults.live_server import Client, LiveServer
 
