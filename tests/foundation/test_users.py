@@ -151,6 +151,8 @@ def test_api_import_refuses_bad_rows_with_422(app, accounts, client):
     response = client.post("/api/v1/users/import", data=data, headers=headers)
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["row"] == 2
+    assert response.get_json()["error"] == {"code": "unprocessable",
+                                            "message": "1 error(s); nothing was created"}
     assert user_count(app) == before
 
 
