@@ -1,0 +1,39 @@
+"""On a 390 px phone, the lists staff and candidates use fit the screen: no sideways scrolling."""
+
+from __future__ import annotations
+
+import pytest
+
+from examapp import db
+from examapp.exams.models import Exam
+from tests.browser.conftest import CANDIDATE
+
+pytestmark = pytest.mark.browser
+
+TRAINER = ("giangvien", "Giang#vien2026")
+
+
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_staff_and_candidate_lists_fit_a_phone(browser, live_exam):
+    with live_exam.app.app_context():
+        bank_id = db.session().get(Exam, live_exam.exam_id).bank_id
+    for (username, password), paths in (
+            (TRAINER, ("/exams", "/banks", f"/banks/{bank_id}", f"/exams/{live_exam.exam_id}/candidates")),
+            (CANDIDATE, ("/my-exams", f"/my-exams/{live_exam.exam_id}"))):
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+        page = context.new_page()
+        log_in(page, live_exam.base_url, username, password)
+        for path in paths:
+            page.goto(f"{live_exam.base_url}{path}")
+            assert fits(page), f"{path} scrolls sideways at 390 px"
+        context.close()
