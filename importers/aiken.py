@@ -108,12 +108,10 @@ def _finish(draft: _Draft, line: int, answer_text: str) -> AikenItem:
         )
     missing = [letter for letter in answer.letters if letter not in letters]
     if missing:
-        have = f"has options A–{letters[-1]}" if letters else "has no options"
-        return RowError(
-            draft.start,
-            None,
-            f"line {line}: ANSWER names option {', '.join(missing)} but the question {have}",
-        )
+        if not letters:
+            return RowError(draft.start, None, f"line {line}: the question has no options A, B, …")
+        return RowError(draft.start, None,
+                        f"line {line}: answer {', '.join(missing)} is not one of the options A–{letters[-1]}")
     options = tuple(Option(text, letter in answer.letters) for letter, text in draft.options)
     kind = "multiple" if len(answer.letters) > 1 else "single"
     return ParsedQuestion(row=draft.start, text=stem, type=kind, options=options, topic=None)

@@ -195,6 +195,10 @@ def _row_shape(filled: str, answer_text: str, type_text: str, header: HeaderRow)
     return _Shape(kind, correct, tuple(problems))
 
 
+def _letter_range(filled: str) -> str:
+    return f"A–{filled[-1]}" if len(filled) > 1 else filled
+
+
 def _column(header: HeaderRow, letter: str) -> str:
     return header.title(f"option_{letter.lower()}") or letter
 
@@ -227,13 +231,15 @@ def _choice_flags(kind, answer, filled, header, fail) -> tuple[bool, ...]:
         else:
             fail("answer", f"answer is true/false but the type is {kind}; set the type to true_false")
         return ()
+    if not filled:  # the missing options are reported already
+        return ()
     missing = [letter for letter in answer.letters if letter not in filled]
     for letter in missing:
         if header.title(f"option_{letter.lower()}"):
             where = f"column {_column(header, letter)} is empty"
         else:
             where = f"the file has no column for option {letter}"
-        fail("answer", f"answer names option {letter} but {where}")
+        fail("answer", f"answer {letter} is not one of the options {_letter_range(filled)} ({where})")
     if kind == "single" and len(answer.letters) > 1:
         fail(
             "answer",

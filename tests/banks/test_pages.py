@@ -134,7 +134,7 @@ def test_preview_and_history_say_how_many_errors_were_left_unlisted(accounts, ba
     html = _upload(trainer, bank_id, xlsx_bytes(rows, header=["Câu hỏi", "A", "B", "Đáp án"])).get_data(
         as_text=True)
     assert "Errors (5)" in html and "Only the first 2 errors are listed" in html
-    assert html.count("is not option letters") == 4  # twice listed, twice beside their rows
+    assert html.count("is not one of the options A–B") == 4  # twice listed, twice beside their rows
     history = trainer.get(f"/banks/{bank_id}/imports").get_data(as_text=True)
     assert "5 error(s)" in history and "and 3 more" in history
 
