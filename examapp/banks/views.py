@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from decimal import Decimal
+from importlib import resources
 from io import BytesIO
 from typing import Literal
 
@@ -299,6 +300,16 @@ def confirm_upload(bank_id: int):
 def imports_page(bank_id: int):
     bank = _bank(bank_id)
     return render_template("banks/imports.html", bank=bank, jobs=import_jobs(db.session(), bank))
+
+
+@bp.route("/banks/template.xlsx")
+@access.roles(*MANAGERS)
+def template_download():
+    # A copy of question_banks/template.xlsx kept inside the package (build.py writes both), so
+    # an installed app serves it wherever it runs from.
+    template = resources.files("examapp.banks").joinpath("template.xlsx")
+    return send_file(BytesIO(template.read_bytes()), mimetype=XLSX, as_attachment=True,
+                     download_name="template.xlsx")
 
 
 @bp.route("/banks/<int:bank_id>/export.xlsx")

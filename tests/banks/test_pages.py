@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from examapp import db
 from examapp.banks.models import ImportJob, Question, QuestionBank, StagedUpload
 from examapp.banks.service import import_questions
-from importers import limits
+from importers import limits, read_questions
 from tests.banks.files import good_rows, row, xlsx_bytes
 from tests.helpers import csrf_token
 
@@ -58,6 +59,7 @@ def test_other_roles_get_403_on_every_bank_page(accounts, banks, role):
         f"/banks/{bank_id}/import",
         f"/banks/{bank_id}/imports",
         f"/banks/{bank_id}/export.xlsx",
+        "/banks/template.xlsx",
         f"/banks/{bank_id}/questions/1",
         f"/banks/{bank_id}/questions/1/edit",
     ]:
@@ -73,6 +75,7 @@ def test_another_trainers_bank_is_403(accounts, banks):
         f"/banks/{bank_id}",
         f"/banks/{bank_id}/import",
         f"/banks/{bank_id}/export.xlsx",
+        "/banks/template.xlsx",
         f"/banks/{bank_id}/questions/1",
     ]:
         assert intruder.get(url).status_code == 403, url
@@ -271,6 +274,19 @@ def test_export_download(accounts, banks):
     assert response.status_code == 200 and response.data[:2] == b"PK"
     assert "attachment" in response.headers["Content-Disposition"]
     assert "/" not in response.headers["Content-Disposition"].split("filename")[1]
+
+
+@pytest.mark.parametrize("role", ["trainer", "admin"])
+def test_the_upload_page_links_the_template_which_downloads_and_imports_cleanly(accounts, banks, role):
+    client = accounts.client(role)
+    bank_id = banks.create(owner=client.user)
+    page = client.get(f"/banks/{bank_id}/import").get_data(as_text=True)
+    assert 'href="/banks/template.xlsx"' in page
+    response = client.get("/banks/template.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.data == (Path(__file__).parents[2] / "question_banks" / "template.xlsx").read_bytes()
+    result = read_questions(response.data, "template.xlsx")
+    assert result.errors == [] and {q.type for q in result.questions} == {"single", "multiple", "true_false"}
 
 
 def test_text_format_and_headerless_files_preview_as_parsed_rows(accounts, banks):
