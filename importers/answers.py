@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from importers.headers import OPTION_LETTERS
+from importers.messages import msg
 from importers.normalise import collapse, strip_accents
 
 _TRUE_WORDS = frozenset({"true", "t", "dung", "yes", "y", "co"})
@@ -62,7 +63,7 @@ def parse_answer(answer: str, option_letters: Sequence[str]) -> ParsedAnswer:
 def _parse_answer(answer: str, option_letters: str) -> ParsedAnswer:
     text = collapse(answer)
     if not text:
-        raise AnswerError("answer is empty; write the letter of the correct option, e.g. B")
+        raise AnswerError(msg("answer is empty; write the letter of the correct option, e.g. B"))
     truth = truth_value(text)
     if truth is not None and not (option_letters and len(text.rstrip(".")) == 1):
         return ParsedAnswer(truth=truth)
@@ -75,12 +76,13 @@ def _parse_answer(answer: str, option_letters: str) -> ParsedAnswer:
             raise AnswerError(_unreadable(text, option_letters))
         letters.extend(ch.upper() for ch in token if ch.upper() not in letters)
     if not letters:
-        raise AnswerError(f"answer '{text}' names no option; write a letter such as B")
+        raise AnswerError(msg("answer '%(answer)s' names no option; write a letter such as B", answer=text))
     return ParsedAnswer(letters=tuple(letters))
 
 
 def _unreadable(text: str, option_letters: str) -> str:
     if option_letters:
-        return (f"answer '{text}' is not one of the options A–{option_letters[-1]}; "
-                "write the letter of the correct option, e.g. B, or letters such as A,C")
-    return f"answer '{text}' is not true or false; write true or false, or fill in the options"
+        return msg("answer '%(answer)s' is not one of the options A–%(last)s; write the letter of the "
+                   "correct option, e.g. B, or letters such as A,C", answer=text, last=option_letters[-1])
+    return msg("answer '%(answer)s' is not true or false; write true or false, or fill in the options",
+               answer=text)
