@@ -29,12 +29,13 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
+# importers' messages (importers/messages.py, keyword msg) go into the `messages` catalog too.
 # Two catalogs per language: `messages` (our pages) and `wtforms` (WTForms' validator messages,
 # which WTForms itself ships no Vietnamese for).
 WTFORMS_POT = $(shell $(BIN)/python -c "from wtforms.i18n import messages_path; print(messages_path())")/wtforms.pot
 
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k msg -o examapp/translations/messages.pot examapp
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k msg -o examapp/translations/messages.pot examapp importers
 	for lang in vi; do \
 	  for source in messages:examapp/translations/messages.pot wtforms:$(WTFORMS_POT); do \
 	    domain=$${source%%:*}; pot=$${source#*:}; \

@@ -71,13 +71,19 @@ def translated(value: object) -> str:
 def _in_language(value: object) -> str:
     from flask_babel import gettext
 
-    if isinstance(value, BaseException) and value.args and isinstance(value.args[0], Message):
+    if isinstance(value, BaseException) and value.args and is_message(value.args[0]):
         value = value.args[0]
     if isinstance(value, Problems):
         return value.separator.join(_in_language(part) for part in value.parts)
-    if not isinstance(value, Message):
+    if not is_message(value):
         return str(value)
     text = gettext(value.template)
     if not value.values:
         return text
-    return text % {name: _in_language(v) if isinstance(v, Message) else v for name, v in value.values.items()}
+    return text % {name: _in_language(v) if is_message(v) else v for name, v in value.values.items()}
+
+
+def is_message(value: object) -> bool:
+    """A translatable message: a Message, or any str keeping `template` and `values` the same way
+    (importers' messages, which cannot import examapp)."""
+    return isinstance(value, str) and hasattr(value, "template") and hasattr(value, "values")

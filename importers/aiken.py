@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from importers.answers import AnswerError, parse_answer
+from importers.messages import msg
 from importers.model import Option, ParsedQuestion, RowError
 from importers.normalise import clean_text, text_lines
 from importers.validate import true_false_options
@@ -41,7 +42,7 @@ def parse_aiken(text: str) -> list[AikenItem]:
             continue
         if answer := _ANSWER.match(line):
             if draft is None:
-                items.append(RowError(number, None, "ANSWER line without a question above it"))
+                items.append(RowError(number, None, msg("ANSWER line without a question above it")))
             else:
                 items.append(_finish(draft, number, answer.group(1)))
                 draft = None
@@ -49,14 +50,14 @@ def parse_aiken(text: str) -> list[AikenItem]:
             continue
         if gap and draft is not None:
             items.append(
-                RowError(draft.start, None, "the question has no 'ANSWER: X' line after its options")
+                RowError(draft.start, None, msg("the question has no 'ANSWER: X' line after its options"))
             )
             draft = None
         gap = False
         option = _OPTION.match(line)
         if draft is None:
             if option and option.group(1).upper() == "A":
-                items.append(RowError(number, None, "option A without a question text above it"))
+                items.append(RowError(number, None, msg("option A without a question text above it")))
                 skipping = True
                 continue
             draft = _Draft(start=number)
@@ -66,20 +67,16 @@ def parse_aiken(text: str) -> list[AikenItem]:
         elif not draft.options:
             draft.stem.append(line)
         else:
-            found = f"option {option.group(1).upper()}" if option else f"'{line[:40]}'"
-            items.append(
-                RowError(
-                    draft.start,
-                    None,
-                    f"line {number}: expected option {expected or '?'} or "
-                    f"'ANSWER: X' but found {found}; letter the options A, B, C "
-                    "… in order, one per line",
-                )
-            )
+            found = (msg("option %(letter)s", letter=option.group(1).upper()) if option
+                     else msg("'%(text)s'", text=line[:40]))
+            items.append(RowError(draft.start, None, msg(
+                "line %(line)s: expected option %(expected)s or 'ANSWER: X' but found %(found)s; letter the "
+                "options A, B, C … in order, one per line", line=number, expected=expected or "?",
+                found=found)))
             draft = None
             skipping = True
     if draft is not None:
-        items.append(RowError(draft.start, None, "the question has no 'ANSWER: X' line"))
+        items.append(RowError(draft.start, None, msg("the question has no 'ANSWER: X' line")))
     return items
 
 
@@ -89,16 +86,12 @@ def _finish(draft: _Draft, line: int, answer_text: str) -> AikenItem:
     try:
         answer = parse_answer(answer_text, letters)
     except AnswerError as exc:
-        return RowError(draft.start, None, f"line {line}: {exc}")
+        return RowError(draft.start, None, msg("line %(line)s: %(problem)s", line=line, problem=exc.args[0]))
     if answer.is_truth:
         if draft.options:
-            return RowError(
-                draft.start,
-                None,
-                f"line {line}: the answer is true/false but the "
-                "question has options; write the letter of the "
-                "correct option",
-            )
+            return RowError(draft.start, None, msg(
+                "line %(line)s: the answer is true/false but the question has options; write the letter of "
+                "the correct option", line=line))
         return ParsedQuestion(
             row=draft.start,
             text=stem,
@@ -108,12 +101,12 @@ def _finish(draft: _Draft, line: int, answer_text: str) -> AikenItem:
         )
     missing = [letter for letter in answer.letters if letter not in letters]
     if missing:
-        have = f"has options A–{letters[-1]}" if letters else "has no options"
-        return RowError(
-            draft.start,
-            None,
-            f"line {line}: ANSWER names option {', '.join(missing)} but the question {have}",
-        )
+        if not letters:
+            return RowError(draft.start, None, msg("line %(line)s: the question has no options A, B, …",
+                                                   line=line))
+        return RowError(draft.start, None, msg("line %(line)s: answer %(letters)s is not one of the options "
+                                               "A–%(last)s", line=line, letters=", ".join(missing),
+                                               last=letters[-1]))
     options = tuple(Option(text, letter in answer.letters) for letter, text in draft.options)
     kind = "multiple" if len(answer.letters) > 1 else "single"
     return ParsedQuestion(row=draft.start, text=stem, type=kind, options=options, topic=None)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from importers.headers import OPTION_LETTERS
+from importers.messages import msg
 from importers.normalise import collapse, strip_accents
 
 _TRUE_WORDS = frozenset({"true", "t", "dung", "yes", "y", "co"})
@@ -50,10 +51,10 @@ def truth_value(text: str) -> bool | None:
 def parse_answer(answer: str, option_letters: Sequence[str]) -> ParsedAnswer:
     """Read an answer cell; raise AnswerError with a user-facing message if unreadable.
 
-    option_letters are the letters whose option is filled in on this row. They only settle
-    one clash: "F" names option F when F is filled in, otherwise it means false. Letters are
-    not checked against option_letters here; the row rules report a letter naming an empty
-    option with the column it refers to.
+    option_letters are the letters whose option is filled in on this row. A row with options
+    is a choice question, so a single letter on it is an option letter ("F", "T" and "s" are
+    not read as true/false there); without options it is a true/false word. Letters are not
+    checked against option_letters here; the row rules report a letter naming an empty option.
     """
     return _parse_answer(answer, "".join(option_letters).upper())
 
@@ -62,10 +63,9 @@ def parse_answer(answer: str, option_letters: Sequence[str]) -> ParsedAnswer:
 def _parse_answer(answer: str, option_letters: str) -> ParsedAnswer:
     text = collapse(answer)
     if not text:
-        raise AnswerError("answer is empty; write the letter of the correct option, e.g. B")
-    filled = frozenset(option_letters)
+        raise AnswerError(msg("answer is empty; write the letter of the correct option, e.g. B"))
     truth = truth_value(text)
-    if truth is not None and not (len(text) == 1 and text.upper() in filled):
+    if truth is not None and not (option_letters and len(text.rstrip(".")) == 1):
         return ParsedAnswer(truth=truth)
     letters: list[str] = []
     for token in _SEPARATORS.split(text.casefold()):
@@ -73,10 +73,16 @@ def _parse_answer(answer: str, option_letters: str) -> ParsedAnswer:
         if not token:
             continue
         if not _LETTER_RUN.fullmatch(token) or any(ch.upper() not in OPTION_LETTERS for ch in token):
-            raise AnswerError(
-                f"answer '{text}' is not option letters A–H (e.g. B or A,C) or true/false (đúng/sai)"
-            )
+            raise AnswerError(_unreadable(text, option_letters))
         letters.extend(ch.upper() for ch in token if ch.upper() not in letters)
     if not letters:
-        raise AnswerError(f"answer '{text}' names no option; write a letter such as B")
+        raise AnswerError(msg("answer '%(answer)s' names no option; write a letter such as B", answer=text))
     return ParsedAnswer(letters=tuple(letters))
+
+
+def _unreadable(text: str, option_letters: str) -> str:
+    if option_letters:
+        return msg("answer '%(answer)s' is not one of the options A–%(last)s; write the letter of the "
+                   "correct option, e.g. B, or letters such as A,C", answer=text, last=option_letters[-1])
+    return msg("answer '%(answer)s' is not true or false; write true or false, or fill in the options",
+               answer=text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from decimal import Decimal, InvalidOperation
 
+from importers.messages import msg
 from importers.normalise import collapse, fold
 
 MAX_POINTS = Decimal(1000)
@@ -74,8 +75,8 @@ def parse_type(value: str) -> str:
     found = _TYPE_LOOKUP.get(fold(value))
     if found is None:
         raise FieldError(
-            f"unknown type '{collapse(value)}'; write single, multiple or true_false "
-            "(một đáp án, nhiều đáp án, đúng/sai), or leave it empty"
+            msg("unknown type '%(value)s'; write single, multiple or true_false (một đáp án, nhiều đáp án, "
+                "đúng/sai), or leave it empty", value=collapse(value))
         )
     return found
 
@@ -85,8 +86,8 @@ def parse_difficulty(value: str) -> str:
     found = _DIFFICULTY_LOOKUP.get(fold(value))
     if found is None:
         raise FieldError(
-            f"unknown difficulty '{collapse(value)}'; write easy, medium or hard "
-            "(1/2/3, dễ/trung bình/khó, nhận biết/thông hiểu/vận dụng), or leave it empty"
+            msg("unknown difficulty '%(value)s'; write easy, medium or hard (1/2/3, dễ/trung bình/khó, "
+                "nhận biết/thông hiểu/vận dụng), or leave it empty", value=collapse(value))
         )
     return found
 
@@ -102,13 +103,16 @@ def parse_points(value: str) -> Decimal:
     except InvalidOperation:
         points = None
     if points is None or not points.is_finite():
-        raise FieldError(f"points '{collapse(value)}' is not a number; write e.g. 1 or 0.5")
+        raise FieldError(msg("points '%(value)s' is not a number; write e.g. 1 or 0.5",
+                             value=collapse(value)))
     if points <= 0:
-        raise FieldError(f"points must be greater than 0, not {collapse(value)}")
+        raise FieldError(msg("points must be greater than 0, not %(value)s", value=collapse(value)))
     if points > MAX_POINTS:
-        raise FieldError(f"points must be at most {MAX_POINTS}, not {collapse(value)}")
+        raise FieldError(msg("points must be at most %(limit)s, not %(value)s", limit=MAX_POINTS,
+                             value=collapse(value)))
     if points.as_tuple().exponent < -2:  # banks store points with two decimals
         nearest = max(points.quantize(_CENTS), _CENTS)
-        raise FieldError(f"points {collapse(value)} has more than two decimals; write e.g. {nearest}")
+        raise FieldError(msg("points %(value)s has more than two decimals; write e.g. %(nearest)s",
+                             value=collapse(value), nearest=nearest))
     # 1e3 -> 1000, so the value reads back as the trainer meant it.
     return Decimal(int(points)) if points.as_tuple().exponent > 0 else points

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from importers.messages import msg
 from importers.model import ImportFileError
 
 SUPPORTED_FORMATS = ("xlsx", "xlsm", "ods", "csv", "gift", "aiken")
@@ -17,9 +18,9 @@ _BY_EXTENSION = {
     ".txt": "txt",
 }
 _NOT_SUPPORTED = {
-    ".xls": "old .xls workbooks are not supported; save the file as .xlsx",
-    ".xlsb": "binary .xlsb workbooks are not supported; save the file as .xlsx",
-    ".fods": "flat .fods files are not supported; save the file as .ods",
+    ".xls": msg("old .xls workbooks are not supported; save the file as .xlsx"),
+    ".xlsb": msg("binary .xlsb workbooks are not supported; save the file as .xlsx"),
+    ".fods": msg("flat .fods files are not supported; save the file as .ods"),
 }
 
 
@@ -28,17 +29,18 @@ def format_from_name(filename: str, format: str = "auto") -> str:
     wanted = (format or "auto").strip().lower()
     if wanted != "auto":
         if wanted not in SUPPORTED_FORMATS:
-            raise ImportFileError(
-                f"unknown format '{format}'; choose one of auto, {', '.join(SUPPORTED_FORMATS)}"
-            )
+            raise ImportFileError(msg("unknown format '%(format)s'; choose one of auto, %(formats)s",
+                                      format=format, formats=", ".join(SUPPORTED_FORMATS)))
         return wanted
     extension = os.path.splitext(filename or "")[1].lower()
     if extension in _NOT_SUPPORTED:
         raise ImportFileError(_NOT_SUPPORTED[extension])
     if extension not in _BY_EXTENSION:
-        shown = extension or "no extension"
-        raise ImportFileError(
-            f"cannot tell the format of '{filename}' ({shown}); use a .xlsx, .xlsm, .ods, .csv, "
-            ".gift or .txt (Aiken) file, or name the format"
-        )
+        if not extension:
+            raise ImportFileError(msg("cannot tell the format of '%(file)s' (no extension); use a .xlsx, "
+                                      ".xlsm, .ods, .csv, .gift or .txt (Aiken) file, or name the format",
+                                      file=filename))
+        raise ImportFileError(msg("cannot tell the format of '%(file)s' (%(extension)s); use a .xlsx, .xlsm, "
+                                  ".ods, .csv, .gift or .txt (Aiken) file, or name the format",
+                                  file=filename, extension=extension))
     return _BY_EXTENSION[extension]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from importers.messages import msg
 from importers.model import Option, ParsedQuestion, RowError
 from importers.normalise import clean_text, collapse, text_lines
 from importers.validate import true_false_options
@@ -100,9 +101,10 @@ def parse_gift(text: str) -> list[GiftItem]:
         try:
             items.append(_question(start, source, topic))
         except _Unsupported as exc:
-            items.append(RowError(start, None, f"unsupported GIFT question type: {exc}"))
+            items.append(RowError(start, None, msg("unsupported GIFT question type: %(kind)s",
+                                                   kind=exc.args[0])))
         except _Malformed as exc:
-            items.append(RowError(start, None, str(exc)))
+            items.append(RowError(start, None, exc.args[0]))
     return items
 
 
@@ -118,21 +120,21 @@ def _question(start: int, source: str, topic: str | None) -> ParsedQuestion:
     if body.startswith("::"):
         end = body.find("::", 2)
         if end < 0:
-            raise _Malformed("the title opened with :: is not closed with ::")
+            raise _Malformed(msg("the title opened with :: is not closed with ::"))
         body = body[end + 2 :]
     opening = body.find("{")
     if opening < 0:
         if "}" in body:
-            raise _Malformed("found } without an opening {; escape literal braces as \\}")
-        raise _Unsupported("description (text without an answer block {…})")
+            raise _Malformed(msg("found } without an opening {; escape literal braces as \\}"))
+        raise _Unsupported(msg("description (text without an answer block {…})"))
     closing = body.find("}", opening)
     if closing < 0:
-        raise _Malformed("the answer block opened with { is not closed with }")
+        raise _Malformed(msg("the answer block opened with { is not closed with }"))
     before, answers, after = body[:opening], body[opening + 1 : closing], body[closing + 1 :]
     if "{" in after or "}" in after or "{" in answers:
-        raise _Malformed(
+        raise _Malformed(msg(
             "more than one answer block {…} in one question; escape literal braces as \\{ and \\}"
-        )
+        ))
     stem = _restore(before)
     if _restore(after):
         # Missing-word format: the blank sits where the answer block was.
@@ -147,19 +149,19 @@ def _question(start: int, source: str, topic: str | None) -> ParsedQuestion:
 
 def _answers(block: str) -> tuple[str, tuple[Option, ...]]:
     if not block.strip():
-        raise _Unsupported("essay")
+        raise _Unsupported(msg("essay"))
     if block.lstrip().startswith("#"):
-        raise _Unsupported("numerical")
+        raise _Unsupported(msg("numerical"))
     if match := _TRUE_FALSE.match(block):
         return "true_false", true_false_options(match.group(1).upper().startswith("T"))
     first = min((pos for pos in (block.find("="), block.find("~")) if pos >= 0), default=-1)
     if first < 0 or block[:first].strip():
-        raise _Malformed("cannot read the answers: start each one with = (right) or ~ (wrong)")
+        raise _Malformed(msg("cannot read the answers: start each one with = (right) or ~ (wrong)"))
     tokens = re.findall(r"([=~])([^=~]*)", block[first:])
     if any(mark == "=" and "->" in body for mark, body in tokens):
-        raise _Unsupported("matching")
+        raise _Unsupported(msg("matching"))
     if all(mark == "=" for mark, _ in tokens):
-        raise _Unsupported("short answer")
+        raise _Unsupported(msg("short answer"))
     options = []
     for mark, body in tokens:
         correct = mark == "="

@@ -12,6 +12,7 @@ from importers import limits
 from importers.aiken import parse_aiken
 from importers.formats import format_from_name
 from importers.gift import looks_like_gift, parse_gift
+from importers.messages import msg
 from importers.model import ImportFileError, ImportResult, ParsedQuestion, RowError
 from importers.safety import check_file_size, decode_text
 from importers.spreadsheet import SHEET_FORMATS, questions_from_sheets, read_sheets
@@ -40,7 +41,7 @@ def read_questions(
     fmt = format_from_name(filename, format)
     data = _read_bytes(source)
     if not data or data.isspace():
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(msg("the file is empty"))
     try:
         with _collector_paused():
             return _dispatch(data, fmt, _guarded(progress), _guarded(accept))
@@ -49,9 +50,10 @@ def read_questions(
     except _CallerError as exc:
         raise exc.original from None
     except (MemoryError, RecursionError) as exc:
-        raise ImportFileError("the file is too complex to read") from exc
+        raise ImportFileError(msg("the file is too complex to read")) from exc
     except Exception as exc:  # promise: never a stack trace for a bad file
-        raise ImportFileError(f"the file could not be read ({type(exc).__name__})") from exc
+        error = type(exc).__name__
+        raise ImportFileError(msg("the file could not be read (%(error)s)", error=error)) from exc
 
 
 @contextmanager
@@ -99,16 +101,16 @@ def _dispatch(data: bytes, fmt: str, progress: Progress | None, accept: Accept |
     text = decode_text(data, what)
     if (lines := text.count("\n") + 1) > limits.MAX_TEXT_LINES:
         raise ImportFileError(
-            f"the file has {lines:,} lines; a {what} file may have at most {limits.MAX_TEXT_LINES:,}: "
-            "split it into smaller files"
+            msg("the file has %(lines)s lines; a %(format)s file may have at most %(limit)s: split it into "
+                "smaller files", lines=f"{lines:,}", format=what, limit=f"{limits.MAX_TEXT_LINES:,}")
         )
     if fmt == "txt":
         fmt = "gift" if looks_like_gift(text) else "aiken"
     items = parse_gift(text) if fmt == "gift" else parse_aiken(text)
     if len(items) > limits.MAX_ROWS:
         raise ImportFileError(
-            f"the file has {len(items):,} questions; at most {limits.MAX_ROWS:,} can be imported at "
-            "once: split it into smaller files"
+            msg("the file has %(count)s questions; at most %(limit)s can be imported at once: split it "
+                "into smaller files", count=f"{len(items):,}", limit=f"{limits.MAX_ROWS:,}")
         )
     return _check_text_items(items, fmt, progress, accept)
 
@@ -118,8 +120,11 @@ def _check_text_items(
 ) -> ImportResult:
     result = ImportResult(format=fmt, rows_read=len(items))
     if not items:
-        what = "GIFT questions ({…} answer blocks)" if fmt == "gift" else "Aiken questions"
-        result.add_errors([RowError(None, None, f"no questions found; expected {what}")])
+        if fmt == "gift":
+            missing = msg("no questions found; expected GIFT questions ({…} answer blocks)")
+        else:
+            missing = msg("no questions found; expected Aiken questions")
+        result.add_errors([RowError(None, None, missing)])
     duplicates = DuplicateFinder("line")
     total = len(items)
     step = max(1, total // 100)
@@ -149,8 +154,9 @@ def _read_bytes(source: Source) -> bytes:
         else:
             data = source.read(limits.MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise ImportFileError(f"cannot read the file: {exc.strerror or exc}") from exc
+        reason = exc.strerror or str(exc)
+        raise ImportFileError(msg("cannot read the file: %(reason)s", reason=reason)) from exc
     if not isinstance(data, bytes):
-        raise ImportFileError("the file must be opened in binary mode")
+        raise ImportFileError(msg("the file must be opened in binary mode"))
     check_file_size(len(data))
     return data

@@ -18,6 +18,7 @@ from operator import itemgetter
 from importers import limits
 from importers.cells import cell_text
 from importers.headers import HEADER_SEARCH_ROWS, find_header
+from importers.messages import msg
 from importers.model import ImportFileError, ImportResult, ParsedQuestion, RowError
 from importers.normalise import clean_text
 from importers.safety import check_workbook_zip, decode_text
@@ -29,11 +30,8 @@ Rows = Sequence[list[str]]
 
 _FALLBACK_ENGINE = {"xlsx": "openpyxl", "xlsm": "openpyxl", "ods": "odf"}
 _CSV_DELIMITERS = (",", ";", "\t")
-NO_HEADER = (
-    f"no header row with the columns question and answer found in the first "
-    f"{HEADER_SEARCH_ROWS} rows; name them e.g. 'question' / 'câu hỏi' and "
-    "'answer' / 'đáp án'"
-)
+NO_HEADER = msg("no header row with the columns question and answer found in the first %(rows)s rows; name "
+                "them e.g. 'question' / 'câu hỏi' and 'answer' / 'đáp án'", rows=HEADER_SEARCH_ROWS)
 
 
 SHEET_FORMATS = ("xlsx", "xlsm", "ods", "csv")
@@ -76,8 +74,8 @@ def _calamine_sheets(data: bytes) -> Iterator[Rows]:
 def _check_length(sheet: str, rows: int) -> None:
     if rows > limits.MAX_ROWS:
         raise ImportFileError(
-            f"sheet '{sheet}' has {rows:,} rows; at most {limits.MAX_ROWS:,} rows can be read at "
-            "once: split the file into smaller ones"
+            msg("sheet '%(sheet)s' has %(rows)s rows; at most %(limit)s rows can be read at once: split the "
+                "file into smaller ones", sheet=sheet, rows=f"{rows:,}", limit=f"{limits.MAX_ROWS:,}")
         )
 
 
@@ -225,6 +223,7 @@ def questions_from_sheets(sheets: Iterable[Rows], fmt: str, progress: Progress |
             progress(offset + 1, total)
     if not result.rows_read:
         result.add_errors(
-            [RowError(None, None, f"no questions found below the header row (row {header.index + 1})")]
+            [RowError(None, None, msg("no questions found below the header row (row %(row)s)",
+                                      row=header.index + 1))]
         )
     return result

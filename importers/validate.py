@@ -9,6 +9,7 @@ from decimal import Decimal
 from importers.answers import AnswerError, ParsedAnswer, parse_answer
 from importers.fields import FieldError, parse_difficulty, parse_points, parse_type
 from importers.headers import OPTION_FIELDS, OPTION_LETTERS, HeaderRow
+from importers.messages import msg
 from importers.model import Option, ParsedQuestion, RowError
 from importers.normalise import collapse, content_key
 
@@ -21,6 +22,8 @@ _OPTION_COLUMNS = tuple(zip(OPTION_LETTERS, OPTION_FIELDS, strict=True))
 
 
 TRUE_FALSE_TEXTS = ("True", "False")
+# What _too_long names, made once: a valid row builds no message.
+_QUESTION, _TOPIC, _EXPLANATION = msg("question"), msg("topic"), msg("explanation")
 
 
 def true_false_options(truth: bool) -> tuple[Option, ...]:
@@ -39,13 +42,16 @@ class DuplicateFinder:
         """Return "duplicate of row N" if the content key was seen before, else remember it."""
         first = self._seen.setdefault(key, row)
         if first != row:
-            return f"duplicate of {self._unit} {first}; remove one of the two copies"
+            if self._unit == "line":
+                return msg("duplicate of line %(first)s; remove one of the two copies", first=first)
+            return msg("duplicate of row %(first)s; remove one of the two copies", first=first)
         return None
 
 
 def _too_long(what: str, text: str | None, limit: int) -> str | None:
     if text is not None and len(text) > limit:
-        return f"{what} is {len(text)} characters long; shorten it to at most {limit}"
+        return msg("%(what)s is %(length)s characters long; shorten it to at most %(limit)s",
+                   what=what, length=len(text), limit=limit)
     return None
 
 
@@ -76,16 +82,17 @@ class SheetRows:
 
         stem = values.get("question", "")
         if not stem:
-            fail("question", "question is empty; write the question text")
+            fail("question", msg("question is empty; write the question text"))
         elif len(stem) > MAX_STEM:
-            fail("question", _too_long("question", stem, MAX_STEM))
+            fail("question", _too_long(_QUESTION, stem, MAX_STEM))
 
         texts = {letter: values.get(name, "") for letter, name in _OPTION_COLUMNS}
         filled = "".join([letter for letter, text in texts.items() if text])
         _check_option_gaps(filled, header, fail)
         for letter in filled:
             if len(texts[letter]) > MAX_OPTION:
-                fail(f"option_{letter.lower()}", _too_long(f"option {letter}", texts[letter], MAX_OPTION))
+                what = msg("option %(letter)s", letter=letter)
+                fail(f"option_{letter.lower()}", _too_long(what, texts[letter], MAX_OPTION))
 
         answer_text, type_text = values.get("answer", ""), values.get("type", "")
         shape = self._shapes.get((filled, answer_text, type_text))
@@ -103,22 +110,22 @@ class SheetRows:
         # "Lịch  sử" and "Lịch sử" must not become two topics.
         topic = collapse(values.get("topic", "")) or None
         if topic is not None and len(topic) > MAX_TOPIC:
-            fail("topic", _too_long("topic", topic, MAX_TOPIC))
+            fail("topic", _too_long(_TOPIC, topic, MAX_TOPIC))
         explanation = values.get("explanation") or None
         if explanation is not None and len(explanation) > MAX_EXPLANATION:
-            fail("explanation", _too_long("explanation", explanation, MAX_EXPLANATION))
+            fail("explanation", _too_long(_EXPLANATION, explanation, MAX_EXPLANATION))
         difficulty = "medium"
         if difficulty_text := values.get("difficulty", ""):
             try:
                 difficulty = parse_difficulty(difficulty_text)
             except FieldError as exc:
-                fail("difficulty", str(exc))
+                fail("difficulty", exc.args[0])
         points = Decimal(1)
         if points_text := values.get("points", ""):
             try:
                 points = parse_points(points_text)
             except FieldError as exc:
-                fail("points", str(exc))
+                fail("points", exc.args[0])
 
         key = content_key(stem, option_texts) if stem else ""
         if key and (duplicate := self.duplicates.check(row, key)):
@@ -153,13 +160,13 @@ def _row_shape(filled: str, answer_text: str, type_text: str, header: HeaderRow)
         try:
             kind = parse_type(type_text)
         except FieldError as exc:
-            fail("type", str(exc))
+            fail("type", exc.args[0])
 
     answer: ParsedAnswer | None = None
     try:
         answer = parse_answer(answer_text, "" if kind == "true_false" else filled)
     except AnswerError as exc:
-        fail("answer", str(exc))
+        fail("answer", exc.args[0])
 
     if answer is not None and kind is None:  # blank type, or unknown: check as inferred
         if len(answer.letters) >= 2:
@@ -174,12 +181,12 @@ def _row_shape(filled: str, answer_text: str, type_text: str, header: HeaderRow)
         if filled:
             fail(
                 OPTION_FIELDS[OPTION_LETTERS.index(filled[0])],
-                "a true_false question takes no options; clear columns "
-                f"{', '.join(_column(header, letter) for letter in filled)} "
-                "or set the type to single",
+                msg("a true_false question takes no options; clear columns %(columns)s or set the "
+                    "type to single", columns=", ".join(_column(header, letter) for letter in filled)),
             )
         if answer is not None and answer.truth is None:
-            fail("answer", f"a true_false answer must be true or false (đúng/sai), not '{answer_text}'")
+            fail("answer", msg("a true_false answer must be true or false, not '%(answer)s'",
+                               answer=answer_text))
         elif answer is not None and answer.truth is not None:
             correct = (answer.truth, not answer.truth)
     elif kind in ("single", "multiple"):
@@ -187,12 +194,16 @@ def _row_shape(filled: str, answer_text: str, type_text: str, header: HeaderRow)
             missing = next(letter for letter in "AB" if letter not in filled)
             fail(
                 f"option_{missing.lower()}" if header.title(f"option_{missing.lower()}") else None,
-                f"a {kind} question needs at least two options; fill columns "
-                f"{_column(header, 'A')} and {_column(header, 'B')}",
+                msg("a %(kind)s question needs at least two options; fill columns %(a)s and %(b)s",
+                    kind=kind, a=_column(header, "A"), b=_column(header, "B")),
             )
         if answer is not None:
             correct = _choice_flags(kind, answer, filled, header, fail)
     return _Shape(kind, correct, tuple(problems))
+
+
+def _letter_range(filled: str) -> str:
+    return f"A–{filled[-1]}" if len(filled) > 1 else filled
 
 
 def _column(header: HeaderRow, letter: str) -> str:
@@ -211,8 +222,8 @@ def _check_option_gaps(filled: str, header: HeaderRow, fail) -> None:
         field = f"option_{first.lower()}"
         fail(
             field if header.title(field) else None,
-            f"option {first} is empty but option {filled[-1]} after it is filled; "
-            "fill the options from A without gaps",
+            msg("option %(empty)s is empty but option %(last)s after it is filled; fill the options "
+                "from A without gaps", empty=first, last=filled[-1]),
         )
 
 
@@ -221,25 +232,29 @@ def _choice_flags(kind, answer, filled, header, fail) -> tuple[bool, ...]:
         if filled:
             fail(
                 "answer",
-                "answer is true/false but the question has options; write the letter "
-                "of the correct option, or clear the options for a true_false question",
+                msg("answer is true/false but the question has options; write the letter of the "
+                    "correct option, or clear the options for a true_false question"),
             )
         else:
-            fail("answer", f"answer is true/false but the type is {kind}; set the type to true_false")
+            fail("answer", msg("answer is true/false but the type is %(kind)s; set the type to true_false",
+                               kind=kind))
+        return ()
+    if not filled:  # the missing options are reported already
         return ()
     missing = [letter for letter in answer.letters if letter not in filled]
     for letter in missing:
         if header.title(f"option_{letter.lower()}"):
-            where = f"column {_column(header, letter)} is empty"
+            fail("answer", msg("answer %(letter)s is not one of the options %(options)s (column %(column)s "
+                               "is empty)", letter=letter, options=_letter_range(filled),
+                               column=_column(header, letter)))
         else:
-            where = f"the file has no column for option {letter}"
-        fail("answer", f"answer names option {letter} but {where}")
+            fail("answer", msg("answer %(letter)s is not one of the options %(options)s (the file has no "
+                               "column for option %(letter)s)", letter=letter, options=_letter_range(filled)))
     if kind == "single" and len(answer.letters) > 1:
         fail(
             "answer",
-            f"a single question has one correct option but the answer names "
-            f"{', '.join(answer.letters)}; keep one letter or set the type to "
-            "multiple",
+            msg("a single question has one correct option but the answer names %(letters)s; keep one "
+                "letter or set the type to multiple", letters=", ".join(answer.letters)),
         )
     if missing:
         return ()
@@ -251,28 +266,29 @@ def text_question(question: ParsedQuestion, duplicates: DuplicateFinder) -> list
     row = question.row
     messages: list[str] = []
     if not question.text:
-        messages.append("question text is empty")
-    elif message := _too_long("question", question.text, MAX_STEM):
+        messages.append(msg("question text is empty"))
+    elif message := _too_long(_QUESTION, question.text, MAX_STEM):
         messages.append(message)
     options = question.options
     if question.type != "true_false":
         if len(options) < 2:
-            messages.append(f"a {question.type} question needs at least two options")
+            messages.append(msg("a %(kind)s question needs at least two options", kind=question.type))
         if len(options) > MAX_OPTIONS:
-            messages.append(f"the question has {len(options)} options; at most {MAX_OPTIONS} are supported")
+            messages.append(msg("the question has %(count)s options; at most %(limit)s are supported",
+                                count=len(options), limit=MAX_OPTIONS))
         correct = sum(option.correct for option in options)
         if correct == 0:
-            messages.append("no option is marked correct")
+            messages.append(msg("no option is marked correct"))
         elif question.type == "single" and correct > 1:
-            messages.append("a single question has one correct option but several are marked")
+            messages.append(msg("a single question has one correct option but several are marked"))
         for number, option in enumerate(options, 1):
             if not option.text:
-                messages.append(f"option {number} is empty")
-            elif message := _too_long(f"option {number}", option.text, MAX_OPTION):
-                messages.append(message)
-    if message := _too_long("topic", question.topic, MAX_TOPIC):
+                messages.append(msg("option %(number)s is empty", number=number))
+            elif len(option.text) > MAX_OPTION:
+                messages.append(_too_long(msg("option %(number)s", number=number), option.text, MAX_OPTION))
+    if message := _too_long(_TOPIC, question.topic, MAX_TOPIC):
         messages.append(message)
-    if message := _too_long("explanation", question.explanation, MAX_EXPLANATION):
+    if message := _too_long(_EXPLANATION, question.explanation, MAX_EXPLANATION):
         messages.append(message)
     if question.text and (duplicate := duplicates.check(row, question.content_key)):
         messages.append(duplicate)

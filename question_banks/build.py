@@ -1,6 +1,7 @@
 """Build the question-bank spreadsheets from their plain-text sources.
 
     python question_banks/build.py              # rewrite the .xlsx files beside this script
+                                                # (and the template's copy in examapp/banks/)
     python question_banks/build.py --out DIR    # write them into DIR instead
 
 Each workbook comes from a UTF-8 CSV in ``src/`` (first line: the column headers as
@@ -16,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import re
+import shutil
 import sys
 import zipfile
 from collections.abc import Sequence
@@ -32,6 +34,8 @@ from importers.headers import field_for
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
+# The app serves the template from its package; an installed examapp has no question_banks/.
+PACKAGED_TEMPLATE = HERE.parent / "examapp" / "banks" / "template.xlsx"
 
 FIXED_TIME = dt.datetime(2024, 1, 1)  # workbook metadata and zip entry times
 
@@ -268,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         paths = build_all(args.out)
+        if args.out == HERE:
+            shutil.copyfile(HERE / "template.xlsx", PACKAGED_TEMPLATE)
+            paths.append(PACKAGED_TEMPLATE)
     except (OSError, ValueError) as exc:
         print(f"build.py: {exc}", file=sys.stderr)
         return 1

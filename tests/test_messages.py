@@ -12,6 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import examapp
+import importers
 from examapp import db
 from examapp.auth.service import AccountError
 from examapp.exams import candidates
@@ -96,12 +97,13 @@ def test_messages_inside_a_message_are_translated_too(app):
 
 def test_every_service_message_has_a_vietnamese_translation():
     """A msg() added without `make translations` and a Vietnamese entry fails here."""
-    package = Path(examapp.__file__).parent
-    found = {message for _, _, message, _, _ in extract_from_dir(
-        package, method_map=[("**.py", "python")], keywords={"msg": None})}
+    found = {message for package in (Path(examapp.__file__).parent, Path(importers.__file__).parent)
+             for _, _, message, _, _ in extract_from_dir(
+                 package, method_map=[("**.py", "python")], keywords={"msg": None})}
     with CATALOG.open("rb") as fh:
         translations = {m.id: m.string for m in read_po(fh, locale="vi") if m.id and not m.fuzzy}
     assert len(found) > 100
+    assert "no option is marked correct" in found  # the importers' messages are looked at too
     assert sorted(m for m in found if not translations.get(m)) == []
 
 
@@ -176,3 +178,4 @@ def test_a_taken_bank_name_is_refused_in_vietnamese(accounts):
     again = trainer.post("/banks", data={"name": "Ngân hàng A"}, headers=VI)
     assert again.status_code == 409
     assert "Đã có ngân hàng câu hỏi tên 'Ngân hàng A'; hãy chọn tên khác" in text_of(again)
+

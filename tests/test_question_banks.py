@@ -127,6 +127,11 @@ def test_committed_xlsx_matches_sources(tmp_path, filename):
         )
 
 
+def test_the_template_the_app_serves_is_the_committed_template():
+    assert build.PACKAGED_TEMPLATE.read_bytes() == (BANKS_DIR / "template.xlsx").read_bytes(), (
+        "examapp/banks/template.xlsx is stale: run python question_banks/build.py")
+
+
 def test_build_is_reproducible(tmp_path):
     first, second = tmp_path / "one", tmp_path / "two"
     build.build_all(first)

@@ -38,7 +38,7 @@ from examapp.banks.models import (
 )
 from examapp.banks.writing import DEFAULT_TOPIC, QuestionStream, fold_text, next_number, topic_ids
 from examapp.db import utcnow
-from examapp.messages import Message, msg, msg_join
+from examapp.messages import Message, is_message, msg, msg_join
 from importers import (
     ImportFileError,
     ParsedQuestion,
@@ -229,6 +229,30 @@ def error_dict(error: RowError) -> dict:
     return {"row": error.row, "column": error.column, "message": error.message}
 
 
+def _job_error(error: RowError) -> dict:
+    """An error as the import history keeps it: English, and its template so a page can translate it."""
+    return {**error_dict(error), **_message_state(error.message)}
+
+
+def _message_state(message: str) -> dict:
+    if not is_message(message):
+        return {}
+    values = {name: _message_state(value) or (value if isinstance(value, int | float) else str(value))
+              for name, value in message.values.items()}
+    return {"template": message.template, "values": values}
+
+
+def stored_error_message(record: dict) -> str:
+    """The message of an import history error, translatable again when it kept its template."""
+    return _restore_message(record) if "template" in record else record.get("message", "")
+
+
+def _restore_message(state: dict) -> Message:
+    values = {name: _restore_message(value) if isinstance(value, dict) else value
+              for name, value in state["values"].items()}
+    return Message(state["template"], values)
+
+
 def import_questions(
     db: Session,
     bank: QuestionBank,
@@ -261,8 +285,9 @@ def import_questions(
     except ImportFileError as exc:
         if stream is not None:
             stream.cancel()
-        report = ImportReport(bank=bank.name, errors=[RowError(None, None, str(exc))], error_count=1,
-                              status="unreadable", rejected=True, file_error=str(exc),
+        problem = exc.args[0] if exc.args else str(exc)
+        report = ImportReport(bank=bank.name, errors=[RowError(None, None, problem)], error_count=1,
+                              status="unreadable", rejected=True, file_error=problem,
                               format=(format or "auto")[:10])
         _fill_job(db, job or _record_job(db, bank, name, user_id, dry_run), report)
         return report
@@ -333,7 +358,7 @@ def _fill_job(db: Session, job: ImportJob, report: ImportReport) -> None:
     job.duplicates = report.duplicates
     job.skipped = report.skipped
     job.rows_read = report.rows_read
-    job.errors = [error_dict(e) for e in report.errors]
+    job.errors = [_job_error(e) for e in report.errors]
     job.error_count = report.error_count
     db.flush()
     report.job_id = job.id

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from decimal import Decimal
+from importlib import resources
 from io import BytesIO
 from typing import Literal
 
@@ -51,6 +52,7 @@ from examapp.banks.service import (
     set_status,
     stage_upload,
     staged_upload,
+    stored_error_message,
 )
 from examapp.inputs import int32
 from examapp.messages import translated
@@ -258,14 +260,14 @@ def upload_page(bank_id: int):
                               skip_invalid=form.skip_invalid.data, user_id=current_user.id)
     if report.file_error:
         s.commit()  # the unreadable upload stays in the import history
-        form.file.errors.append(report.file_error)
+        form.file.errors.append(translated(report.file_error))
         return render_template("banks/upload.html", bank=bank, form=form), 400
     token = stage_upload(s, bank, current_user.id, upload.filename or "", form.format.data,
                          form.skip_invalid.data, data)
     s.commit()
     confirm = ConfirmForm(token=token, skip_invalid="1" if form.skip_invalid.data else "")
     return render_template("banks/preview.html", bank=bank, report=report, confirm=confirm,
-                           table=build_preview(data, report), filename=upload.filename)
+                           translated=translated, table=build_preview(data, report), filename=upload.filename)
 
 
 @bp.route("/banks/<int:bank_id>/import/confirm", methods=["POST"])
@@ -298,7 +300,19 @@ def confirm_upload(bank_id: int):
 @access.roles(*MANAGERS)
 def imports_page(bank_id: int):
     bank = _bank(bank_id)
-    return render_template("banks/imports.html", bank=bank, jobs=import_jobs(db.session(), bank))
+    jobs = import_jobs(db.session(), bank)
+    messages = {job.id: [translated(stored_error_message(e)) for e in job.errors[:500]] for job in jobs}
+    return render_template("banks/imports.html", bank=bank, jobs=jobs, messages=messages)
+
+
+@bp.route("/banks/template.xlsx")
+@access.roles(*MANAGERS)
+def template_download():
+    # A copy of question_banks/template.xlsx kept inside the package (build.py writes both), so
+    # an installed app serves it wherever it runs from.
+    template = resources.files("examapp.banks").joinpath("template.xlsx")
+    return send_file(BytesIO(template.read_bytes()), mimetype=XLSX, as_attachment=True,
+                     download_name="template.xlsx")
 
 
 @bp.route("/banks/<int:bank_id>/export.xlsx")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from examapp import db
 from examapp.banks.models import ImportJob, Question, QuestionBank, StagedUpload
 from examapp.banks.service import import_questions
-from importers import limits
+from importers import limits, read_questions
 from tests.banks.files import good_rows, row, xlsx_bytes
 from tests.helpers import csrf_token
 
@@ -58,6 +59,7 @@ def test_other_roles_get_403_on_every_bank_page(accounts, banks, role):
         f"/banks/{bank_id}/import",
         f"/banks/{bank_id}/imports",
         f"/banks/{bank_id}/export.xlsx",
+        "/banks/template.xlsx",
         f"/banks/{bank_id}/questions/1",
         f"/banks/{bank_id}/questions/1/edit",
     ]:
@@ -134,7 +136,7 @@ def test_preview_and_history_say_how_many_errors_were_left_unlisted(accounts, ba
     html = _upload(trainer, bank_id, xlsx_bytes(rows, header=["Câu hỏi", "A", "B", "Đáp án"])).get_data(
         as_text=True)
     assert "Errors (5)" in html and "Only the first 2 errors are listed" in html
-    assert html.count("is not option letters") == 4  # twice listed, twice beside their rows
+    assert html.count("is not one of the options A–B") == 4  # twice listed, twice beside their rows
     history = trainer.get(f"/banks/{bank_id}/imports").get_data(as_text=True)
     assert "5 error(s)" in history and "and 3 more" in history
 
@@ -273,15 +275,28 @@ def test_export_download(accounts, banks):
     assert "/" not in response.headers["Content-Disposition"].split("filename")[1]
 
 
+@pytest.mark.parametrize("role", ["trainer", "admin"])
+def test_the_upload_page_links_the_template_which_downloads_and_imports_cleanly(accounts, banks, role):
+    client = accounts.client(role)
+    bank_id = banks.create(owner=client.user)
+    page = client.get(f"/banks/{bank_id}/import").get_data(as_text=True)
+    assert 'href="/banks/template.xlsx"' in page
+    response = client.get("/banks/template.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.data == (Path(__file__).parents[2] / "question_banks" / "template.xlsx").read_bytes()
+    result = read_questions(response.data, "template.xlsx")
+    assert result.errors == [] and {q.type for q in result.questions} == {"single", "multiple", "true_false"}
+
+
 def test_text_format_and_headerless_files_preview_as_parsed_rows(accounts, banks):
     trainer = accounts.client("trainer")
     bank_id = banks.create(owner=trainer.user)
     gift = "::Q1:: Thủ đô Việt Nam? {=Hà Nội ~Huế}\n\n::Q2:: Câu hỏi không có đáp án đúng {~A ~B}\n"
     html = _upload(trainer, bank_id, gift.encode(), name="bank.gift").get_data(as_text=True)
-    assert "Thủ đô Việt Nam?" in html and "A. Hà Nội" in html and "no option is marked correct" in html
+    assert "Thủ đô Việt Nam?" in html and "A. Hà Nội" in html and "No option is marked correct" in html
     no_header = xlsx_bytes([["just", "some", "cells"]], header=["a", "b", "c"])
     html = _upload(trainer, bank_id, no_header).get_data(as_text=True)
-    assert "no header row" in html and "Import the" not in html
+    assert "No header row" in html and "Import the" not in html
 
 
 def test_csv_preview_shows_the_sheet(accounts, banks):

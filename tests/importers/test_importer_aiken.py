@@ -49,7 +49,7 @@ def test_answer_naming_a_missing_option_reports_the_question_line():
     assert len(result.errors) == 1
     error = result.errors[0]
     assert error.row == 1
-    assert "line 6" in error.message and "option D" in error.message
+    assert "line 6" in error.message and "answer D is not one of the options A–B" in error.message
 
 
 def test_missing_answer_line_is_an_error_and_the_next_question_still_reads():

@@ -44,9 +44,25 @@ def test_true_false_words_in_english_or_vietnamese(cell, truth):
     assert parse_answer(cell, []) == ParsedAnswer(truth=truth)
 
 
-def test_letter_f_names_option_f_when_it_is_filled_else_false():
+def test_a_single_letter_on_a_row_with_options_is_an_option_letter_never_true_false():
     assert parse_answer("F", "ABCDEF") == ParsedAnswer(letters=("F",))
-    assert parse_answer("F", "AB") == ParsedAnswer(truth=False)
+    assert parse_answer("F", "ABCD") == ParsedAnswer(letters=("F",))
+    assert parse_answer("f.", "ABCD") == ParsedAnswer(letters=("F",))
+    assert parse_answer("F", "") == ParsedAnswer(truth=False)
+    assert parse_answer("sai", "ABCD") == ParsedAnswer(truth=False)  # a word: the row rules refuse it
+
+
+@pytest.mark.parametrize("cell", ["T", "s", "S", "t", "đ"])
+def test_a_letter_that_is_no_option_on_a_row_with_options_says_which_options_there_are(cell):
+    with pytest.raises(AnswerError) as caught:
+        parse_answer(cell, "ABCD")
+    assert str(caught.value).startswith(f"answer '{cell}' is not one of the options A–D;")
+    assert "đúng" not in str(caught.value) and "true" not in str(caught.value)
+
+
+def test_an_unreadable_answer_on_a_row_without_options_asks_for_true_or_false():
+    with pytest.raises(AnswerError, match=r"^answer 'x' is not true or false; write true or false"):
+        parse_answer("x", "")
 
 
 def test_d_without_stroke_is_option_d_not_dung():
@@ -129,3 +145,13 @@ def test_points_values(cell, points):
     result = _one([["question", "a", "b", "answer", "điểm"], ["Q?", "x", "y", "A", cell]])
     assert result.errors == []
     assert result.questions[0].points == points
+
+
+@pytest.mark.parametrize("cell", ["F", "T", "s", "f"])
+def test_a_four_option_row_answered_with_a_true_false_letter_names_the_options(cell):
+    result = _one([["question", "a", "b", "c", "d", "answer"], ["Q?", "w", "x", "y", "z", cell]])
+    assert result.questions == []
+    [error] = result.errors
+    assert error.column == "answer"
+    assert cell.upper() in error.message.upper() and "is not one of the options A–D" in error.message
+    assert "true/false" not in error.message

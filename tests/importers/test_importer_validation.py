@@ -43,13 +43,14 @@ def test_fewer_than_two_options_is_an_error():
 def test_answer_naming_an_empty_option_says_which_column():
     error = only_error(row(answer="D"))
     assert error.column == "Đáp án"
-    assert error.message == "answer names option D but column D is empty"
+    assert error.message == "answer D is not one of the options A–B (column D is empty)"
 
 
 def test_answer_naming_an_option_the_file_has_no_column_for():
     result = read_questions(xlsx_bytes([["question", "a", "b", "answer"], ["Q?", "x", "y", "E"]]),
                             "bank.xlsx")
-    assert result.errors[0].message == "answer names option E but the file has no column for option E"
+    assert result.errors[0].message == ("answer E is not one of the options A–B "
+                                        "(the file has no column for option E)")
 
 
 def test_single_type_with_two_answer_letters_is_an_error():
@@ -157,8 +158,8 @@ def test_errors_name_columns_as_written_in_an_ods_file():
             ["Q?", "x", "y", "C"]]
     result = read_questions(ods_bytes(rows), "bank.ods")
     assert result.errors == [RowError(2, "Đáp án đúng",
-                                      "answer names option C but the file has no column for "
-                                      "option C")]
+                                      "answer C is not one of the options A–B (the file has "
+                                      "no column for option C)")]
 
 
 def test_rows_with_errors_are_left_out_of_questions():
