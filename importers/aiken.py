@@ -11,7 +11,10 @@ from importers.model import Option, ParsedQuestion, RowError
 from importers.normalise import clean_text, text_lines
 from importers.validate import true_false_options
 
-_OPTION = re.compile(r"^\s*([A-Za-z])\s*[.)]\s+(.*)$")
+# As Moodle reads Aiken: the space after "A)" or "A." may be missing ("A)Hà Nội"). Before a
+# question's stem, only the spaced form counts as an option, so a stem such as "A.I. là gì?" stays a stem.
+_OPTION = re.compile(r"^\s*([A-Za-z])\s*[.)]\s*(\S.*)$")
+_SPACED_OPTION = re.compile(r"^\s*([A-Za-z])\s*[.)]\s+(.*)$")
 _ANSWER = re.compile(r"^\s*(?:ANSWER|ĐÁP ÁN|DAP AN)\s*[:：]\s*(.*)$", re.IGNORECASE)
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -54,7 +57,7 @@ def parse_aiken(text: str) -> list[AikenItem]:
             )
             draft = None
         gap = False
-        option = _OPTION.match(line)
+        option = _OPTION.match(line) if draft is not None else _SPACED_OPTION.match(line)
         if draft is None:
             if option and option.group(1).upper() == "A":
                 items.append(RowError(number, None, msg("option A without a question text above it")))

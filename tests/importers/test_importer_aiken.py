@@ -34,6 +34,17 @@ def test_aiken_questions_with_dot_and_parenthesis_options():
     assert [o.correct for o in second.options] == [False, True]
 
 
+def test_options_without_a_space_after_the_letter_are_read_as_moodle_reads_them():
+    text = ("Thủ đô của Việt Nam?\nA)Hà Nội\nB.Huế\nC) Đà Nẵng\nANSWER: A\n\n"
+            "A.I. là gì?\nA. Trí tuệ nhân tạo\nB. Một loài cây\nANSWER: A\n")
+    for name in ("bank.aiken", "bank.txt"):
+        result = aiken(text, name)
+        assert result.format == "aiken" and result.errors == []
+        first, second = result.questions
+        assert first.options == (Option("Hà Nội", True), Option("Huế", False), Option("Đà Nẵng", False))
+        assert second.text == "A.I. là gì?" and len(second.options) == 2
+
+
 def test_aiken_extension_is_read_as_aiken():
     assert aiken(AIKEN, name="bank.aiken").format == "aiken"
 
