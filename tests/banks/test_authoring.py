@@ -227,7 +227,7 @@ def test_a_trainer_writes_a_question_on_the_bank_page_and_reads_its_number(app, 
     shown = unescape(trainer.get(response.headers["Location"]).get_data(as_text=True))
     assert "Question 3 added." in shown and "<h1>Question 3 <" in shown and "Written on this site" in shown
     listing = trainer.get(f"/banks/{bank_id}").get_data(as_text=True)
-    assert '<td class="num">3</td>' in listing
+    assert '<td class="num" data-label="#">3</td>' in listing
     with app.app_context():
         question = db.session().scalar(select(Question).where(Question.number == 3))
         assert (question.points, question.difficulty) == (Decimal("1.5"), "medium")

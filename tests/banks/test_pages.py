@@ -97,12 +97,14 @@ def test_upload_preview_marks_bad_cells_then_confirm_imports(app, accounts, bank
     assert preview.status_code == 200
     assert "Row 4" in html and "column “Đáp án”" in html and "column “Mức độ”" in html
     assert re.search(
-        r'id="row-4" class="bad">.*?<td class="bad"><span class="visually-hidden">Error: </span>E</td>',
+        r'id="row-4" class="bad">.*?<td class="bad"><span class="visually-hidden">Error: </span>'
+        r'<div class="cell" title="E">E</div></td>',
         html,
         re.S,
     )
     assert re.search(
-        r'id="row-5" class="bad">.*?<td class="bad"><span class="visually-hidden">Error: </span>siêu khó',
+        r'id="row-5" class="bad">.*?<td class="bad"><span class="visually-hidden">Error: </span>'
+        r'<div class="cell" title="siêu khó">siêu khó',
         html,
         re.S,
     )
@@ -126,6 +128,33 @@ def test_upload_preview_marks_bad_cells_then_confirm_imports(app, accounts, bank
     assert statuses == ["dry_run", "rejected", "dry_run", "imported"]
     history = trainer.get(f"/banks/{bank_id}/imports").get_data(as_text=True)
     assert "cau_hoi.xlsx" in history and "siêu khó" in history
+    assert "would import" in history and "nothing imported" in history
+    assert "or import only the valid rows" in html, "said where the button to do so is there"
+
+
+def test_a_file_already_in_the_bank_offers_nothing_to_import(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    data = xlsx_bytes(good_rows(3))
+    banks.load(bank_id, good_rows(3))
+    html = _upload(trainer, bank_id, data).get_data(as_text=True)
+    assert "Nothing new to import" in html and "Import 0" not in html
+    assert 'class="primary">Import' not in html
+
+
+def test_a_rejected_file_without_valid_rows_does_not_offer_to_import_them(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    html = _upload(trainer, bank_id, xlsx_bytes([row("Thủ đô?", answer="E")])).get_data(as_text=True)
+    assert "Nothing will be imported" in html and "import only the valid rows" not in html
+    assert "Import the" not in html
+
+
+def test_the_result_column_comes_right_after_the_row_number(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    html = _upload(trainer, bank_id, xlsx_bytes(good_rows(1))).get_data(as_text=True)
+    assert re.search(r"<th scope=\"col\" class=\"num\">Row</th><th scope=\"col\">Result</th>", html)
 
 
 def test_preview_and_history_say_how_many_errors_were_left_unlisted(accounts, banks, monkeypatch):
@@ -308,7 +337,8 @@ def test_csv_preview_shows_the_sheet(accounts, banks):
         trainer, bank_id, csv_bytes([*good_rows(2), row("Xấu", answer="K")]), name="b.csv"
     ).get_data(as_text=True)
     assert re.search(
-        r'id="row-4" class="bad">.*?<td class="bad"><span class="visually-hidden">Error: </span>K</td>',
+        r'id="row-4" class="bad">.*?<td class="bad"><span class="visually-hidden">Error: </span>'
+        r'<div class="cell" title="K">K</div></td>',
         html,
         re.S,
     )
