@@ -47,16 +47,16 @@ def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_inv
     if not os.access(file, os.R_OK) or not file.is_file():
         message = f"cannot read {file}: no such file or not readable"
         fail(as_json, EXIT_USAGE, message, **empty,
-             errors=[{"row": None, "column": None, "message": message}])
+             errors=[{"row": None, "column": None, "message": message}], error_count=1)
     s = db.session()
     owner_id = None
     if owner:
         user = s.scalar(select(User).where(User.username == owner))
         if user is None:
-            fail(as_json, EXIT_REJECTED, f"no user named '{owner}'", **empty, errors=[])
+            fail(as_json, EXIT_REJECTED, f"no user named '{owner}'", **empty, errors=[], error_count=0)
         if not may_own_banks(user):
             fail(as_json, EXIT_REJECTED, f"'{owner}' is a {user.role}: a bank's owner must be a trainer "
-                 "or an admin", **empty, errors=[])
+                 "or an admin", **empty, errors=[], error_count=0)
         owner_id = user.id
     bank = bank_by_name(s, bank_name)
     # A dry run into a missing bank checks against a new empty one and then drops it (job too).
@@ -65,7 +65,7 @@ def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_inv
         try:
             bank = create_bank(s, bank_name, owner_id=owner_id)
         except BankError as exc:
-            fail(as_json, EXIT_REJECTED, str(exc), **empty, errors=[])
+            fail(as_json, EXIT_REJECTED, str(exc), **empty, errors=[], error_count=0)
     with progress_bar(not as_json, 0, "Reading") as bar:
         def progress(done: int, total: int) -> None:
             bar.total = total
