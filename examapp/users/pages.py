@@ -15,7 +15,7 @@ from examapp.auth.service import AccountError, NewUser
 from examapp.messages import translated
 from examapp.orgs.service import unit_choices
 from examapp.users.forms import AccountForm, ActionForm, ImportForm, NewAccountForm
-from examapp.users.importing import import_users
+from examapp.users.importing import MAX_WEB_ACCOUNTS, import_users
 from examapp.users.service import (
     AccountChange,
     account,
@@ -147,7 +147,8 @@ def import_page():
     upload = form.file.data
     s = db.session()
     try:
-        report = import_users(s, upload.read(), upload.filename or "", current_user.id, form.dry_run.data)
+        report = import_users(s, upload.read(), upload.filename or "", current_user.id, form.dry_run.data,
+                              max_rows=MAX_WEB_ACCOUNTS)
     except ImportFileError as exc:
         s.rollback()
         form.file.errors.append(translated(exc))

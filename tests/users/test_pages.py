@@ -12,6 +12,7 @@ import pytest
 
 from examapp import db
 from examapp.auth.models import User
+from examapp.users.importing import MAX_WEB_ACCOUNTS
 from tests.helpers import PASSWORD, csrf_token
 
 VI = {"Accept-Language": "vi"}
@@ -216,4 +217,13 @@ def test_an_unreadable_import_says_why(app, admin, name, data, status, words):
     before = usernames(app)
     response = _import(admin, data, name)
     assert response.status_code == status and words in text_of(response)
+    assert usernames(app) == before
+
+
+def test_a_page_import_of_more_accounts_than_a_request_can_hash_is_refused(app, admin):
+    rows = "".join(f"user{n:04d},Người {n},candidate\n" for n in range(MAX_WEB_ACCOUNTS + 1))
+    before = usernames(app)
+    response = _import(admin, ("username,full name,role\n" + rows).encode(), "list.csv")
+    assert response.status_code == 400
+    assert f"at most {MAX_WEB_ACCOUNTS} can be read at once" in text_of(response)
     assert usernames(app) == before
