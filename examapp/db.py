@@ -17,6 +17,9 @@ from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
+    from flask import Response
+
+    from examapp.errors import Refusal
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The most values one IN (...) binds: SQLite takes 999 bound values a statement in older builds
@@ -99,6 +102,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["examapp.engine"] = engine
     app.extensions["examapp.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.after_request(_finish_transaction)
     app.teardown_appcontext(_close_session)
 
 
@@ -118,6 +122,37 @@ def autocommit() -> Iterator[Connection]:
     """
     with current_app.extensions["examapp.engine"].connect() as conn:
         yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def keep_changes() -> None:
+    """Commit this request's changes even though it answers with an error: a rejected import is
+    still recorded in the bank's import history."""
+    g.db_keep = True
+
+
+def settle(refusal: Refusal) -> None:
+    """After a refusal, the request keeps only what the service finalised on the way and asked to
+    keep (an attempt it found expired); anything else it wrote is rolled back."""
+    g.db_keep = refusal.keep_changes
+    if not refusal.keep_changes and "db_session" in g:
+        g.db_session.rollback()  # now, so the page shows the stored state, not the refused edit
+
+
+def _finish_transaction(response: Response) -> Response:
+    """The one transaction policy of a request: commit once if it succeeded, roll back once if it
+    failed (4xx/5xx), unless a refusal settled it (settle). A commit that fails becomes a 500, so
+    nothing is acknowledged that was not stored."""
+    s = g.get("db_session")
+    if s is None:
+        return response
+    keep = g.pop("db_keep", None)
+    if keep is None:
+        keep = response.status_code < 400
+    if keep:
+        s.commit()
+    else:
+        s.rollback()
+    return response
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -8,6 +8,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from examapp import db
+from examapp.errors import Refusal
+from examapp.messages import translated
+
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large",
@@ -28,15 +32,14 @@ PAGE_MESSAGES = {
 }
 
 
-class ApiError(Exception):
-    """Raised by API views (or services via the views) to answer with a clear error."""
+class ApiError(Refusal):
+    """A refusal decided by an API view itself (a malformed body, a field the route does not take)."""
 
     def __init__(self, status: int, message: str, code: str | None = None,
                  headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.message = message
-        self.code = code or CODES.get(status, "error")
+        self.code = code
         self.headers = headers or {}
 
 
@@ -83,9 +86,18 @@ def _page_message(exc: HTTPException, status: int) -> str:
     return str(PAGE_MESSAGES.get(status, _l("The request could not be completed.")))
 
 
-def _api_error(exc: ApiError):
-    response = error_body(exc.status, exc.message, exc.code)
-    response.headers.update(exc.headers)
+def _refused(exc: Refusal):
+    """Every refusal a route lets go: JSON with its status on the API, the error page on pages.
+    The request keeps its changes only if the refusal says so (db.settle)."""
+    db.settle(exc)
+    if _wants_json():
+        response = error_body(exc.status, str(exc), exc.code)
+    else:
+        page = render_template("error.html", status=exc.status, message=translated(exc))
+        response = make_response(page, exc.status)
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    response.headers.update(getattr(exc, "headers", {}))
     return response
 
 
@@ -100,6 +112,6 @@ def _unexpected(exc: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(Refusal, _refused)
     if not app.testing:
         app.register_error_handler(Exception, _unexpected)

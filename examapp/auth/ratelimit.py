@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from examapp.errors import Refusal
+from examapp.messages import msg
 from examapp.store import Store, login_address_key, login_failures_key
 
 
@@ -20,9 +22,15 @@ class LoginLimits:
     window_seconds: int
 
 
-class TooManyAttempts(Exception):
+class TooManyAttempts(Refusal):
+    """Too many failed logins for this account or from this address; `retry_after` in seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many login attempts; try again in {retry_after} seconds")
+        super().__init__(msg("too many login attempts; try again in %(seconds)s seconds",
+                             seconds=retry_after))
         self.retry_after = retry_after
 
 

@@ -15,6 +15,7 @@ from examapp.auth.models import ApiToken, User
 from examapp.auth.passwords import hash_password, password_problem, verify_password
 from examapp.auth.roles import ROLES
 from examapp.db import utcnow
+from examapp.errors import Refusal
 from examapp.messages import Message, msg, msg_join
 from examapp.orgs.models import OrgUnit
 from importers.normalise import clean_text
@@ -22,8 +23,14 @@ from importers.normalise import clean_text
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """Input the account rules refuse; the message says what to fix."""
+
+
+class AccountTaken(AccountError):
+    """The username belongs to another account: a conflict rather than bad input."""
+
+    status = 409
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,12 @@ def new_user_problems(db: Session, new: NewUser) -> tuple[list[tuple[str, Messag
 def create_user(db: Session, new: NewUser, actor_id: int | None = None) -> User:
     """Add an account (caller commits); raises AccountError listing every problem."""
     new = replace(new, full_name=clean_text(new.full_name or ""))
-    problems, unit = check_new_user(db, new)
+    problems, unit = new_user_problems(db, new)
     if problems:
-        raise AccountError(msg_join(problems))
+        fields = [name for name, _ in problems]
+        taken = fields == ["username"] and USERNAME_RE.match(new.username or "") is not None
+        raise (AccountTaken if taken else AccountError)(
+            msg_join(problem for _, problem in problems), field=fields[0] if len(fields) == 1 else None)
     user = User(
         username=new.username,
         role=new.role,

@@ -44,7 +44,6 @@ def _log_out() -> None:
         user = s.get(User, current_user.id)
         if user is not None:
             end_every_session(user)
-            s.commit()
     end_session()
 
 
@@ -94,7 +93,6 @@ def password():
         except AccountError as exc:
             form.new.errors.append(translated(exc))
         else:
-            db.session().commit()
             start_session(user)  # every other session of the account has ended
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))

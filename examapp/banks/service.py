@@ -38,6 +38,7 @@ from examapp.banks.models import (
 )
 from examapp.banks.writing import DEFAULT_TOPIC, QuestionStream, fold_text, next_number, topic_ids
 from examapp.db import utcnow
+from examapp.errors import Refusal
 from examapp.messages import Message, is_message, msg, msg_join
 from importers import (
     ImportFileError,
@@ -65,12 +66,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 Progress = Callable[[int, int], None]
 
 
-class BankError(ValueError):
+class BankError(Refusal):
     """Input the bank rules refuse; the message says what to fix."""
 
 
 class BankExists(BankError):
     """The name is taken: a conflict rather than bad input."""
+
+    status = 409
 
 
 class QuestionError(BankError):
@@ -83,6 +86,8 @@ class QuestionError(BankError):
 
 class QuestionDuplicate(QuestionError):
     """Another question of the bank has the same text and options: a conflict rather than bad input."""
+
+    status = 409
 
 
 # ---- banks -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from examapp import access, db
-from examapp.api.errors import ApiError
+from examapp.api.errors import ApiError, error_body
 from examapp.api.openapi import BINARY, XLSX, Body, documented
 from examapp.banks.export import export_bank
 from examapp.banks.forms import (
@@ -32,9 +32,7 @@ from examapp.banks.models import DIFFICULTIES, QUESTION_TYPES, STATUSES, Questio
 from examapp.banks.preview import build_preview
 from examapp.banks.service import (
     BankError,
-    BankExists,
     QuestionDraft,
-    QuestionDuplicate,
     QuestionError,
     QuestionFilter,
     add_question,
@@ -100,11 +98,10 @@ def banks_page():
             bank = create_bank(s, form.name.data, current_user.id, form.description.data or "",
                                actor_id=current_user.id)
         except BankError as exc:
-            s.rollback()
+            db.settle(exc)
             form.name.errors.append(translated(exc))
-            status = 409 if isinstance(exc, BankExists) else 400
+            status = exc.status
         else:
-            s.commit()
             flash(_("Bank “%(name)s” created.", name=bank.name), "success")
             return redirect(url_for("banks.bank_page", bank_id=bank.id))
     elif request.method == "POST":
@@ -161,11 +158,10 @@ def edit_page(bank_id: int, question_id: int):
         try:
             changed = edit_question(s, question, _draft(form), current_user.id)
         except QuestionError as exc:
-            s.rollback()
+            db.settle(exc)
             _show_problems(form, exc)
             status = 400
         else:
-            s.commit()
             flash(_("Saved as version %(v)s.", v=question.version) if changed
                   else _("Nothing changed."), "success")
             return redirect(url_for("banks.question_page", bank_id=bank.id, question_id=question.id))
@@ -185,11 +181,10 @@ def new_question_page(bank_id: int):
         try:
             question = add_question(s, bank, _draft(form), current_user.id)
         except QuestionError as exc:
-            s.rollback()
+            db.settle(exc)
             _show_problems(form, exc)
             status = 400
         else:
-            s.commit()
             flash(_("Question %(n)s added.", n=question.number), "success")
             return redirect(url_for("banks.question_page", bank_id=bank.id, question_id=question.id))
     elif request.method == "POST":
@@ -236,7 +231,6 @@ def status_action(bank_id: int, question_id: int, action: str):
     s = db.session()
     question = question_in_bank(s, bank, question_id) or abort(404)
     set_status(s, question, "retired" if action == "retire" else "active", current_user.id)
-    s.commit()
     flash(_("Question retired: it is no longer drawn into papers.") if action == "retire"
           else _("Question restored."), "success")
     target = request.form.get("next") or ""
@@ -259,12 +253,11 @@ def upload_page(bank_id: int):
     report = import_questions(s, bank, data, upload.filename or "", format=form.format.data, dry_run=True,
                               skip_invalid=form.skip_invalid.data, user_id=current_user.id)
     if report.file_error:
-        s.commit()  # the unreadable upload stays in the import history
+        db.keep_changes()  # the unreadable upload stays in the import history
         form.file.errors.append(translated(report.file_error))
         return render_template("banks/upload.html", bank=bank, form=form), 400
     token = stage_upload(s, bank, current_user.id, upload.filename or "", form.format.data,
                          form.skip_invalid.data, data)
-    s.commit()
     confirm = ConfirmForm(token=token, skip_invalid="1" if form.skip_invalid.data else "")
     return render_template("banks/preview.html", bank=bank, report=report, confirm=confirm,
                            translated=translated, table=build_preview(data, report), filename=upload.filename)
@@ -286,7 +279,6 @@ def confirm_upload(bank_id: int):
     report = import_questions(s, bank, staged.data, staged.filename, format=staged.format,
                               skip_invalid=skip_invalid, user_id=current_user.id)
     s.delete(staged)
-    s.commit()
     if report.rejected:
         flash(_("Nothing was imported: %(n)s error(s). See the import history.", n=report.error_count),
               "error")
@@ -356,12 +348,7 @@ def api_list_banks():
             errors={409: "a bank of that name exists"})
 def api_create_bank(body: BankBody):
     s = db.session()
-    try:
-        bank = create_bank(s, body.name, current_user.id, body.description, actor_id=current_user.id)
-    except BankError as exc:
-        s.rollback()
-        raise ApiError(409 if isinstance(exc, BankExists) else 400, str(exc)) from None
-    s.commit()
+    bank = create_bank(s, body.name, current_user.id, body.description, actor_id=current_user.id)
     summary = next(b for b in list_banks(s, bank.owner_id) if b.id == bank.id)
     return summary.as_dict(), 201
 
@@ -400,9 +387,9 @@ def api_import(bank_id: int):
     s = db.session()
     report = import_questions(s, bank, upload.stream.read(), upload.filename, format=fmt, dry_run=dry_run,
                               skip_invalid=skip_invalid, user_id=current_user.id)
-    s.commit()
+    db.keep_changes()  # the import history records the file, rejected or not
     if report.file_error:
-        raise ApiError(400, report.file_error)
+        return error_body(400, report.file_error)
     if report.rejected:
         body = report.as_dict()
         body["error"] = {"code": "unprocessable",
@@ -466,11 +453,9 @@ def api_add_question(bank_id: int, body: NewQuestionBody):
     try:
         question = add_question(s, bank, draft, current_user.id)
     except QuestionError as exc:
-        s.rollback()
         names = {"options": "truth"} if true_false else {}
         problems = [f"field '{names.get(name, name)}': {text}" for name, text in exc.problems.items()]
-        raise ApiError(409 if isinstance(exc, QuestionDuplicate) else 400, "; ".join(problems)) from None
-    s.commit()
+        raise ApiError(exc.status, "; ".join(problems)) from None
     return question_dict(question, with_key=True), 201
 
 

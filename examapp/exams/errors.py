@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
+from examapp.errors import Refusal
 from examapp.messages import Message, msg, msg_join
 
 
-class ExamError(Exception):
-    """A refusal with a user-facing message; `status` is the HTTP status the API answers with."""
-
-    status = 400
-    code: str | None = None
-    # True when the session holds a change the caller must still commit (a lazily finalised attempt).
-    keep_changes = False
-
-    def __init__(self, message: str, *, keep_changes: bool | None = None) -> None:
-        super().__init__(message)
-        if keep_changes is not None:
-            self.keep_changes = keep_changes
+class ExamError(Refusal):
+    """A refusal of the exams feature; `status` is the HTTP status the API answers with."""
 
 
 class RuleProblem(Message):
@@ -73,6 +64,18 @@ class TooManyRoomCodes(ExamError):
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooManyTickets(ExamError):
+    """Too many wrong tickets of this prefix from this address (see ticket_login.py)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(msg("too many wrong tickets from this address; try again in %(seconds)s seconds",
+                             seconds=retry_after))
         self.retry_after = retry_after
 
 

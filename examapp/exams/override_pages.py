@@ -24,18 +24,7 @@ ROOM = ("admin", "proctor")
 
 
 def _exam(exam_id: int, room: bool = False) -> Exam:
-    try:
-        return definitions.exam_for_staff(db.session(), exam_id, current_user, room=room)
-    except ExamError as exc:
-        abort(exc.status, translated(exc))
-
-
-def _refused(exc: ExamError) -> None:
-    s = db.session()
-    if exc.keep_changes:
-        s.commit()
-    else:
-        s.rollback()
+    return definitions.exam_for_staff(db.session(), exam_id, current_user, room=room)
 
 
 @bp.route("/exams/<int:exam_id>/candidates/<username>/override", methods=["GET", "POST"])
@@ -43,10 +32,7 @@ def _refused(exc: ExamError) -> None:
 def override_page(exam_id: int, username: str):
     exam = _exam(exam_id)
     s = db.session()
-    try:
-        current = overrides.override_of(s, exam, username)
-    except ExamError as exc:
-        abort(exc.status, translated(exc))
+    current = overrides.override_of(s, exam, username)
     form = OverrideForm() if request.method == "POST" else OverrideForm(data={
         "opens_at": to_local(current.opens_at), "closes_at": to_local(current.closes_at),
         "extra_minutes": current.extra_minutes, "extra_attempts": current.extra_attempts})
@@ -59,10 +45,9 @@ def override_page(exam_id: int, username: str):
         try:
             done = overrides.set_override(s, exam, username, changes, current_user.id, utcnow())
         except ExamError as exc:
-            _refused(exc)
+            db.settle(exc)
             problem, status = translated(exc), exc.status
         else:
-            s.commit()
             if done.changed:
                 flash(_("The override for %(user)s is saved.", user=current.full_name or username),
                       "success")
@@ -91,12 +76,7 @@ def reopen(exam_id: int, attempt_id: int):
                                           "ended? Their saved answers are kept.", user=who),
                                action=url_for(".reopen", exam_id=exam.id, attempt_id=attempt.id),
                                back=request.referrer or url_for("exam_pages.room", exam_id=exam.id))
-    try:
-        reopened = overrides.reopen_attempt(s, attempt.id, current_user.id, utcnow())
-    except ExamError as exc:
-        _refused(exc)
-        abort(exc.status, translated(exc))
-    s.commit()
+    reopened = overrides.reopen_attempt(s, attempt.id, current_user.id, utcnow())
     flash(_("%(user)s's attempt is open again until %(time)s.", user=who,
             time=format_datetime(reopened.deadline, "HH:mm:ss")), "success")
     return redirect(url_for("exam_pages.room", exam_id=exam.id), 303)

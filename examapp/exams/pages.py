@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
-from typing import NoReturn
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
@@ -88,26 +87,8 @@ def _grace() -> float:
     return float(current_app.config["GRACE_SECONDS"])
 
 
-def _settle(exc: ExamError) -> None:
-    """After a service refusal: keep what it finalised on the way (an expired attempt), drop the rest."""
-    s = db.session()
-    if exc.keep_changes:
-        s.commit()
-    else:
-        s.rollback()
-
-
-def _fail(exc: ExamError) -> NoReturn:
-    """Answer a service refusal with its status and message, in the reader's language."""
-    _settle(exc)
-    abort(exc.status, translated(exc))
-
-
 def _staff_exam(exam_id: int, room: bool = False) -> Exam:
-    try:
-        return definitions.exam_for_staff(db.session(), exam_id, current_user, room=room)
-    except ExamError as exc:
-        _fail(exc)
+    return definitions.exam_for_staff(db.session(), exam_id, current_user, room=room)
 
 
 # ---------------------------------------------------------------- definitions
@@ -191,11 +172,10 @@ def new_exam():
         try:
             exam = definitions.create_exam(s, _spec(form), current_user)
         except ExamError as exc:
-            s.rollback()
+            db.settle(exc)
             problems = _place_rule_problems(form, exc)
             status = exc.status
         else:
-            s.commit()
             flash(_("Exam “%(title)s” saved.", title=exam.title), "success")
             return redirect(url_for(".exam_page", exam_id=exam.id))
     elif form.is_submitted():
@@ -272,11 +252,10 @@ def edit_exam(exam_id: int):
         try:
             update = editing.update_exam(s, exam, _changes(form, exam), current_user, utcnow())
         except ExamError as exc:
-            s.rollback()
+            db.settle(exc)
             problems = _place_edit_problems(form, exc)
             status = exc.status
         else:
-            s.commit()
             if not update.changed:
                 flash(_("Nothing was changed."), "success")
             else:
@@ -309,10 +288,9 @@ def delete_exam(exam_id: int):
     try:
         editing.delete_exam(s, exam, current_user)
     except ExamError as exc:
-        _settle(exc)
+        db.settle(exc)
         flash(translated(exc), "error")
         return redirect(url_for(".exam_page", exam_id=exam_id), 303)
-    s.commit()
     flash(_("Exam “%(title)s” deleted.", title=title), "success")
     return redirect(url_for(".exams_page"), 303)
 
@@ -367,11 +345,10 @@ def candidates_page(exam_id: int):
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
-        s = db.session()
         try:
             results = _assign(exam, form)
         except ExamError as exc:
-            s.rollback()
+            db.settle(exc)
             problems = [translated(exc)]
             status = exc.status
         else:
@@ -379,7 +356,6 @@ def candidates_page(exam_id: int):
                 problems = [_("Type usernames, choose a unit or upload a file.")]
                 status = 400
             else:
-                s.commit()
                 added = sum(len(r.added) for r in results)
                 updated = sum(len(r.updated) for r in results)
                 flash(_("%(added)s candidates added, %(updated)s updated; the exam has %(total)s.",
@@ -402,12 +378,8 @@ def set_extra_time(exam_id: int, username: str):
         flash(_("Extra time must be a number of minutes from 0 to 1440."), "error")
         return redirect(url_for(".candidates_page", exam_id=exam.id), 303)
     s = db.session()
-    try:
-        exam_candidates.assign_candidates(s, exam, [CandidateRow(username, float(form.minutes.data))],
-                                  current_user.id)
-    except ExamError as exc:
-        _fail(exc)
-    s.commit()
+    exam_candidates.assign_candidates(s, exam, [CandidateRow(username, float(form.minutes.data))],
+                              current_user.id)
     flash(_("%(user)s now has %(minutes)s extra minutes.", user=username, minutes=form.minutes.data),
           "success")
     return redirect(url_for(".candidates_page", exam_id=exam.id), 303)
@@ -419,13 +391,9 @@ def set_extra_time(exam_id: int, username: str):
 def _own_attempt(attempt_id: int) -> Attempt:
     """The signed-in user's own attempt (finalised first if its time ran out), else 404."""
     s = db.session()
-    try:
-        attempt = exam_attempts.attempt_for_user(s, attempt_id, current_user, utcnow(), _grace())
-    except ExamError as exc:
-        _fail(exc)
+    attempt = exam_attempts.attempt_for_user(s, attempt_id, current_user, utcnow(), _grace())
     if attempt.user_id != current_user.id:
         abort(404)
-    s.commit()
     return attempt
 
 
@@ -440,10 +408,7 @@ def my_exams():
 @access.authenticated
 def start_page(exam_id: int):
     s = db.session()
-    try:
-        entry = exam_candidates.candidate_exam(s, exam_id, current_user, utcnow())
-    except ExamError as exc:
-        _fail(exc)
+    entry = exam_candidates.candidate_exam(s, exam_id, current_user, utcnow())
     form = StartForm()
     problem = None
     status = 200
@@ -454,12 +419,11 @@ def start_page(exam_id: int):
                 exam_id, current_user.id, lambda: exam_attempts.start_attempt(
                     s, exam_id, current_user, utcnow(), form.room_code.data, _grace()))
         except ExamError as exc:
-            _settle(exc)
+            db.settle(exc)
             problem, status = translated(exc), exc.status
             if isinstance(exc, TooManyRoomCodes):
                 headers["Retry-After"] = str(exc.retry_after)
         else:
-            s.commit()
             return redirect(url_for(".paper", attempt_id=attempt.id))
     return render_template("exams/start.html", entry=entry, form=form, problem=problem), status, headers
 
@@ -527,12 +491,8 @@ def _save_posted(attempt: Attempt):
                                 options=options, flagged=flagged)
             saved += 1
     except errors.DeadlinePassed:
-        s.commit()
         flash(_("Time was up: your paper was graded with the answers saved before the deadline."), "error")
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
-    except ExamError as exc:
-        _fail(exc)
-    s.commit()
     if request.form.get("action") == "submit":
         return redirect(url_for(".confirm_submit", attempt_id=attempt.id), 303)
     flash(_("Answers saved (%(n)s changed).", n=saved), "success")
@@ -548,11 +508,7 @@ def confirm_submit(attempt_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         s = db.session()
-        try:
-            exam_attempts.submit_attempt(s, attempt.id, current_user.id, utcnow(), _grace())
-        except ExamError as exc:
-            _fail(exc)
-        s.commit()
+        exam_attempts.submit_attempt(s, attempt.id, current_user.id, utcnow(), _grace())
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
     view = exam_attempts.attempt_paper(db.session(), attempt, utcnow())
     answered = [q for q in view.questions if view.answers.get(q.id) and view.answers[q.id].options]
@@ -613,11 +569,7 @@ def extend(exam_id: int, username: str):
         flash(_("Give the extra time as a number of minutes (at least 0.5)."), "error")
         return redirect(url_for(".room", exam_id=exam.id), 303)
     s = db.session()
-    try:
-        line = exam_room.extend_time(s, exam, username, float(form.minutes.data), current_user.id, utcnow())
-    except ExamError as exc:
-        _fail(exc)
-    s.commit()
+    line = exam_room.extend_time(s, exam, username, float(form.minutes.data), current_user.id, utcnow())
     flash(_("%(user)s has %(minutes)s more minutes.", user=line.full_name or line.username,
             minutes=form.minutes.data), "success")
     return redirect(url_for(".room", exam_id=exam.id), 303)
@@ -636,11 +588,7 @@ def force_submit(exam_id: int, attempt_id: int):
                         url_for(".force_submit", exam_id=exam.id, attempt_id=attempt.id))
     if asking is not None:
         return asking
-    try:
-        exam_room.force_submit(s, attempt.id, current_user.id, utcnow())
-    except ExamError as exc:
-        _fail(exc)
-    s.commit()
+    exam_room.force_submit(s, attempt.id, current_user.id, utcnow())
     flash(_("%(user)s's attempt was submitted.", user=who), "success")
     return redirect(url_for(".room", exam_id=exam.id), 303)
 
@@ -656,10 +604,6 @@ def close(exam_id: int):
     if asking is not None:
         return asking
     s = db.session()
-    try:
-        finished = exam_room.close_room(s, exam, current_user.id, utcnow())
-    except ExamError as exc:
-        _fail(exc)
-    s.commit()
+    finished = exam_room.close_room(s, exam, current_user.id, utcnow())
     flash(_("The room is closed; %(n)s attempts in progress were submitted.", n=finished), "success")
     return redirect(url_for(".room", exam_id=exam.id), 303)

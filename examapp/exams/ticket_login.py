@@ -14,7 +14,6 @@ from flask import current_app
 from examapp import db
 from examapp.auth.login import client_address
 from examapp.auth.models import User
-from examapp.auth.ratelimit import TooManyAttempts
 from examapp.auth.sessions import start_session
 from examapp.db import utcnow
 from examapp.exams import errors, tickets
@@ -25,23 +24,21 @@ PREFIX_LENGTH = 2
 
 
 def log_in_with_ticket(ticket: str) -> tuple[User, Exam]:
-    """Consume the ticket, commit and start its candidate's session; returns the candidate and the exam.
+    """Consume the ticket and start its candidate's session; returns the candidate and the exam.
 
-    Raises TooManyAttempts while this address has used up its wrong tickets of this prefix,
+    Raises TooManyTickets while this address has used up its wrong tickets of this prefix,
     TicketRefused otherwise.
     """
     limit = int(current_app.config.get("TICKET_MAX_FAILURES_PER_PREFIX", 10))
     key = ticket_failures_key(client_address(), tickets.normalise_ticket(ticket)[:PREFIX_LENGTH])
     failures, ttl = store().peek(key)
     if failures >= limit:
-        raise TooManyAttempts(ttl)
+        raise errors.TooManyTickets(ttl)
     s = db.session()
     try:
         user, exam = tickets.user_for_ticket(s, ticket, utcnow())
     except errors.TicketRefused:
-        s.rollback()
         store().hit(key, int(current_app.config["LOGIN_WINDOW_SECONDS"]))
         raise
-    s.commit()
     start_session(user, ticket_exam_id=exam.id)
     return user, exam

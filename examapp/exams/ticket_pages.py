@@ -13,7 +13,6 @@ from flask_login import current_user
 
 from examapp import access, db
 from examapp.auth.forms import LoginForm
-from examapp.auth.ratelimit import TooManyAttempts
 from examapp.exams import definitions, errors
 from examapp.exams import tickets as exam_tickets
 from examapp.exams.errors import ExamError
@@ -33,10 +32,7 @@ MAX_DOWNLOAD = 20_000
 
 
 def _room_exam(exam_id: int) -> Exam:
-    try:
-        return definitions.exam_for_staff(db.session(), exam_id, current_user, room=True)
-    except ExamError as exc:
-        abort(exc.status, translated(exc))
+    return definitions.exam_for_staff(db.session(), exam_id, current_user, room=True)
 
 
 def _issued_mark(lines: list[TicketLine]) -> str:
@@ -76,10 +72,9 @@ def tickets_page(exam_id: int):
             try:
                 issued = exam_tickets.issue_tickets(s, exam, current_user.id, usernames)
             except ExamError as exc:
-                s.rollback()
+                db.settle(exc)
                 problem, status = translated(exc), exc.status
             else:
-                s.commit()
                 return _print_page(exam, issued)
     elif form.is_submitted():
         problem, status = _("The form was not understood; nothing was issued. Reload the page and try "
@@ -105,12 +100,7 @@ def tickets_download(exam_id: int):
     if len(usernames) != len(tickets) or len(usernames) > MAX_DOWNLOAD:
         abort(400, _("The list of tickets was not sent whole; download it from the page shown after "
                      "issuing."))
-    s = db.session()
-    try:
-        checked = exam_tickets.current_tickets(s, exam, list(zip(usernames, tickets, strict=True)))
-    except ExamError as exc:
-        s.rollback()
-        abort(exc.status, translated(exc))
+    checked = exam_tickets.current_tickets(db.session(), exam, list(zip(usernames, tickets, strict=True)))
     # The byte order mark tells Excel the file is UTF-8, so Vietnamese names show as written.
     return Response("\ufeff" + tickets_csv(checked), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="exam-{exam.id}-tickets.csv"', **NO_STORE})
@@ -130,7 +120,7 @@ def ticket_login():
     if form.validate_on_submit():
         try:
             _user, exam = log_in_with_ticket(form.ticket.data)
-        except TooManyAttempts as exc:
+        except errors.TooManyTickets as exc:
             problem = _("Too many wrong tickets from this computer. Try again in %(s)s seconds.",
                         s=exc.retry_after)
             return _login_page(form, problem), 429, {"Retry-After": str(exc.retry_after)}

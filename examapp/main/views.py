@@ -47,6 +47,5 @@ def language():
         session[LANGUAGE_KEY] = lang
         if current_user.is_authenticated:
             db.session().get(User, current_user.id).locale = lang
-            db.session().commit()
     target = request.form.get("next") or url_for("main.home")
     return redirect(target if target.startswith("/") and not target.startswith("//") else "/")

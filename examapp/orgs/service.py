@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examapp.audit.service import record
+from examapp.errors import Refusal
 from examapp.messages import msg, msg_join
 from examapp.orgs.models import UNIT_KINDS, OrgUnit
 from examapp.text import vi_sort_key
@@ -17,12 +18,14 @@ from importers.normalise import clean_text
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
-class UnitError(ValueError):
+class UnitError(Refusal):
     """A unit the rules refuse; the message says what to fix."""
 
 
 class UnitExists(UnitError):
     """The code is taken: a conflict rather than bad input."""
+
+    status = 409
 
 
 @dataclass

@@ -33,10 +33,9 @@ def units_page():
                 create_unit(s, form.code.data.strip(), form.name.data, form.parent.data or None,
                             form.kind.data, current_user.id)
             except UnitError as exc:
-                s.rollback()
+                db.settle(exc)
                 form.code.errors.append(translated(exc))
             else:
-                s.commit()
                 flash(_("Unit %(code)s added.", code=form.code.data.strip()), "success")
                 return redirect(url_for("orgs.units_page"))
     elif request.method == "POST":
@@ -66,7 +65,6 @@ def add_unit(body: UnitBody):
     try:
         unit = create_unit(s, body.code, body.name, body.parent, body.kind, current_user.id)
     except UnitError as exc:
-        s.rollback()
+        db.settle(exc)
         raise ApiError(409 if isinstance(exc, UnitExists) else 400, str(exc)) from None
-    s.commit()
     return {"code": unit.code, "name": unit.name, "kind": unit.kind, "parent": body.parent}, 201

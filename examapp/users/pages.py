@@ -53,10 +53,9 @@ def users_page():
             try:
                 user, generated = create_account(s, new, current_user)
             except AccountError as exc:
-                s.rollback()
+                db.settle(exc)
                 problem, status = translated(exc), 400
             else:
-                s.commit()
                 if generated:
                     return render_template("users/password.html", user=user, password=generated,
                                            created=True), 201
@@ -86,10 +85,9 @@ def account_page(user_id: int):
         try:
             changes = change_account(s, user, change, current_user)
         except AccountError as exc:
-            s.rollback()
-            problem, status = translated(exc), getattr(exc, "status", 400)
+            db.settle(exc)
+            problem, status = translated(exc), exc.status
         else:
-            s.commit()
             flash(_("Saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for("users.account_page", user_id=user.id))
     else:
@@ -108,10 +106,9 @@ def active_action(user_id: int, action: str):
     try:
         change_account(s, user, AccountChange(active=action == "enable"), current_user)
     except AccountError as exc:
-        s.rollback()
+        db.settle(exc)
         flash(translated(exc), "error")
         return redirect(url_for("users.account_page", user_id=user.id), 303)
-    s.commit()
     flash(_("Account %(username)s enabled.", username=user.username) if action == "enable" else
           _("Account %(username)s disabled: it cannot log in, and its sessions have ended.",
             username=user.username), "success")
@@ -130,10 +127,9 @@ def password_reset(user_id: int):
     try:
         password = reset_password(s, user, current_user)
     except AccountError as exc:
-        s.rollback()
+        db.settle(exc)
         flash(translated(exc), "error")
         return redirect(url_for("users.account_page", user_id=user.id), 303)
-    s.commit()
     return render_template("users/password.html", user=user, password=password, created=False)
 
 
@@ -150,14 +146,9 @@ def import_page():
         report = import_users(s, upload.read(), upload.filename or "", current_user.id, form.dry_run.data,
                               max_rows=MAX_WEB_ACCOUNTS)
     except ImportFileError as exc:
-        s.rollback()
         form.file.errors.append(translated(exc))
         return render_template("users/import.html", form=form, report=None), 400
     errors = [{"row": e.row, "column": e.column, "message": translated(e.message)} for e in report.errors]
-    if errors:
-        s.rollback()
-    else:
-        s.commit()
-    status = 400 if errors else 200 if form.dry_run.data else 201
+    status = 400 if errors else 200 if form.dry_run.data else 201  # any error: nothing is kept
     return render_template("users/import.html", form=form, report=report, errors=errors,
                            filename=upload.filename, dry_run=form.dry_run.data), status

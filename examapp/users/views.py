@@ -13,11 +13,10 @@ from examapp.api.errors import ApiError
 from examapp.api.openapi import BINARY, Body, documented
 from examapp.auth.passwords import MIN_LENGTH
 from examapp.auth.roles import ROLES
-from examapp.auth.service import USERNAME_RE, AccountError, NewUser
+from examapp.auth.service import USERNAME_RE, NewUser
 from examapp.users.importing import MAX_WEB_ACCOUNTS, import_users
 from examapp.users.service import (
     AccountChange,
-    AccountRefused,
     account,
     change_account,
     create_account,
@@ -85,11 +84,9 @@ def api_import_users():
                               max_rows=MAX_WEB_ACCOUNTS)
     except ImportFileError as exc:
         raise ApiError(400, str(exc)) from None
-    if report.errors:
-        s.rollback()
+    if report.errors:  # the 422 rolls back whatever the import wrote
         refused = {"code": "unprocessable", "message": f"{len(report.errors)} error(s); nothing was created"}
         return {**report.as_dict(), "error": refused}, 422
-    s.commit()
     return report.as_dict(), (200 if dry_run else 201)
 
 
@@ -98,15 +95,8 @@ def api_import_users():
 @documented("Create an account; without a password one is generated and returned once "
             "(generated_password)", body=UserBody, status=201, errors={409: "the username is taken"})
 def api_create_user(body: UserBody):
-    s = db.session()
-    try:
-        user, generated = create_account(
-            s, NewUser(body.username, body.role, body.full_name, body.unit, body.password), current_user)
-    except AccountError as exc:
-        s.rollback()
-        status = 409 if "already taken" in str(exc) and ";" not in str(exc) else 400
-        raise ApiError(status, str(exc)) from None
-    s.commit()
+    new = NewUser(body.username, body.role, body.full_name, body.unit, body.password)
+    user, generated = create_account(db.session(), new, current_user)
     return {**user_dict(user), **({"generated_password": generated} if generated else {})}, 201
 
 
@@ -139,13 +129,7 @@ def api_change_user(user_id: int, body: UserChangeBody):
         unit_code=(body.unit or "") if "unit" in given else None,
         full_name=body.name if "name" in given else None,
     )
-    s = db.session()
-    try:
-        changes = change_account(s, user, change, current_user)
-    except AccountRefused as exc:
-        s.rollback()
-        raise ApiError(exc.status, str(exc)) from None
-    s.commit()
+    changes = change_account(db.session(), user, change, current_user)
     return {**user_dict(user), "changed": sorted(changes), "sessions_ended": ends_sessions(changes)}
 
 
@@ -155,11 +139,5 @@ def api_change_user(user_id: int, body: UserChangeBody):
             "sessions end)", errors={409: "your own password: change it on the password page"})
 def api_reset_password(user_id: int):
     user = _account(user_id)
-    s = db.session()
-    try:
-        password = reset_password(s, user, current_user)
-    except AccountRefused as exc:
-        s.rollback()
-        raise ApiError(exc.status, str(exc)) from None
-    s.commit()
+    password = reset_password(db.session(), user, current_user)
     return {"id": user.id, "username": user.username, "password": password}
