@@ -35,7 +35,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from examapp import create_app, db
-from examapp.banks.service import create_bank, import_questions
+from examapp.banks.importing import import_questions
+from examapp.banks.service import create_bank
 from examapp.db import normalise_url
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"

@@ -50,7 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from examapp.api import views as api_views
     from examapp.auth import views as auth_views
-    from examapp.banks import views as bank_views
+    from examapp.banks import api as bank_api
+    from examapp.banks import pages as bank_pages
     from examapp.exams import override_pages, ticket_pages
     from examapp.exams import pages as exam_pages
     from examapp.exams import views as exam_views
@@ -59,8 +60,8 @@ def _register_blueprints(app: Flask) -> None:
     from examapp.users import pages as user_pages
     from examapp.users import views as user_views
 
-    for module in (main_views, auth_views, org_views, user_pages, user_views, bank_views, exam_pages,
-                   ticket_pages, override_pages, exam_views, api_views):
+    for module in (main_views, auth_views, org_views, user_pages, user_views, bank_pages, bank_api,
+                   exam_pages, ticket_pages, override_pages, exam_views, api_views):
         for name in ("bp", "api"):
             blueprint = getattr(module, name, None)
             if blueprint is not None:

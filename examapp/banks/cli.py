@@ -16,7 +16,7 @@ from examapp.console import EXIT_REJECTED, EXIT_USAGE, emit, fail, progress_bar
 from importers import SUPPORTED_FORMATS
 
 if TYPE_CHECKING:
-    from examapp.banks.service import ImportReport
+    from examapp.banks.importing import ImportReport
 
 
 @click.group()
@@ -41,7 +41,8 @@ def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_inv
 
     from examapp import db
     from examapp.auth.models import User
-    from examapp.banks.service import BankError, bank_by_name, create_bank, import_questions, may_own_banks
+    from examapp.banks.importing import import_questions
+    from examapp.banks.service import BankError, bank_by_name, create_bank, may_own_banks
 
     empty = {"bank": bank_name, "imported": 0, "duplicates": 0, "skipped": 0}
     if not os.access(file, os.R_OK) or not file.is_file():

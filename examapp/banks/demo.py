@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examapp.auth.models import User
-from examapp.banks.service import bank_by_name, create_bank, import_questions
+from examapp.banks.importing import import_questions
+from examapp.banks.service import bank_by_name, create_bank
 
 log = logging.getLogger(__name__)
 SAMPLES = Path(__file__).resolve().parents[2] / "question_banks"

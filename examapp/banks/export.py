@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -15,6 +16,12 @@ from reports.cells import looks_like_formula
 LETTERS = "ABCDEFGH"
 COLUMNS = ("question", *(f"option_{letter.lower()}" for letter in LETTERS), "answer", "type", "topic",
            "difficulty", "points", "explanation")
+
+
+def download_name(bank: QuestionBank) -> str:
+    """A file name for the bank's export that every operating system accepts."""
+    safe_name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", bank.name).strip(". ") or "bank"
+    return f"{safe_name}.xlsx"
 
 
 def export_bank(db: Session, bank: QuestionBank, include_retired: bool = False) -> bytes:

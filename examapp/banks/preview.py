@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from examapp.banks.service import ImportReport
+from examapp.banks.importing import ImportReport
 from importers import ParsedQuestion
 from importers.spreadsheet import SHEET_FORMATS, Rows, read_sheets
 

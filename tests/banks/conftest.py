@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from examapp import db
+from examapp.banks.importing import import_questions
 from examapp.banks.models import QuestionBank
-from examapp.banks.service import create_bank, import_questions
+from examapp.banks.service import create_bank
 from tests.banks.files import xlsx_bytes
 
 

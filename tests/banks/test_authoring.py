@@ -12,14 +12,10 @@ from sqlalchemy import func, select
 
 from examapp import db
 from examapp.audit.models import AuditLog
+from examapp.banks.importing import import_questions
 from examapp.banks.models import Question, QuestionBank, Topic
-from examapp.banks.service import (
-    QuestionDraft,
-    QuestionDuplicate,
-    QuestionError,
-    add_question,
-    import_questions,
-)
+from examapp.banks.questions import QuestionDraft, add_question
+from examapp.banks.service import QuestionDuplicate, QuestionError
 from tests.banks.files import good_rows, row, xlsx_bytes
 from tests.helpers import second_waits_for_first
 

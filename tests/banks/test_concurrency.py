@@ -21,7 +21,7 @@ def test_parallel_imports_store_each_question_once(app, banks):
     reports = []
 
     def run() -> None:
-        from examapp.banks.service import import_questions
+        from examapp.banks.importing import import_questions
 
         with app.app_context():
             s = db.session()
@@ -45,7 +45,9 @@ def test_an_edit_during_an_import_waits_and_is_refused_as_a_duplicate(app, banks
     gets the duplicate message instead of failing on the unique index."""
     if app.config["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("SQLite has one writer at a time: the edit cannot overlap the import there")
-    from examapp.banks.service import QuestionDraft, QuestionError, edit_question, import_questions
+    from examapp.banks.importing import import_questions
+    from examapp.banks.questions import QuestionDraft, edit_question
+    from examapp.banks.service import QuestionError
 
     bank_id = banks.create()
     banks.load(bank_id, good_rows(2))

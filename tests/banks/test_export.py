@@ -11,8 +11,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from examapp.banks.export import COLUMNS, export_bank
+from examapp.banks.importing import import_questions
 from examapp.banks.models import Question
-from examapp.banks.service import QuestionDraft, create_bank, edit_question, import_questions, set_status
+from examapp.banks.questions import QuestionDraft, edit_question, set_status
+from examapp.banks.service import create_bank
 from tests.banks.files import row, xlsx_bytes
 
 ROWS = [

@@ -8,8 +8,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from examapp import db
+from examapp.banks.importing import import_questions
 from examapp.banks.models import Question, QuestionBank
-from examapp.banks.service import create_bank, import_questions
+from examapp.banks.service import create_bank
 from tests.banks.files import row, xlsx_bytes
 
 COUNT = 450  # more than two of the multi-row INSERTs on SQLite

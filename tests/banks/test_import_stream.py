@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from examapp.banks import writing
+from examapp.banks.importing import import_questions
 from examapp.banks.models import ImportJob, Question, QuestionBank, Topic
-from examapp.banks.service import create_bank, import_questions
+from examapp.banks.service import create_bank
 from tests.banks.files import good_rows, row, xlsx_bytes
 
 CHUNK = 40

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from examapp import db
+from examapp.banks.importing import import_questions
 from examapp.banks.models import ImportJob, Question, QuestionBank, StagedUpload
-from examapp.banks.service import import_questions
 from importers import limits, read_questions
 from tests.banks.files import good_rows, row, xlsx_bytes
 from tests.helpers import csrf_token

@@ -8,19 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from examapp.audit.models import AuditLog
+from examapp.banks.importing import import_questions
 from examapp.banks.models import ImportJob, Question, QuestionBank, QuestionRevision, Topic
-from examapp.banks.service import (
-    BankExists,
-    QuestionDraft,
-    QuestionError,
-    QuestionFilter,
-    create_bank,
-    edit_question,
-    import_questions,
-    list_banks,
-    search_questions,
-    set_status,
-)
+from examapp.banks.questions import QuestionDraft, QuestionFilter, edit_question, search_questions, set_status
+from examapp.banks.service import BankExists, QuestionError, create_bank, list_banks
 from importers import limits
 from tests.banks.files import AIKEN, good_rows, row, xlsx_bytes
 
@@ -325,8 +316,8 @@ def test_topics_match_whatever_their_case_but_keep_accents(session, bank):
 def test_staged_uploads_expire(session, bank, accounts):
     from datetime import timedelta
 
+    from examapp.banks.importing import stage_upload, staged_upload
     from examapp.banks.models import StagedUpload
-    from examapp.banks.service import stage_upload, staged_upload
 
     user = accounts.user("trainer")
     token = stage_upload(session, bank, user.id, "../../etc/passwd.xlsx", "auto", False, b"data")
