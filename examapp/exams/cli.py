@@ -26,9 +26,9 @@ def sweep_command(as_json: bool) -> None:
     """Finalise attempts whose deadline (plus grace) has passed; the server also does this by itself."""
     from examapp import db
     from examapp.db import utcnow
-    from examapp.exams import attempts
+    from examapp.exams import finalising
 
-    done = attempts.sweep(db.session(), utcnow(), float(current_app.config["GRACE_SECONDS"]))
+    done = finalising.sweep(db.session(), utcnow(), float(current_app.config["GRACE_SECONDS"]))
     emit(as_json, {"finalised": len(done), "attempt_ids": done},
          f"finalised {len(done)} attempt(s) whose time ran out")
 

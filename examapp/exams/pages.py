@@ -19,9 +19,9 @@ from werkzeug.datastructures import MultiDict
 from examapp import access, db
 from examapp.banks.models import QuestionBank, Topic
 from examapp.db import utcnow
+from examapp.exams import answers, definitions, editing, errors, finalising, room_codes
 from examapp.exams import attempts as exam_attempts
 from examapp.exams import candidates as exam_candidates
-from examapp.exams import definitions, editing, errors, room_codes
 from examapp.exams import room as exam_room
 from examapp.exams.candidates import CandidateRow
 from examapp.exams.definitions import ExamSpec, RuleSpec
@@ -487,7 +487,7 @@ def _save_posted(attempt: Attempt):
                 continue
             if before is None and not options and not flagged:
                 continue
-            exam_attempts.save_answer(s, attempt.id, current_user.id, qid, utcnow(), _grace(),
+            answers.save_answer(s, attempt.id, current_user.id, qid, utcnow(), _grace(),
                                 options=options, flagged=flagged)
             saved += 1
     except errors.DeadlinePassed:
@@ -508,7 +508,7 @@ def confirm_submit(attempt_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         s = db.session()
-        exam_attempts.submit_attempt(s, attempt.id, current_user.id, utcnow(), _grace())
+        finalising.submit_attempt(s, attempt.id, current_user.id, utcnow(), _grace())
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
     view = exam_attempts.attempt_paper(db.session(), attempt, utcnow())
     answered = [q for q in view.questions if view.answers.get(q.id) and view.answers[q.id].options]

@@ -13,10 +13,7 @@ from sqlalchemy.orm import Session
 
 from examapp.audit.service import record
 from examapp.auth.models import User
-from examapp.exams.attempts import (
-    ended_early,
-    finalise_attempt,
-)
+from examapp.exams.attempts import ended_early
 from examapp.exams.candidates import move_deadline
 from examapp.exams.definitions import MAX_EXTRA_MINUTES, iso, plain_number
 from examapp.exams.errors import (
@@ -24,6 +21,7 @@ from examapp.exams.errors import (
     ExamInvalid,
     ExamNotFound,
 )
+from examapp.exams.finalising import finalise_attempt
 from examapp.exams.models import (
     IN_PROGRESS,
     Answer,

@@ -17,7 +17,7 @@ from flask import Flask
 
 from examapp import db
 from examapp.db import utcnow
-from examapp.exams.attempts import sweep
+from examapp.exams.finalising import sweep
 
 log = logging.getLogger(__name__)
 

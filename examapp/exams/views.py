@@ -19,7 +19,7 @@ from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import BINARY, Body, documented, schema_rules
 from examapp.db import utcnow
-from examapp.exams import attempts, definitions, editing, overrides, room_codes
+from examapp.exams import answers, attempts, definitions, editing, finalising, overrides, room_codes
 from examapp.exams import candidates as exam_candidates
 from examapp.exams import errors as exam_errors
 from examapp.exams import room as exam_room
@@ -357,10 +357,10 @@ class AnswerBody(Body):
 def save_answer(attempt_id: int, question_id: int, body: AnswerBody):
     now = utcnow()
     with db.autocommit() as conn:  # the save is one statement: committed when it returns
-        revision = attempts.write_answer(conn, attempt_id, current_user.id, question_id, now, _grace(),
+        revision = answers.write_answer(conn, attempt_id, current_user.id, question_id, now, _grace(),
                                         body.options, body.flagged)
     if revision is None:
-        attempts.refuse_late_answer(db.session(), attempt_id, now)
+        answers.refuse_late_answer(db.session(), attempt_id, now)
     return {"saved_at": _iso(now), "revision": revision}
 
 
@@ -380,7 +380,7 @@ def _state(attempt: Attempt, now: datetime) -> dict[str, Any]:
 def submit_attempt(attempt_id: int):
     s = db.session()
     now = utcnow()
-    attempt = attempts.submit_attempt(s, attempt_id, current_user.id, now, _grace())
+    attempt = finalising.submit_attempt(s, attempt_id, current_user.id, now, _grace())
     return _state(attempt, now)
 
 

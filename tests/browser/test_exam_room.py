@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from examapp import db
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import attempts
+from examapp.exams import answers, attempts
 from examapp.exams.models import Attempt
 from tests.browser.conftest import CANDIDATE, PROCTOR
 
@@ -34,7 +34,7 @@ def test_room_refreshes_itself_and_force_submit_asks_first(browser, live_exam):
         attempt, _ = attempts.start_attempt(s, live_exam.exam_id, candidate, utcnow(), "P101")
         paper = attempts.attempt_paper(s, attempt, utcnow())
         question = paper.questions[0]
-        attempts.save_answer(s, attempt.id, candidate.id, question.id, utcnow(), 5,
+        answers.save_answer(s, attempt.id, candidate.id, question.id, utcnow(), 5,
                             options=[question.options[0].id])
         s.commit()
         attempt_id = attempt.id

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from examapp import db
 from examapp.auth.models import User
-from examapp.exams import attempts, candidates, definitions, errors, room
+from examapp.exams import answers, attempts, candidates, definitions, errors, finalising, room
 from examapp.exams.models import Answer, Attempt, AttemptQuestion, Exam
 from tests.exams.factories import at, make_bank, make_exam
 
@@ -55,7 +55,7 @@ def test_answer_inside_the_grace_is_accepted(sitting):
     s, start = sitting
     attempt = start(duration_minutes=0.05)
     aq = first_question(s, attempt)
-    receipt = attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=3 + GRACE),
+    receipt = answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=3 + GRACE),
                                   GRACE, key(aq))
     s.commit()
     assert receipt.revision == 1
@@ -65,11 +65,11 @@ def test_answer_after_deadline_and_grace_is_refused_and_the_attempt_finalised(si
     s, start = sitting
     attempt = start(duration_minutes=0.05)
     aq = first_question(s, attempt)
-    attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=2), GRACE, key(aq))
+    answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=2), GRACE, key(aq))
     s.commit()
     late = at(seconds=3 + GRACE + 0.5)
     with pytest.raises(errors.DeadlinePassed, match="time is up") as refused:
-        attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, late, GRACE, [])
+        answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, late, GRACE, [])
     assert refused.value.keep_changes
     s.commit()
     done = s.get(Attempt, attempt.id, populate_existing=True)
@@ -106,9 +106,9 @@ def test_sweep_finalises_only_attempts_past_deadline_and_grace(sitting):
     s, start = sitting
     short = start(duration_minutes=1)
     long = start(duration_minutes=60)
-    assert attempts.sweep(s, at(minutes=1, seconds=GRACE - 1), GRACE) == []
-    assert attempts.sweep(s, at(minutes=2), GRACE) == [short.id]
-    assert attempts.sweep(s, at(minutes=2), GRACE) == []
+    assert finalising.sweep(s, at(minutes=1, seconds=GRACE - 1), GRACE) == []
+    assert finalising.sweep(s, at(minutes=2), GRACE) == [short.id]
+    assert finalising.sweep(s, at(minutes=2), GRACE) == []
     assert s.get(Attempt, long.id, populate_existing=True).status == "in_progress"
     assert s.get(Attempt, short.id, populate_existing=True).score == 0
 
@@ -116,8 +116,8 @@ def test_sweep_finalises_only_attempts_past_deadline_and_grace(sitting):
 def test_finalising_twice_grades_once(sitting):
     s, start = sitting
     attempt = start()
-    assert attempts.finalise_attempt(s, attempt.id, at(minutes=1), "candidate") is True
-    assert attempts.finalise_attempt(s, attempt.id, at(minutes=2), "deadline") is False
+    assert finalising.finalise_attempt(s, attempt.id, at(minutes=1), "candidate") is True
+    assert finalising.finalise_attempt(s, attempt.id, at(minutes=2), "deadline") is False
     s.commit()
     assert s.get(Attempt, attempt.id, populate_existing=True).finished_by == "candidate"
 
@@ -125,7 +125,7 @@ def test_finalising_twice_grades_once(sitting):
 def test_submit_after_the_grace_counts_as_the_deadline(sitting):
     s, start = sitting
     attempt = start(duration_minutes=1)
-    done = attempts.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=5), GRACE)
+    done = finalising.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=5), GRACE)
     assert done.finished_by == "deadline" and done.submitted_at == at(minutes=1)
 
 
@@ -145,14 +145,14 @@ def test_closing_the_room_finalises_running_attempts_now(sitting):
     s, start = sitting
     attempt = start(duration_minutes=30)
     aq = first_question(s, attempt)
-    attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=1), GRACE, key(aq))
+    answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=1), GRACE, key(aq))
     finished = room.close_room(s, attempt.exam, None, at(minutes=2))
     s.commit()
     done = s.get(Attempt, attempt.id, populate_existing=True)
     assert finished == 1 and done.finished_by == "room_closed" and done.score == aq.points
     assert done.exam.closes_at == at(minutes=2)
     with pytest.raises(errors.ExamConflict, match="submitted"):
-        attempts.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=2), GRACE, [])
+        answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=2), GRACE, [])
 
 
 def test_partial_credit_exam_grades_multiple_answers_proportionally(app, accounts):
@@ -166,9 +166,9 @@ def test_partial_credit_exam_grades_multiple_answers_proportionally(app, account
         attempt, _ = attempts.start_attempt(s, exam_id, user, at())
         paper = s.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                           .order_by(AttemptQuestion.position)).all()
-        attempts.save_answer(s, attempt.id, user.id, paper[0].question_id, at(1), GRACE, key(paper[0]))
-        attempts.save_answer(s, attempt.id, user.id, paper[1].question_id, at(1), GRACE, key(paper[1])[:1])
-        done = attempts.submit_attempt(s, attempt.id, user.id, at(2), GRACE)
+        answers.save_answer(s, attempt.id, user.id, paper[0].question_id, at(1), GRACE, key(paper[0]))
+        answers.save_answer(s, attempt.id, user.id, paper[1].question_id, at(1), GRACE, key(paper[1])[:1])
+        done = finalising.submit_attempt(s, attempt.id, user.id, at(2), GRACE)
         assert done.score == 3  # 2 + 1 (one of two right options on a 2-point question)
         assert done.max_score == 6 and done.percent == 50 and done.passed is True
 

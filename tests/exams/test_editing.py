@@ -14,8 +14,8 @@ from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.db import utcnow
+from examapp.exams import answers, candidates, errors, finalising
 from examapp.exams import attempts as exam_attempts
-from examapp.exams import candidates, errors
 from examapp.exams import editing as exam_editing
 from examapp.exams.models import Attempt, AttemptQuestion, Exam, ExamCandidate, ExamRule, ExamTicket
 from tests.exams.factories import at, make_bank, make_exam
@@ -243,7 +243,7 @@ def test_a_new_pass_mark_rederives_pass_and_fail_of_submitted_attempts(app, star
             frozen = s.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
                                                             AttemptQuestion.question_id == question["id"]))
             key = [o["id"] for o in frozen.options if o["is_correct"]]
-            exam_attempts.save_answer(s, attempt.id, attempt.user_id, question["id"], utcnow(), GRACE, key)
+            answers.save_answer(s, attempt.id, attempt.user_id, question["id"], utcnow(), GRACE, key)
         s.commit()
     result = candidate.post(f"/api/v1/attempts/{paper['attempt_id']}/submit").get_json()
     assert (result["score"], result["max_score"], result["passed"]) == (5.0, 11.0, False)
@@ -355,7 +355,7 @@ def test_once_every_attempt_is_submitted_the_close_may_move_into_the_past(app, b
     s, admin, start = sitting
     exam_id = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60))
     attempt = start(exam_id)
-    exam_attempts.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
+    finalising.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
     s.commit()
     edit(s, admin, exam_id, at(5), closes_at=at(4))
     assert s.get(Exam, exam_id, populate_existing=True).closes_at == at(4)
@@ -367,7 +367,7 @@ def test_an_exam_that_showed_its_answers_cannot_be_reopened_or_retaken(app, bank
     exam_id = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60),
                         review_policy="answers_after_close")
     attempt = start(exam_id)
-    exam_attempts.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
+    finalising.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
     s.commit()
     with pytest.raises(errors.ExamConflict, match="shown the answers"):
         exam_editing.update_exam(s, s.get(Exam, exam_id), change, admin, at(61))
@@ -379,7 +379,7 @@ def test_an_exam_that_showed_its_answers_cannot_be_reopened_or_retaken(app, bank
     other = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60),
                       review_policy="score")
     attempt = start(other)
-    exam_attempts.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
+    finalising.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
     s.commit()
     edit(s, admin, other, at(61), **change)
 
@@ -507,7 +507,7 @@ def test_grading_during_a_pass_mark_edit_waits_and_uses_the_new_mark(app, starte
     def grading() -> None:
         with app.app_context():
             s = db.session()
-            exam_attempts.finalise_attempt(s, paper["attempt_id"], utcnow(), "candidate")
+            finalising.finalise_attempt(s, paper["attempt_id"], utcnow(), "candidate")
             s.commit()
             passed["passed"] = s.get(Attempt, paper["attempt_id"]).passed
 

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from examapp import db
 from examapp.db import utcnow
-from examapp.exams import attempts
+from examapp.exams import finalising
 from examapp.exams.events import attempt_finalised
 from examapp.exams.models import Attempt
 from tests.exams.factories import make_exam
@@ -90,7 +90,7 @@ def test_the_sweeper_sends_it(app, sitting, sent):
     _, _, _, paper = sitting
     expire(app, paper["attempt_id"])
     with app.app_context():
-        assert attempts.sweep(db.session(), utcnow(), 5.0) == [paper["attempt_id"]]
+        assert finalising.sweep(db.session(), utcnow(), 5.0) == [paper["attempt_id"]]
     assert sent == [(paper["attempt_id"], "submitted")]
 
 
@@ -113,9 +113,9 @@ def test_a_grade_rolled_back_sends_nothing(app, sitting, sent):
     _, _, _, paper = sitting
     with app.app_context():
         s = db.session()
-        assert attempts.finalise_attempt(s, paper["attempt_id"], utcnow(), "proctor")
+        assert finalising.finalise_attempt(s, paper["attempt_id"], utcnow(), "proctor")
         s.rollback()
-        assert attempts.finalise_attempt(s, paper["attempt_id"], utcnow(), "proctor")
+        assert finalising.finalise_attempt(s, paper["attempt_id"], utcnow(), "proctor")
         with pytest.raises(RuntimeError), s.begin_nested():
             raise RuntimeError  # a savepoint rolled back after the grade keeps the grade
         s.commit()
@@ -127,7 +127,7 @@ def test_a_grade_inside_a_rolled_back_savepoint_sends_nothing(app, sitting, sent
     with app.app_context():
         s = db.session()
         with pytest.raises(RuntimeError), s.begin_nested():
-            assert attempts.finalise_attempt(s, paper["attempt_id"], utcnow(), "proctor")
+            assert finalising.finalise_attempt(s, paper["attempt_id"], utcnow(), "proctor")
             raise RuntimeError
         s.commit()
     assert sent == []

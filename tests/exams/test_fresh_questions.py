@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from examapp import db
 from examapp.auth.models import User
-from examapp.exams import attempts
+from examapp.exams import attempts, finalising
 from examapp.exams.definitions import RuleSpec
 from examapp.exams.drawing import draw_questions
 from examapp.exams.models import AttemptQuestion
@@ -61,7 +61,7 @@ def sit_twice(app, accounts, bank_id, count: int, fresh: bool = True, times: int
         user = s.scalar(select(User).where(User.username == name))
         for n in range(times):
             attempt, _ = attempts.start_attempt(s, exam_id, user, at(minutes=n))
-            attempts.submit_attempt(s, attempt.id, user.id, at(minutes=n, seconds=30), 5.0)
+            finalising.submit_attempt(s, attempt.id, user.id, at(minutes=n, seconds=30), 5.0)
             s.commit()
             papers.append(set(s.scalars(select(AttemptQuestion.question_id)
                                         .where(AttemptQuestion.attempt_id == attempt.id))))

@@ -12,7 +12,7 @@ from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import attempts, errors, overrides
+from examapp.exams import answers, attempts, errors, finalising, overrides
 from examapp.exams import room as exam_room
 from examapp.exams.events import attempt_finalised
 from examapp.exams.models import Answer, Attempt, AttemptQuestion, Exam
@@ -36,7 +36,7 @@ def sitting(app, accounts, bank_id):
         attempt, _ = attempts.start_attempt(s, exam_id, user, at())
         aq = s.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                       .order_by(AttemptQuestion.position))
-        attempts.save_answer(s, attempt.id, user.id, aq.question_id, at(minutes=5), GRACE, key(aq))
+        answers.save_answer(s, attempt.id, user.id, aq.question_id, at(minutes=5), GRACE, key(aq))
         s.commit()
         yield s, attempt
 
@@ -64,9 +64,9 @@ def test_a_force_submitted_attempt_gets_back_the_time_it_had_left(sitting):
         == [None] * 9
     assert len(s.scalars(select(Answer).where(Answer.attempt_id == attempt.id)).all()) == 1
 
-    assert attempts.save_answer(s, attempt.id, attempt.user_id, papers[1].question_id, at(minutes=50), GRACE,
+    assert answers.save_answer(s, attempt.id, attempt.user_id, papers[1].question_id, at(minutes=50), GRACE,
                                key(papers[1])).revision == 1
-    done = attempts.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=55), GRACE)
+    done = finalising.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=55), GRACE)
     assert done.finished_by == "candidate" and done.score == papers[0].points + papers[1].points
     [entry] = s.scalars(select(AuditLog).where(AuditLog.action == "exam.reopen_attempt")).all()
     assert entry.details["before"]["finished_by"] == "proctor" and entry.details["seconds_left"] == 1200
@@ -107,14 +107,14 @@ def refused_with(s, attempt_id: int, now: datetime, words: str) -> None:
 def test_only_an_attempt_ended_early_for_the_candidate_reopens(sitting):
     s, attempt = sitting
     refused_with(s, attempt.id, at(minutes=6), "still in progress")
-    attempts.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=8), GRACE)
+    finalising.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=8), GRACE)
     s.commit()
     refused_with(s, attempt.id, at(minutes=9), "submitted attempt .* themselves")
 
 
 def test_an_attempt_whose_time_ran_out_does_not_reopen(sitting):
     s, attempt = sitting
-    attempts.sweep(s, at(minutes=31), GRACE)
+    finalising.sweep(s, at(minutes=31), GRACE)
     assert snapshot(s, attempt.id)[3] == "deadline"
     refused_with(s, attempt.id, at(minutes=32), "time ran out")
 
@@ -149,7 +149,7 @@ def test_no_reopen_once_the_answers_were_shown(app, accounts, bank_id):
         cut, _ = attempts.start_attempt(s, exam_id, users[0], at())
         exam_room.force_submit(s, cut.id, None, at(minutes=5))
         other, _ = attempts.start_attempt(s, exam_id, users[1], at())
-        attempts.submit_attempt(s, other.id, users[1].id, at(minutes=6), GRACE)
+        finalising.submit_attempt(s, other.id, users[1].id, at(minutes=6), GRACE)
         s.commit()
         refused_with(s, cut.id, at(minutes=21), "shown the answers")
 

@@ -114,7 +114,8 @@ def test_no_view_commits_or_rolls_back_by_itself():
     """Pages and API views leave the transaction to the request (db._finish_transaction)."""
     offenders = []
     for path in PACKAGE.rglob("*.py"):
-        is_view = path.name in ("views.py", "pages.py", "api.py") or path.name.endswith(("_pages.py", "_api.py"))
+        name = path.name
+        is_view = name in ("views.py", "pages.py", "api.py") or name.endswith(("_pages.py", "_api.py"))
         if not is_view:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
