@@ -52,16 +52,24 @@ def _register_blueprints(app: Flask) -> None:
     from examapp.auth import views as auth_views
     from examapp.banks import api as bank_api
     from examapp.banks import pages as bank_pages
-    from examapp.exams import override_pages, ticket_pages
+    from examapp.exams import api as exam_api
+    from examapp.exams import (
+        attempt_api,
+        candidate_pages,
+        override_pages,
+        paper_pages,
+        room_pages,
+        ticket_pages,
+    )
     from examapp.exams import pages as exam_pages
-    from examapp.exams import views as exam_views
     from examapp.main import views as main_views
     from examapp.orgs import views as org_views
     from examapp.users import pages as user_pages
     from examapp.users import views as user_views
 
     for module in (main_views, auth_views, org_views, user_pages, user_views, bank_pages, bank_api,
-                   exam_pages, ticket_pages, override_pages, exam_views, api_views):
+                   exam_pages, candidate_pages, paper_pages, room_pages, ticket_pages, override_pages,
+                   exam_api, attempt_api, api_views):
         for name in ("bp", "api"):
             blueprint = getattr(module, name, None)
             if blueprint is not None:

@@ -22,7 +22,7 @@ MENU = [
     NavItem("users.users_page", _l("Accounts"), frozenset({"admin", "leader"})),
     NavItem("banks.banks_page", _l("Question banks"), frozenset({"admin", "trainer"})),
     NavItem("exam_pages.exams_page", _l("Exams"), frozenset({"admin", "trainer", "proctor"})),
-    NavItem("exam_pages.my_exams", _l("My exams"), frozenset({"candidate"})),
+    NavItem("paper_pages.my_exams", _l("My exams"), frozenset({"candidate"})),
 ]
 
 ROLE_LABELS = {

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from examapp.auth.identity import Actor
 from examapp.banks.models import Question
+from examapp.exams.definitions import iso
 from examapp.exams.drawing import draw_questions, order_options
 from examapp.exams.errors import (
     ExamConflict,
@@ -321,3 +322,14 @@ def attempt_result(db: Session, attempt: Attempt, now: datetime) -> dict[str, An
                                  .order_by(AttemptQuestion.position))
         ]
     return result
+
+
+def attempt_state(db: Session, attempt: Attempt, now: datetime) -> dict[str, Any]:
+    """The attempt as the API shows it: its state, deadline and the server's time, and its result
+    as the review policy allows."""
+    state = {"attempt_id": attempt.id, "exam_id": attempt.exam_id, "status": attempt.status,
+             "number": attempt.number, "started_at": iso(attempt.started_at),
+             "deadline": iso(attempt.deadline), "server_time": iso(now),
+             "submitted_at": iso(attempt.submitted_at), "finished_by": attempt.finished_by}
+    state.update(attempt_result(db, attempt, now))
+    return state

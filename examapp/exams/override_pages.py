@@ -53,7 +53,7 @@ def override_page(exam_id: int, username: str):
                       "success")
             else:
                 flash(_("Nothing was changed."), "success")
-            return redirect(url_for("exam_pages.candidates_page", exam_id=exam.id), 303)
+            return redirect(url_for("candidate_pages.candidates_page", exam_id=exam.id), 303)
     elif form.is_submitted():
         status = 400
     return render_template("exams/override.html", exam=exam, override=current, form=form, problem=problem,
@@ -75,8 +75,8 @@ def reopen(exam_id: int, attempt_id: int):
                                question=_("Reopen %(user)s's attempt with the time it had left when it "
                                           "ended? Their saved answers are kept.", user=who),
                                action=url_for(".reopen", exam_id=exam.id, attempt_id=attempt.id),
-                               back=request.referrer or url_for("exam_pages.room", exam_id=exam.id))
+                               back=request.referrer or url_for("room_pages.room", exam_id=exam.id))
     reopened = overrides.reopen_attempt(s, attempt.id, current_user.id, utcnow())
     flash(_("%(user)s's attempt is open again until %(time)s.", user=who,
             time=format_datetime(reopened.deadline, "HH:mm:ss")), "success")
-    return redirect(url_for("exam_pages.room", exam_id=exam.id), 303)
+    return redirect(url_for("room_pages.room", exam_id=exam.id), 303)

@@ -126,7 +126,7 @@ def ticket_login():
             return _login_page(form, problem), 429, {"Retry-After": str(exc.retry_after)}
         except errors.TicketRefused as exc:
             return _login_page(form, translated(exc)), 401
-        return redirect(url_for("exam_pages.start_page", exam_id=exam.id), 303)
+        return redirect(url_for("paper_pages.start_page", exam_id=exam.id), 303)
     if form.is_submitted():
         return _login_page(form, " ".join(form.ticket.errors) or None), 400
     return _login_page(form, None)

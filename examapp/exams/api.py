@@ -7,11 +7,10 @@ what a refusal finalised on the way (an answer after the deadline).
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask_login import current_user
 from pydantic import AwareDatetime, ConfigDict, Field
 
@@ -19,27 +18,19 @@ from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import BINARY, Body, documented, schema_rules
 from examapp.db import utcnow
-from examapp.exams import answers, attempts, definitions, editing, finalising, overrides, room_codes
+from examapp.exams import attempts, definitions, editing, overrides
 from examapp.exams import candidates as exam_candidates
 from examapp.exams import errors as exam_errors
 from examapp.exams import room as exam_room
 from examapp.exams import tickets as exam_tickets
-from examapp.exams.models import Attempt
-from examapp.exams.responses import AnswerReceipt, Assignment, Paper
+from examapp.exams.definitions import iso
+from examapp.exams.responses import Assignment
 from examapp.exams.ticket_login import log_in_with_ticket
 
 api = Blueprint("exams_api", __name__, url_prefix="/api/v1")
 
 STAFF = ("admin", "trainer", "proctor")
 ROOM = ("admin", "proctor")
-
-
-def _grace() -> float:
-    return float(current_app.config["GRACE_SECONDS"])
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="milliseconds")
 
 
 # ---------------------------------------------------------------- definitions
@@ -301,100 +292,6 @@ def ticket_login(body: TicketLoginBody):
     return {"username": user.username, "role": user.role, "full_name": user.full_name, "exam_id": exam.id}
 
 
-# ---------------------------------------------------------------- attempts
-
-
-class StartBody(Body):
-    room_code: str | None = Field(default=None, max_length=40)
-
-
-def _paper_dict(paper: attempts.AttemptPaper) -> dict[str, Any]:
-    attempt = paper.attempt
-    return {
-        "attempt_id": attempt.id, "exam_id": attempt.exam_id, "status": attempt.status,
-        "number": attempt.number, "started_at": _iso(attempt.started_at),
-        "deadline": _iso(attempt.deadline), "server_time": _iso(paper.server_time),
-        "grace_seconds": _grace(),
-        "questions": [{"id": q.id, "position": q.position, "type": q.type, "text": q.text,
-                       "points": float(q.points),
-                       "options": [{"id": o.id, "text": o.text} for o in q.options]}
-                      for q in paper.questions],
-        "answers": {str(qid): a.options for qid, a in paper.answers.items()},
-        "flagged": [qid for qid, a in paper.answers.items() if a.flagged],
-    }
-
-
-@api.route("/exams/<int:exam_id>/attempts", methods=["POST"])
-@access.authenticated
-@documented("Start an attempt, or resume the one in progress (201 new, 200 resumed)", body=StartBody,
-            response=Paper, status=201, also={200: "the attempt in progress, resumed"},
-            errors={403: "the room code is missing or wrong", 404: "the exam is not assigned to the caller",
-                    409: "outside the exam's window, or no attempts left"})
-def start_attempt(exam_id: int, body: StartBody):
-    s = db.session()
-    now = utcnow()
-    paper, created = room_codes.limited(exam_id, current_user.id, lambda: attempts.start_paper(
-        s, exam_id, current_user, now, body.room_code, _grace()))
-    paper = _paper_dict(paper)
-    return paper, 201 if created else 200
-
-
-class AnswerBody(Body):
-    """The selection, the review flag, or both."""
-
-    model_config = ConfigDict(json_schema_extra=schema_rules(any_of=("options", "flagged")))
-
-    options: list[int] | None = Field(default=None, max_length=50)
-    flagged: bool | None = None
-
-
-@api.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
-@access.authenticated
-@documented("Save the selection (and/or review flag) for one question; committed before the reply",
-            body=AnswerBody, response=AnswerReceipt,
-            errors={409: "the attempt is submitted, or its deadline has passed (code deadline_passed)",
-                    422: "the question is not on the paper, or an option is not one of the question's"})
-def save_answer(attempt_id: int, question_id: int, body: AnswerBody):
-    now = utcnow()
-    with db.autocommit() as conn:  # the save is one statement: committed when it returns
-        revision = answers.write_answer(conn, attempt_id, current_user.id, question_id, now, _grace(),
-                                        body.options, body.flagged)
-    if revision is None:
-        answers.refuse_late_answer(db.session(), attempt_id, now)
-    return {"saved_at": _iso(now), "revision": revision}
-
-
-def _state(attempt: Attempt, now: datetime) -> dict[str, Any]:
-    state = {"attempt_id": attempt.id, "exam_id": attempt.exam_id, "status": attempt.status,
-             "number": attempt.number, "started_at": _iso(attempt.started_at),
-             "deadline": _iso(attempt.deadline), "server_time": _iso(now),
-             "submitted_at": _iso(attempt.submitted_at), "finished_by": attempt.finished_by}
-    state.update(attempts.attempt_result(db.session(), attempt, now))
-    return state
-
-
-@api.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
-@access.authenticated
-@documented("Submit the attempt (idempotent); the result as the review policy allows",
-            errors={404: "no such attempt of the caller's"})
-def submit_attempt(attempt_id: int):
-    s = db.session()
-    now = utcnow()
-    attempt = finalising.submit_attempt(s, attempt_id, current_user.id, now, _grace())
-    return _state(attempt, now)
-
-
-@api.route("/attempts/<int:attempt_id>", methods=["GET"])
-@access.authenticated
-@documented("An attempt's state, deadline and server time; the result once submitted",
-            errors={404: "no such attempt of the caller's"})
-def get_attempt(attempt_id: int):
-    s = db.session()
-    now = utcnow()
-    attempt = attempts.attempt_for_user(s, attempt_id, current_user, now, _grace())
-    return _state(attempt, now)
-
-
 # ---------------------------------------------------------------- exam room
 
 
@@ -408,8 +305,8 @@ def room(exam_id: int):
     lines = exam_room.room_status(s, exam, now)
     counts = {state: sum(1 for c in lines if c.state == state)
               for state in ("not_started", "in_progress", "submitted")}
-    return {"exam_id": exam.id, "title": exam.title, "closes_at": _iso(exam.closes_at),
-            "server_time": _iso(now), "counts": counts, "candidates": [c.as_dict() for c in lines]}
+    return {"exam_id": exam.id, "title": exam.title, "closes_at": iso(exam.closes_at),
+            "server_time": iso(now), "counts": counts, "candidates": [c.as_dict() for c in lines]}
 
 
 class ExtendBody(Body):
@@ -450,7 +347,7 @@ def reopen(attempt_id: int):
     s = db.session()
     now = utcnow()
     attempt = overrides.reopen_attempt(s, attempt_id, current_user.id, now)
-    return _state(attempt, now)
+    return attempts.attempt_state(s, attempt, now)
 
 
 @api.route("/exams/<int:exam_id>/close", methods=["POST"])
@@ -461,5 +358,4 @@ def close(exam_id: int):
     now = utcnow()
     exam = definitions.exam_for_staff(s, exam_id, current_user, room=True)
     finished = exam_room.close_room(s, exam, current_user.id, now)
-    return {"exam_id": exam.id, "closes_at": _iso(exam.closes_at), "finalised": finished}
-
+    return {"exam_id": exam.id, "closes_at": iso(exam.closes_at), "finalised": finished}
