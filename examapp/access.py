@@ -1,7 +1,8 @@
 """Who may call which route: every view declares it, and one hook enforces it.
 
 A view without a declaration is refused (deny by default), so a forgotten check
-cannot open a route; tests assert every route declares one.
+cannot open a route; tests assert every route declares one. Who may open a route is a named check
+of auth.policy (`@access.allow(policy.can_manage_banks)`), the same the menu and services use.
 """
 
 from __future__ import annotations
@@ -28,15 +29,17 @@ def authenticated(view: F) -> F:
     return view
 
 
-def roles(*allowed: str) -> Callable[[F], F]:
+def allow(check: Callable[[object], bool]) -> Callable[[F], F]:
+    """Open the route to the users `check` (a named check of auth.policy) answers True for."""
+
     def mark(view: F) -> F:
-        view.access = frozenset(allowed)
+        view.access = check
         return view
 
     return mark
 
 
-def access_of(endpoint: str | None) -> str | frozenset | None:
+def access_of(endpoint: str | None) -> str | Callable | None:
     if endpoint is None:
         return PUBLIC  # 404/405: let Flask answer
     if endpoint == "static":
@@ -60,7 +63,7 @@ def enforce():
         abort(403)
     if not current_user.is_authenticated:
         return _refuse(401)
-    if rule != AUTHENTICATED and current_user.role not in rule:
+    if rule != AUTHENTICATED and not rule(current_user):
         abort(403)
     return None
 

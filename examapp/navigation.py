@@ -1,28 +1,32 @@
-"""The menu: which pages each role sees. Links only; access is still checked on each route."""
+"""The menu: each item is shown to the users a named check of auth.policy lets open it. Links only;
+access is still checked on each route."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from examapp.auth import policy
+
 
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
     label: object
-    roles: frozenset[str]
+    shown_to: Callable[[object], bool]
 
 
 MENU = [
-    NavItem("main.dashboard", _l("Administration"), frozenset({"admin"})),
-    NavItem("orgs.units_page", _l("Organisation"), frozenset({"admin", "leader", "trainer", "proctor"})),
-    NavItem("users.users_page", _l("Accounts"), frozenset({"admin", "leader"})),
-    NavItem("banks.banks_page", _l("Question banks"), frozenset({"admin", "trainer"})),
-    NavItem("exam_pages.exams_page", _l("Exams"), frozenset({"admin", "trainer", "proctor"})),
-    NavItem("paper_pages.my_exams", _l("My exams"), frozenset({"candidate"})),
+    NavItem("main.dashboard", _l("Administration"), policy.can_administer),
+    NavItem("orgs.units_page", _l("Organisation"), policy.can_see_units),
+    NavItem("users.users_page", _l("Accounts"), policy.can_see_accounts),
+    NavItem("banks.banks_page", _l("Question banks"), policy.can_manage_banks),
+    NavItem("exam_pages.exams_page", _l("Exams"), policy.can_see_exams),
+    NavItem("paper_pages.my_exams", _l("My exams"), policy.sits_exams),
 ]
 
 ROLE_LABELS = {
@@ -35,7 +39,7 @@ def nav_items() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     return [{"url": url_for(item.endpoint), "label": item.label}
-            for item in MENU if current_user.role in item.roles]
+            for item in MENU if item.shown_to(current_user)]
 
 
 def role_label(role: str) -> str:

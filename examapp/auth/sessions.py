@@ -13,6 +13,7 @@ import time
 from flask import current_app, session
 from flask_login import login_user, logout_user
 
+from examapp.auth import policy
 from examapp.auth.identity import Identity
 from examapp.auth.models import User
 from examapp.i18n import LANGUAGE_KEY
@@ -49,7 +50,7 @@ def session_counts(identity: Identity) -> bool:
     """Whether the request's session cookie still logs `identity` in; refreshes its idle clock."""
     if session.get(VERSION) != identity.session_version:
         return False
-    if session.get(TICKET_EXAM) is not None and identity.role != "candidate":
+    if session.get(TICKET_EXAM) is not None and not policy.sits_exams(identity):
         return False  # a ticket gives a candidate's session, never more, whatever the account became
     now = int(time.time())
     config = current_app.config

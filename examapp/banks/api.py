@@ -16,6 +16,7 @@ from sqlalchemy import select
 from examapp import access, db
 from examapp.api.errors import ApiError, error_body
 from examapp.api.openapi import BINARY, XLSX, Body, documented
+from examapp.auth import policy
 from examapp.banks.export import download_name, export_bank
 from examapp.banks.forms import UPLOAD_EXTENSIONS
 from examapp.banks.importing import import_questions
@@ -33,7 +34,6 @@ from importers.validate import MAX_EXPLANATION, MAX_OPTION, MAX_OPTIONS, MAX_STE
 
 api = Blueprint("banks_api", __name__, url_prefix="/api/v1")
 
-MANAGERS = ("admin", "trainer")
 
 
 def _bank(bank_id: int) -> QuestionBank:
@@ -65,14 +65,14 @@ class ExportQuery(Body):
 
 
 @api.route("/banks", methods=["GET"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 @documented("Question banks the caller manages, with counts")
 def api_list_banks():
     return {"banks": [b.as_dict() for b in banks_of(db.session(), current_user)]}
 
 
 @api.route("/banks", methods=["POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 @documented("Create a question bank (owned by the caller)", body=BankBody, status=201,
             errors={409: "a bank of that name exists"})
 def api_create_bank(body: BankBody):
@@ -92,7 +92,7 @@ def _form_flag(name: str) -> bool:
 
 
 @api.route("/banks/<int:bank_id>/import", methods=["POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 @documented("Import a question file: all or nothing unless skip_invalid (200 imported, 422 rejected)",
             multipart={"file": BINARY, "dry_run": {"type": "boolean"}, "skip_invalid": {"type": "boolean"},
                        "format": {"type": "string", "enum": ["auto", *SUPPORTED_FORMATS]}},
@@ -128,7 +128,7 @@ def api_import(bank_id: int):
 
 
 @api.route("/banks/<int:bank_id>/questions", methods=["GET"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 @documented("A page of the bank's questions with the answer key (filters: q, topic, difficulty, type, "
             "status)", query=QuestionQuery, errors={403: "another trainer's bank"})
 def api_questions(bank_id: int, query: QuestionQuery):
@@ -163,7 +163,7 @@ class NewQuestionBody(Body):
 
 
 @api.route("/banks/<int:bank_id>/questions", methods=["POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 @documented("Add one question to the bank, checked as an edit is; it gets the bank's next number",
             body=NewQuestionBody, status=201,
             errors={409: "another question of this bank has this text and these options"})
@@ -189,7 +189,7 @@ def api_add_question(bank_id: int, body: NewQuestionBody):
 
 
 @api.route("/banks/<int:bank_id>/export.xlsx", methods=["GET"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 @documented("The bank as an xlsx file in the template's columns (?retired=1 includes retired questions)",
             query=ExportQuery, media_type=XLSX, errors={403: "another trainer's bank"})
 def api_export(bank_id: int, query: ExportQuery):

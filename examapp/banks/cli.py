@@ -40,9 +40,10 @@ def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_inv
     from sqlalchemy import select
 
     from examapp import db
+    from examapp.auth import policy
     from examapp.auth.models import User
     from examapp.banks.importing import import_questions
-    from examapp.banks.service import BankError, bank_by_name, create_bank, may_own_banks
+    from examapp.banks.service import BankError, bank_by_name, create_bank
 
     empty = {"bank": bank_name, "imported": 0, "duplicates": 0, "skipped": 0}
     if not os.access(file, os.R_OK) or not file.is_file():
@@ -55,7 +56,7 @@ def import_command(file: Path, bank_name: str, fmt: str, dry_run: bool, skip_inv
         user = s.scalar(select(User).where(User.username == owner))
         if user is None:
             fail(as_json, EXIT_REJECTED, f"no user named '{owner}'", **empty, errors=[], error_count=0)
-        if not may_own_banks(user):
+        if not policy.can_manage_banks(user):
             fail(as_json, EXIT_REJECTED, f"'{owner}' is a {user.role}: a bank's owner must be a trainer "
                  "or an admin", **empty, errors=[], error_count=0)
         owner_id = user.id

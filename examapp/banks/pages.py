@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from examapp import access, db
 from examapp.api.openapi import XLSX
+from examapp.auth import policy
 from examapp.banks.export import download_name, export_bank
 from examapp.banks.forms import (
     BankForm,
@@ -53,7 +54,6 @@ from examapp.messages import translated
 
 bp = Blueprint("banks", __name__)
 
-MANAGERS = ("admin", "trainer")
 FILTER_ARGS = ("q", "topic", "difficulty", "type", "status")
 
 
@@ -67,7 +67,7 @@ def _export_response(bank: QuestionBank, include_retired: bool):
 
 
 @bp.route("/banks", methods=["GET", "POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def banks_page():
     form = BankForm()
     status = 200
@@ -103,7 +103,7 @@ def _filter_from_args(bank: QuestionBank) -> tuple[QuestionFilter, int]:
 
 
 @bp.route("/banks/<int:bank_id>")
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def bank_page(bank_id: int):
     bank = _bank(bank_id)
     wanted, page_number = _filter_from_args(bank)
@@ -115,7 +115,7 @@ def bank_page(bank_id: int):
 
 
 @bp.route("/banks/<int:bank_id>/questions/<int:question_id>")
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def question_page(bank_id: int, question_id: int):
     bank = _bank(bank_id)
     question = question_in_bank(db.session(), bank, question_id) or abort(404)
@@ -124,7 +124,7 @@ def question_page(bank_id: int, question_id: int):
 
 
 @bp.route("/banks/<int:bank_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def edit_page(bank_id: int, question_id: int):
     bank = _bank(bank_id)
     s = db.session()
@@ -150,7 +150,7 @@ def edit_page(bank_id: int, question_id: int):
 
 
 @bp.route("/banks/<int:bank_id>/questions/new", methods=["GET", "POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def new_question_page(bank_id: int):
     bank = _bank(bank_id)
     form = NewQuestionForm()
@@ -204,7 +204,7 @@ def _fill_form(form: QuestionForm, question) -> None:
 
 @bp.route("/banks/<int:bank_id>/questions/<int:question_id>/<any(retire, restore):action>",
           methods=["POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def status_action(bank_id: int, question_id: int, action: str):
     bank = _bank(bank_id)
     s = db.session()
@@ -219,7 +219,7 @@ def status_action(bank_id: int, question_id: int, action: str):
 
 
 @bp.route("/banks/<int:bank_id>/import", methods=["GET", "POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def upload_page(bank_id: int):
     bank = _bank(bank_id)
     form = UploadForm()
@@ -243,7 +243,7 @@ def upload_page(bank_id: int):
 
 
 @bp.route("/banks/<int:bank_id>/import/confirm", methods=["POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def confirm_upload(bank_id: int):
     bank = _bank(bank_id)
     form = ConfirmForm()
@@ -268,7 +268,7 @@ def confirm_upload(bank_id: int):
 
 
 @bp.route("/banks/<int:bank_id>/imports")
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def imports_page(bank_id: int):
     bank = _bank(bank_id)
     jobs = import_jobs(db.session(), bank)
@@ -277,7 +277,7 @@ def imports_page(bank_id: int):
 
 
 @bp.route("/banks/template.xlsx")
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def template_download():
     # A copy of question_banks/template.xlsx kept inside the package (build.py writes both), so
     # an installed app serves it wherever it runs from.
@@ -287,6 +287,6 @@ def template_download():
 
 
 @bp.route("/banks/<int:bank_id>/export.xlsx")
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_banks)
 def export_page(bank_id: int):
     return _export_response(_bank(bank_id), request.args.get("retired") == "1")

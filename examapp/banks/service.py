@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from examapp.audit.service import record
+from examapp.auth import policy
 from examapp.auth.identity import Actor
 from examapp.auth.models import User
 from examapp.banks.models import (
@@ -121,24 +122,14 @@ def bank_for_manager(db: Session, bank_id: int, user: Actor) -> QuestionBank:
     bank = db.get(QuestionBank, bank_id)
     if bank is None:
         raise BankNotFound(msg("no question bank %(bank)s", bank=bank_id))
-    if not may_manage(user, bank):
+    if not policy.can_manage_bank(user, bank):
         raise BankForbidden(msg("question bank %(bank)s belongs to another trainer", bank=bank_id))
     return bank
 
 
 def banks_of(db: Session, user: Actor) -> list[BankSummary]:
     """The banks `user` manages: all of them for an administrator."""
-    return list_banks(db, None if user.role == "admin" else user.id)
-
-
-def may_own_banks(user: Actor) -> bool:
-    """Banks belong to trainers (admins manage every bank, so they may own one too)."""
-    return user.role in ("admin", "trainer")
-
-
-def may_manage(user: Actor, bank: QuestionBank) -> bool:
-    """Admins manage every bank; a trainer only the banks they own."""
-    return user.role == "admin" or (user.role == "trainer" and bank.owner_id == user.id)
+    return list_banks(db, None if policy.can_administer(user) else user.id)
 
 
 def list_banks(db: Session, owner_id: int | None = None) -> list[BankSummary]:

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import BINARY, Body, documented, schema_rules
+from examapp.auth import policy
 from examapp.db import utcnow
 from examapp.exams import attempts, definitions, editing, overrides
 from examapp.exams import candidates as exam_candidates
@@ -29,8 +30,6 @@ from examapp.exams.ticket_login import log_in_with_ticket
 
 api = Blueprint("exams_api", __name__, url_prefix="/api/v1")
 
-STAFF = ("admin", "trainer", "proctor")
-ROOM = ("admin", "proctor")
 
 
 # ---------------------------------------------------------------- definitions
@@ -72,7 +71,7 @@ def _dec(value: float | None) -> Decimal | None:
 
 
 @api.route("/exams", methods=["POST"])
-@access.roles("admin", "trainer")
+@access.allow(policy.can_define_exams)
 @documented("Define an exam over a bank (trainers: own banks only)", body=ExamBody, status=201,
             errors={403: "a trainer on another trainer's bank"})
 def create_exam(body: ExamBody):
@@ -94,7 +93,7 @@ def create_exam(body: ExamBody):
 @documented("Exams I manage (staff) or am assigned to (candidates)")
 def list_exams():
     s = db.session()
-    if current_user.role in STAFF:
+    if policy.can_see_exams(current_user):
         return {"exams": [definitions.exam_dict(e) for e in definitions.exams_for_staff(s, current_user)]}
     return {"exams": [c.as_dict() for c in exam_candidates.exams_for_candidate(s, current_user, utcnow())]}
 
@@ -105,7 +104,7 @@ def list_exams():
             errors={404: "no such exam, or not assigned to the calling candidate"})
 def get_exam(exam_id: int):
     s = db.session()
-    if current_user.role in STAFF:
+    if policy.can_see_exams(current_user):
         try:
             return definitions.exam_dict(definitions.exam_for_staff(s, exam_id, current_user))
         except exam_errors.ExamForbidden:
@@ -142,7 +141,7 @@ class ExamChangesBody(Body):
 
 
 @api.route("/exams/<int:exam_id>", methods=["PATCH"])
-@access.roles("admin", "trainer")
+@access.allow(policy.can_define_exams)
 @documented("Change an exam (fields left out stay; null clears opens_at, closes_at, room_code); once "
             "attempts exist, bank, rules, shuffling, partial credit and fresh questions are fixed (409)",
             body=ExamChangesBody,
@@ -167,7 +166,7 @@ def update_exam(exam_id: int, body: ExamChangesBody):
 
 
 @api.route("/exams/<int:exam_id>", methods=["DELETE"])
-@access.roles("admin", "trainer")
+@access.allow(policy.can_define_exams)
 @documented("Delete an exam nobody has started, with its candidates and tickets (409 once attempts "
             "exist: close it instead)", status=204, errors={409: "attempts exist"})
 def delete_exam(exam_id: int):
@@ -191,7 +190,7 @@ class CandidatesBody(Body):
 
 
 @api.route("/exams/<int:exam_id>/candidates", methods=["POST"])
-@access.roles(*STAFF)
+@access.allow(policy.can_see_exams)
 @documented("Assign candidates by usernames or by unit (with sub-units); optional extra time",
             body=CandidatesBody, response=Assignment,
             errors={403: "a trainer on another trainer's bank, or staff accounts among the usernames"})
@@ -209,7 +208,7 @@ def add_candidates(exam_id: int, body: CandidatesBody):
 
 
 @api.route("/exams/<int:exam_id>/candidates/file", methods=["POST"])
-@access.roles(*STAFF)
+@access.allow(policy.can_see_exams)
 @documented("Assign candidates from a spreadsheet (column username, optional extra_minutes)",
             multipart={"file": BINARY}, response=Assignment,
             errors={403: "a trainer on another trainer's bank, or staff accounts in the file"})
@@ -238,7 +237,7 @@ class OverrideBody(Body):
 
 
 @api.route("/exams/<int:exam_id>/overrides", methods=["POST"])
-@access.roles(*STAFF)
+@access.allow(policy.can_see_exams)
 @documented("Give one candidate their own window, extra time or extra attempts (fields left out stay; "
             "null puts one back to the exam's); 409 once the exam has shown its answers", body=OverrideBody,
             errors={409: "the exam has shown its answers, or the new close would end a running attempt"})
@@ -251,7 +250,7 @@ def set_override(exam_id: int, body: OverrideBody):
 
 
 @api.route("/exams/<int:exam_id>/overrides", methods=["GET"])
-@access.roles(*STAFF)
+@access.allow(policy.can_see_exams)
 @documented("The exam's candidates with an override")
 def list_overrides(exam_id: int):
     s = db.session()
@@ -267,7 +266,7 @@ class TicketsBody(Body):
 
 
 @api.route("/exams/<int:exam_id>/tickets", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 @documented("Issue one-time login tickets for the exam's candidates (all, or the given usernames)",
             body=TicketsBody, status=201, errors={403: "staff accounts among the usernames"})
 def issue_tickets(exam_id: int, body: TicketsBody):
@@ -296,7 +295,7 @@ def ticket_login(body: TicketLoginBody):
 
 
 @api.route("/exams/<int:exam_id>/room", methods=["GET"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 @documented("The live exam room: every candidate with progress, time left or score")
 def room(exam_id: int):
     s = db.session()
@@ -314,7 +313,7 @@ class ExtendBody(Body):
 
 
 @api.route("/exams/<int:exam_id>/candidates/<username>/extend", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 @documented("Give one candidate extra minutes", body=ExtendBody,
             errors={404: "no such exam, or the username is not one of its candidates"})
 def extend(exam_id: int, username: str, body: ExtendBody):
@@ -325,7 +324,7 @@ def extend(exam_id: int, username: str, body: ExtendBody):
 
 
 @api.route("/attempts/<int:attempt_id>/force-submit", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 @documented("End a candidate's attempt now and grade what was saved",
             errors={409: "the attempt has already been submitted"})
 def force_submit(attempt_id: int):
@@ -338,7 +337,7 @@ def force_submit(attempt_id: int):
 
 
 @api.route("/attempts/<int:attempt_id>/reopen", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 @documented("Put back in progress an attempt a proctor or the room closing ended before its deadline, "
             "with the time it had left (409 with the reason otherwise)",
             errors={409: "the attempt is in progress, was submitted by the candidate, ran to its deadline, "
@@ -351,7 +350,7 @@ def reopen(attempt_id: int):
 
 
 @api.route("/exams/<int:exam_id>/close", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 @documented("Close the exam room now; attempts in progress are submitted")
 def close(exam_id: int):
     s = db.session()

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from examapp.auth import policy
 from examapp.auth.identity import Actor
 from examapp.banks.models import Question
 from examapp.exams.definitions import iso
@@ -43,7 +44,6 @@ from examapp.exams.models import (
 from examapp.exams.windows import attempts_allowed, check_window, deadline_for, window_of
 from examapp.messages import msg
 
-STAFF_READERS = ("admin", "proctor")
 # A paper's option ids are drawn at random for each paper, so that neither their order nor their
 # values say anything of the options' places in the bank (where the key often sits) or of the key.
 OPTION_IDS = range(1, 2**31)
@@ -270,7 +270,7 @@ def attempt_for_user(db: Session, attempt_id: int, user: Actor, now: datetime,
     """The attempt if it is the user's own (admins and proctors may read any); finalises it when its
     deadline + grace has passed (commit afterwards). Raises ExamNotFound otherwise."""
     attempt = db.get(Attempt, attempt_id)
-    if attempt is None or (attempt.user_id != user.id and user.role not in STAFF_READERS):
+    if attempt is None or not policy.can_read_attempt(user, attempt):
         raise ExamNotFound(msg("no attempt %(attempt)s of yours", attempt=attempt_id))
     if is_expired(attempt, now, grace_seconds):
         finalise_attempt(db, attempt.id, now, "deadline")

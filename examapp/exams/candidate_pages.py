@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from examapp import access, db
+from examapp.auth import policy
 from examapp.db import utcnow
 from examapp.exams import candidates as exam_candidates
 from examapp.exams import definitions
@@ -28,7 +29,6 @@ from examapp.orgs.service import unit_tree
 
 bp = Blueprint("candidate_pages", __name__)
 
-STAFF = ("admin", "trainer", "proctor")
 
 
 def _staff_exam(exam_id: int, room: bool = False) -> Exam:
@@ -74,7 +74,7 @@ def _assign(exam: Exam, form: CandidatesForm) -> list[exam_candidates.AssignResu
 
 
 @bp.route("/exams/<int:exam_id>/candidates", methods=["GET", "POST"])
-@access.roles(*STAFF)
+@access.allow(policy.can_see_exams)
 def candidates_page(exam_id: int):
     exam = _staff_exam(exam_id)
     form = CandidatesForm()
@@ -107,7 +107,7 @@ def candidates_page(exam_id: int):
 
 
 @bp.route("/exams/<int:exam_id>/candidates/<username>/extra-time", methods=["POST"])
-@access.roles(*STAFF)
+@access.allow(policy.can_see_exams)
 def set_extra_time(exam_id: int, username: str):
     exam = _staff_exam(exam_id)
     form = ExtraTimeForm()

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from examapp.audit.service import record, record_refusal
+from examapp.auth import policy
 from examapp.auth.identity import Actor
 from examapp.auth.models import User
 from examapp.db import in_batches
@@ -33,8 +34,6 @@ from examapp.orgs.service import unit_and_descendant_ids, unit_by_code
 from importers import ImportFileError
 from importers.headers import HEADER_SEARCH_ROWS
 from importers.roster import CANDIDATES, MissingColumns, NotASpreadsheet, read_roster
-
-CANDIDATE_ROLE = "candidate"  # the only role that sits exams and holds tickets
 
 
 @dataclass
@@ -154,7 +153,7 @@ def assign_candidates(db: Session, exam: Exam, rows: list[CandidateRow],
     unknown = [n for n in wanted if n not in users]
     if unknown:
         raise ExamInvalid(msg("unknown usernames: %(names)s; nothing was assigned", names=listed(unknown)))
-    staff = sorted(n for n in wanted if users[n].role != CANDIDATE_ROLE)
+    staff = sorted(n for n in wanted if not policy.sits_exams(users[n]))
     if staff:
         # A candidate of an exam can be given a ticket, and a ticket logs in: assigning a staff
         # account would hand its rights to whoever holds the ticket.
@@ -199,7 +198,7 @@ def assign_unit(db: Session, exam: Exam, unit_code: str, actor_id: int | None,
     if extra_minutes is not None and not (0 <= extra_minutes <= MAX_EXTRA_MINUTES):
         raise ExamInvalid(msg("extra minutes must be between 0 and %(max)s", max=MAX_EXTRA_MINUTES))
     users = db.scalars(select(User).where(User.unit_id.in_(unit_and_descendant_ids(db, unit)),
-                                          User.active.is_(True), User.role == CANDIDATE_ROLE)).all()
+                                          User.active.is_(True), User.role == policy.CANDIDATE)).all()
     if not users:
         raise ExamInvalid(msg("unit '%(code)s' and its sub-units have no active candidate accounts",
                               code=unit_code))

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from examapp import access, db
+from examapp.auth import policy
 from examapp.db import utcnow
 from examapp.exams import definitions, overrides
 from examapp.exams.errors import ExamError
@@ -19,8 +20,6 @@ from examapp.messages import translated
 
 bp = Blueprint("override_pages", __name__)
 
-STAFF = ("admin", "trainer", "proctor")
-ROOM = ("admin", "proctor")
 
 
 def _exam(exam_id: int, room: bool = False) -> Exam:
@@ -28,7 +27,7 @@ def _exam(exam_id: int, room: bool = False) -> Exam:
 
 
 @bp.route("/exams/<int:exam_id>/candidates/<username>/override", methods=["GET", "POST"])
-@access.roles(*STAFF)
+@access.allow(policy.can_see_exams)
 def override_page(exam_id: int, username: str):
     exam = _exam(exam_id)
     s = db.session()
@@ -61,7 +60,7 @@ def override_page(exam_id: int, username: str):
 
 
 @bp.route("/exams/<int:exam_id>/room/reopen/<int:attempt_id>", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 def reopen(exam_id: int, attempt_id: int):
     exam = _exam(exam_id, room=True)
     s = db.session()

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from examapp import access, db
+from examapp.auth import policy
 from examapp.banks.models import QuestionBank, Topic
 from examapp.db import utcnow
 from examapp.exams import definitions, editing, errors
@@ -33,7 +34,6 @@ from examapp.messages import translated
 
 bp = Blueprint("exam_pages", __name__)
 
-STAFF = ("admin", "trainer", "proctor")
 # True/false options are stored in English and shown in the reader's language.
 TRUE_FALSE = {"True": _l("True"), "False": _l("False")}
 
@@ -68,7 +68,7 @@ def _staff_exam(exam_id: int, room: bool = False) -> Exam:
 
 def _usable_banks() -> list[QuestionBank]:
     query = select(QuestionBank).order_by(QuestionBank.name)
-    if current_user.role != "admin":
+    if not policy.can_administer(current_user):
         query = query.where(QuestionBank.owner_id == current_user.id)
     return list(db.session().scalars(query))
 
@@ -132,15 +132,15 @@ def confirmation_page(form: ConfirmForm, question: str, action: str):
 
 
 @bp.route("/exams")
-@access.roles(*STAFF)
+@access.allow(policy.can_see_exams)
 def exams_page():
     exams = definitions.exams_for_staff(db.session(), current_user)
     return render_template("exams/list.html", exams=exams, now=utcnow(),
-                           may_define=current_user.role in ("admin", "trainer"))
+                           may_define=policy.can_define_exams(current_user))
 
 
 @bp.route("/exams/new", methods=["GET", "POST"])
-@access.roles("admin", "trainer")
+@access.allow(policy.can_define_exams)
 def new_exam():
     banks = _usable_banks()
     form = ExamForm()
@@ -164,7 +164,7 @@ def new_exam():
 
 
 @bp.route("/exams/<int:exam_id>")
-@access.roles(*STAFF)
+@access.allow(policy.can_see_exams)
 def exam_page(exam_id: int):
     exam = _staff_exam(exam_id)
     return render_template("exams/detail.html", exam=exam, now=utcnow(),
@@ -172,7 +172,7 @@ def exam_page(exam_id: int):
                            grading_label=dict(GRADING_CHOICES)[exam.grading],
                            difficulty_labels=dict(DIFFICULTY_CHOICES),
                            total_points=sum(r.count * r.points for r in exam.rules),
-                           may_edit=current_user.role in ("admin", "trainer"),
+                           may_edit=policy.can_define_exams(current_user),
                            attempts=editing.attempt_count(db.session(), exam), confirm_form=ConfirmForm())
 
 
@@ -219,7 +219,7 @@ def _place_edit_problems(form: ExamForm, exc: ExamError) -> list[str]:
 
 
 @bp.route("/exams/<int:exam_id>/edit", methods=["GET", "POST"])
-@access.roles("admin", "trainer")
+@access.allow(policy.can_define_exams)
 def edit_exam(exam_id: int):
     exam = _staff_exam(exam_id)
     s = db.session()
@@ -254,7 +254,7 @@ def edit_exam(exam_id: int):
 
 
 @bp.route("/exams/<int:exam_id>/delete", methods=["POST"])
-@access.roles("admin", "trainer")
+@access.allow(policy.can_define_exams)
 def delete_exam(exam_id: int):
     exam = _staff_exam(exam_id)
     title = exam.title

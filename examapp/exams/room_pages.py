@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from examapp import access, db
+from examapp.auth import policy
 from examapp.db import utcnow
 from examapp.exams import definitions
 from examapp.exams import room as exam_room
@@ -21,7 +22,6 @@ from examapp.exams.pages import confirmation_page
 
 bp = Blueprint("room_pages", __name__)
 
-ROOM = ("admin", "proctor")
 STATE_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"),
                 "submitted": _l("Submitted")}
 
@@ -31,7 +31,7 @@ def _staff_exam(exam_id: int, room: bool = False) -> Exam:
 
 
 @bp.route("/exams/<int:exam_id>/room")
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 def room(exam_id: int):
     exam = _staff_exam(exam_id, room=True)
     now = utcnow()
@@ -45,7 +45,7 @@ def room(exam_id: int):
 
 
 @bp.route("/exams/<int:exam_id>/room/extend/<username>", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 def extend(exam_id: int, username: str):
     exam = _staff_exam(exam_id, room=True)
     form = ExtendForm()
@@ -60,7 +60,7 @@ def extend(exam_id: int, username: str):
 
 
 @bp.route("/exams/<int:exam_id>/room/force-submit/<int:attempt_id>", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 def force_submit(exam_id: int, attempt_id: int):
     exam = _staff_exam(exam_id, room=True)
     s = db.session()
@@ -79,7 +79,7 @@ def force_submit(exam_id: int, attempt_id: int):
 
 
 @bp.route("/exams/<int:exam_id>/room/close", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 def close(exam_id: int):
     exam = _staff_exam(exam_id, room=True)
     asking = confirmation_page(ConfirmForm(),

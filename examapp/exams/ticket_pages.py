@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from examapp import access, db
+from examapp.auth import policy
 from examapp.auth.forms import LoginForm
 from examapp.exams import definitions, errors
 from examapp.exams import tickets as exam_tickets
@@ -25,7 +26,6 @@ from examapp.messages import translated
 
 bp = Blueprint("ticket_pages", __name__)
 
-ROOM = ("admin", "proctor")
 NO_STORE = {"Cache-Control": "no-store"}  # pages and files that carry plain tickets
 SLIPS_PER_PAGE = 10
 MAX_DOWNLOAD = 20_000
@@ -56,7 +56,7 @@ def _refusal(form: IssueTicketsForm, lines: list[TicketLine]) -> tuple[str, int]
 
 
 @bp.route("/exams/<int:exam_id>/tickets", methods=["GET", "POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 def tickets_page(exam_id: int):
     exam = _room_exam(exam_id)
     s = db.session()
@@ -93,7 +93,7 @@ def _print_page(exam: Exam, issued: list[IssuedTicket]):
 
 
 @bp.route("/exams/<int:exam_id>/tickets.csv", methods=["POST"])
-@access.roles(*ROOM)
+@access.allow(policy.can_run_rooms)
 def tickets_download(exam_id: int):
     exam = _room_exam(exam_id)
     usernames, tickets = request.form.getlist("username"), request.form.getlist("ticket")

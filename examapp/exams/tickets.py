@@ -12,9 +12,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from examapp.audit.service import record, record_refusal
+from examapp.auth import policy
 from examapp.auth.models import User
 from examapp.db import in_batches
-from examapp.exams.candidates import CANDIDATE_ROLE, listed
+from examapp.exams.candidates import listed
 from examapp.exams.errors import (
     ExamConflict,
     ExamForbidden,
@@ -65,12 +66,12 @@ def issue_tickets(db: Session, exam: Exam, actor_id: int | None,
     else:
         assigned = [u for names in in_batches(sorted(set(usernames)))
                     for u in db.scalars(query.where(User.username.in_(names)))]
-    staff = sorted(u.username for u in assigned if u.role != CANDIDATE_ROLE)
+    staff = sorted(u.username for u in assigned if not policy.sits_exams(u))
     if staff and usernames is not None:
         record_refusal(db, actor_id, "exam.tickets.refused", f"exam:{exam.id}", staff=staff[:50])
         raise ExamForbidden(msg("tickets are only for candidate accounts; these are staff accounts: "
                                 "%(names)s; no ticket was issued", names=listed(staff)))
-    users = sorted((u for u in assigned if u.role == CANDIDATE_ROLE),
+    users = sorted((u for u in assigned if policy.sits_exams(u)),
                    key=lambda u: (vi_sort_key(u.full_name), u.username))
     if usernames is not None:
         missing = sorted(set(usernames) - {u.username for u in users})
@@ -110,7 +111,7 @@ def user_for_ticket(db: Session, ticket: str, now: datetime) -> tuple[User, Exam
     user = db.get(User, row.ExamTicket.user_id)
     if user is None or not user.active:
         raise refused
-    if user.role != CANDIDATE_ROLE:
+    if not policy.sits_exams(user):
         record_refusal(db, None, "ticket.login.refused", f"exam:{exam.id}", username=user.username,
                        role=user.role)
         raise refused

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from examapp import access, db
+from examapp.auth import policy
 from examapp.auth.models import User
 from examapp.auth.roles import ROLES
 from examapp.i18n import LANGUAGE_KEY, LANGUAGES
@@ -28,7 +29,7 @@ def _favicon(state) -> None:
 
 
 @bp.route("/admin")
-@access.roles("admin")
+@access.allow(policy.can_administer)
 def dashboard():
     s = db.session()
     by_role = dict(s.execute(select(User.role, func.count()).group_by(User.role)).all())

@@ -12,20 +12,20 @@ from pydantic import Field
 from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import Body, documented
+from examapp.auth import policy
 from examapp.messages import translated
 from examapp.orgs.forms import KIND_LABELS, UnitForm
 from examapp.orgs.service import CODE_RE, UnitError, UnitExists, create_unit, unit_choices, unit_tree
 
 bp = Blueprint("orgs", __name__)
 api = Blueprint("orgs_api", __name__, url_prefix="/api/v1")
-MANAGERS = ("admin", "leader")
 
 
 @bp.route("/units", methods=["GET", "POST"])
-@access.roles("admin", "leader", "trainer", "proctor")
+@access.allow(policy.can_see_units)
 def units_page():
     s = db.session()
-    form = UnitForm() if current_user.role in MANAGERS else None
+    form = UnitForm() if policy.can_manage_units(current_user) else None
     if form is not None:
         form.parent.choices = [("", "—")] + [(code, f"{code} · {name}") for code, name in unit_choices(s)]
         if form.validate_on_submit():
@@ -58,7 +58,7 @@ def list_units():
 
 
 @api.route("/units", methods=["POST"])
-@access.roles(*MANAGERS)
+@access.allow(policy.can_manage_units)
 @documented("Add a unit to the tree", body=UnitBody, status=201, errors={409: "the code is taken"})
 def add_unit(body: UnitBody):
     s = db.session()

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from examapp import access, db
+from examapp.auth import policy
 from examapp.auth.models import User
 from examapp.auth.roles import ROLES
 from examapp.auth.service import AccountError, NewUser
@@ -38,9 +39,9 @@ def _account(user_id: int) -> User:
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@access.roles("admin", "leader")
+@access.allow(policy.can_see_accounts)
 def users_page():
-    form = NewAccountForm() if current_user.role == "admin" else None
+    form = NewAccountForm() if policy.can_manage_accounts(current_user) else None
     status, problem = 200, None
     if form is None and request.method == "POST":
         abort(403)
@@ -64,12 +65,14 @@ def users_page():
         elif request.method == "POST":
             status = 400
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    return render_template("users/list.html", users=list_users(db.session(), role), role=role,
-                           roles=ROLES, form=form, problem=problem), status
+    s = db.session()
+    users = list_users(s, role, policy.units_in_scope(s, current_user))
+    return render_template("users/list.html", users=users, role=role, roles=ROLES, form=form,
+                           problem=problem), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@access.roles("admin")
+@access.allow(policy.can_manage_accounts)
 def account_page(user_id: int):
     user = _account(user_id)
     form = AccountForm()
@@ -97,7 +100,7 @@ def account_page(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/<any(disable, enable):action>", methods=["POST"])
-@access.roles("admin")
+@access.allow(policy.can_manage_accounts)
 def active_action(user_id: int, action: str):
     user = _account(user_id)
     if not ActionForm().validate_on_submit():
@@ -116,7 +119,7 @@ def active_action(user_id: int, action: str):
 
 
 @bp.route("/users/<int:user_id>/password-reset", methods=["GET", "POST"])
-@access.roles("admin")
+@access.allow(policy.can_manage_accounts)
 def password_reset(user_id: int):
     user = _account(user_id)
     form = ActionForm()
@@ -134,7 +137,7 @@ def password_reset(user_id: int):
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
-@access.roles("admin")
+@access.allow(policy.can_manage_accounts)
 def import_page():
     form = ImportForm()
     if not form.validate_on_submit():

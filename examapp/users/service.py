@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from examapp.audit.service import record, record_refusal
+from examapp.auth import policy
 from examapp.auth.identity import Actor
 from examapp.auth.models import User
 from examapp.auth.passwords import hash_password
@@ -41,12 +42,13 @@ def user_dict(user: User) -> dict:
             "active": user.active}
 
 
-def list_users(db: Session, role: str | None = None, unit_ids: list[int] | None = None) -> list[dict]:
+def list_users(db: Session, role: str | None = None, unit_ids: set[int] | None = None) -> list[dict]:
+    """The accounts (of one role, of the given units: None for all), sorted as Vietnamese readers expect."""
     query = select(User).options(joinedload(User.unit))
     if role:
         query = query.where(User.role == role)
     if unit_ids is not None:
-        query = query.where(User.unit_id.in_(unit_ids))
+        query = query.where(User.unit_id.in_(sorted(unit_ids)))
     users = db.scalars(query).all()
     return [user_dict(u) for u in sorted(users, key=lambda u: (vi_sort_key(u.full_name), u.username))]
 
@@ -100,7 +102,7 @@ def change_account(db: Session, user: User, change: AccountChange, actor: Actor)
         raise AccountRefused(msg_join(problems))
     active = user.active if change.active is None else change.active
     role = change.role or user.role
-    if user.role == "admin" and user.active and (not active or role != "admin"):
+    if user.role == policy.ADMIN and user.active and (not active or role != policy.ADMIN):
         _keep_an_administrator(db, user, actor)
     elif user.id == actor.id and not active:
         _refuse(db, actor, user, msg("you cannot disable your own account"))
@@ -131,7 +133,7 @@ def _keep_an_administrator(db: Session, user: User, actor: Actor) -> None:
         _refuse(db, actor, user, msg("you cannot disable your own account or take away your own "
                                      "administrator role; another administrator can"))
     others = db.scalar(select(func.count()).select_from(User).where(
-        User.role == "admin", User.active.is_(True), User.id != user.id))
+        User.role == policy.ADMIN, User.active.is_(True), User.id != user.id))
     if not others:
         _refuse(db, actor, user, msg("'%(username)s' is the last active administrator; make another "
                                      "account an administrator first", username=user.username))

@@ -11,6 +11,7 @@ from pydantic import Field
 from examapp import access, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import BINARY, Body, documented
+from examapp.auth import policy
 from examapp.auth.passwords import MIN_LENGTH
 from examapp.auth.roles import ROLES
 from examapp.auth.service import USERNAME_RE, NewUser
@@ -58,17 +59,17 @@ class UserChangeBody(Body):
 
 
 @api.route("/users", methods=["GET"])
-@access.roles("admin", "leader")
+@access.allow(policy.can_see_accounts)
 @documented("List accounts (optionally ?role=)", query=UsersQuery)
 def api_list_users(query: UsersQuery):
     role = query.role
     if role is not None and role not in ROLES:
         raise ApiError(400, f"unknown role '{role}'; use one of {', '.join(ROLES)}")
-    return {"users": list_users(db.session(), role)}
+    return {"users": list_users(db.session(), role, policy.units_in_scope(db.session(), current_user))}
 
 
 @api.route("/users/import", methods=["POST"])
-@access.roles("admin")
+@access.allow(policy.can_manage_accounts)
 @documented("Create accounts from an xlsx/ods/csv file, all or nothing",
             multipart={"file": BINARY, "dry_run": {"type": "boolean"}}, status=201,
             also={200: "dry run: what would be created"},
@@ -91,7 +92,7 @@ def api_import_users():
 
 
 @api.route("/users", methods=["POST"])
-@access.roles("admin")
+@access.allow(policy.can_manage_accounts)
 @documented("Create an account; without a password one is generated and returned once "
             "(generated_password)", body=UserBody, status=201, errors={409: "the username is taken"})
 def api_create_user(body: UserBody):
@@ -116,7 +117,7 @@ def _one_role(roles: str | list[str]) -> str:
 
 
 @api.route("/users/<int:user_id>", methods=["PATCH"])
-@access.roles("admin")
+@access.allow(policy.can_manage_accounts)
 @documented("Change an account: active, role, unit, full name. Disabling and a new role end its "
             "sessions; an administrator cannot disable or demote themselves, nor the last one (409)",
             body=UserChangeBody, errors={409: "it would disable or demote yourself or the last admin"})
@@ -134,7 +135,7 @@ def api_change_user(user_id: int, body: UserChangeBody):
 
 
 @api.route("/users/<int:user_id>/password-reset", methods=["POST"])
-@access.roles("admin")
+@access.allow(policy.can_manage_accounts)
 @documented("Give the account a generated password, returned once (the old one stops working and its "
             "sessions end)", errors={409: "your own password: change it on the password page"})
 def api_reset_password(user_id: int):
