@@ -83,3 +83,14 @@ def test_a_file_over_the_size_limit_is_refused_in_vietnamese_on_the_upload_page(
     big = b"question,answer\n" + b"x" * 6 * 2**20
     page = _upload(trainer, banks.create(owner=trainer.user), big, "bank.csv")
     assert "Tệp quá lớn (giới hạn 5 MB)" in page and "too large" not in page
+
+
+def test_a_gift_question_of_a_kind_a_bank_cannot_hold_is_named_in_vietnamese_at_its_line(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    data = "// Moodle\nThủ đô? {=Hà Nội ~Huế}\n\n::Q5:: Một số từ 1 đến 5? {#3:2}\n".encode()
+    page = text_of(trainer.post(f"/banks/{bank_id}/import", headers=VI, content_type="multipart/form-data",
+                                data={"file": (io.BytesIO(data), "bank.gift"), "format": "auto"}))
+    assert ('<a href="#row-4">Dòng 4</a>: Không hỗ trợ loại câu hỏi GIFT: điền số ({#…}); chỉ nhập được '
+            "câu hỏi một đáp án, nhiều đáp án và đúng/sai") in page
+    assert "unsupported" not in page
