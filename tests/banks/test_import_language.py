@@ -72,9 +72,12 @@ FAR_CELL = xlsx_with_sheet(question_rows() + f'<row r="1048576">{text_cell("XFD1
 def test_a_hostile_or_unreadable_file_is_refused_in_vietnamese_on_the_upload_page(
         accounts, banks, data, name, vietnamese, english):
     trainer = accounts.client("trainer")
-    page = _upload(trainer, banks.create(owner=trainer.user), data, name)
+    bank_id = banks.create(owner=trainer.user)
+    page = _upload(trainer, bank_id, data, name)
     assert vietnamese in page
     assert english not in page
+    history = text_of(trainer.get(f"/banks/{bank_id}/imports", headers=VI))
+    assert vietnamese in history and english not in history
 
 
 def test_a_file_over_the_size_limit_is_refused_in_vietnamese_on_the_upload_page(accounts, banks, monkeypatch):
