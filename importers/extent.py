@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from importers import limits
+from importers.messages import msg
 from importers.model import ImportFileError
 
 # A tag's attributes; quoted values may hold ">".
@@ -83,23 +84,27 @@ class XlsxScan:
 
 
 def refuse_extent(sheet: str, where: str, rows: int, columns: int) -> None:
-    """Refuse a sheet whose grid (`where` says how it gets there) is over a limit."""
+    """Refuse a sheet whose grid (`where`, a message, says how it gets there) is over a limit."""
     if rows > limits.MAX_ROWS:
-        refuse_sheet(sheet, f"{where}: row {rows:,} is beyond the {limits.MAX_ROWS:,} rows that can be "
-                       "read; delete the rows below your data, or split the file")
+        refuse_sheet(sheet, msg("%(where)s: row %(row)s is beyond the %(limit)s rows that can be read; "
+                                "delete the rows below your data, or split the file",
+                                where=where, row=f"{rows:,}", limit=f"{limits.MAX_ROWS:,}"))
     if columns > limits.MAX_COLUMNS:
-        refuse_sheet(sheet, f"{where}: column {column_letters(columns)} is beyond the {limits.MAX_COLUMNS} "
-                       f"columns (A to {column_letters(limits.MAX_COLUMNS)}) that can be read; delete "
-                       "the columns to the right of your data")
+        refuse_sheet(sheet, msg("%(where)s: column %(column)s is beyond the %(limit)s columns "
+                                "(A to %(last)s) that can be read; delete the columns to the right of "
+                                "your data",
+                                where=where, column=column_letters(columns), limit=f"{limits.MAX_COLUMNS:,}",
+                                last=column_letters(limits.MAX_COLUMNS)))
     if rows * columns > limits.MAX_CELLS:
-        refuse_sheet(sheet, f"{where}: {rows:,} rows by {columns:,} columns are more than the "
-                       f"{limits.MAX_CELLS:,} cells that can be read; delete the rows and columns "
-                       "your data does not use, or split the file")
+        refuse_sheet(sheet, msg("%(where)s: %(rows)s rows by %(columns)s columns are more than the %(limit)s "
+                                "cells that can be read; delete the rows and columns your data does not "
+                                "use, or split the file", where=where, rows=f"{rows:,}",
+                                columns=f"{columns:,}", limit=f"{limits.MAX_CELLS:,}"))
 
 
 def refuse_sheet(sheet: str, problem: str) -> NoReturn:
-    """Refuse the workbook for what `sheet` does wrong."""
-    raise ImportFileError(f"sheet '{sheet}' {problem}")
+    """Refuse the workbook for what `sheet` does wrong (`problem`, a message, says it)."""
+    raise ImportFileError(msg("sheet '%(sheet)s' %(problem)s", sheet=sheet, problem=problem))
 
 
 def column_letters(number: int) -> str:
@@ -174,7 +179,8 @@ class _XlsxPart:
 def _check_xlsx_sheet(sheet: str, scan: _XlsxPart, text: Callable[[], bytes]) -> None:
     for ref in scan.dimensions:
         rows, columns = _range_end(ref)
-        refuse_extent(sheet, f"declares its cells as {ref[:40].decode('ascii', 'replace')}", rows, columns)
+        declared = msg("declares its cells as %(range)s", range=ref[:40].decode("ascii", "replace"))
+        refuse_extent(sheet, declared, rows, columns)
     if scan.unusual:
         xml = text()
         if _PREFIXED_CELL.search(xml) is not None or not _within_wide_grid(sheet, xml):
@@ -184,7 +190,8 @@ def _check_xlsx_sheet(sheet: str, scan: _XlsxPart, text: Callable[[], bytes]) ->
     # is read (the reader counts its rows again).
     last = _TAG.match(scan.tail, max(0, scan.tail.rfind(b"<row ")))
     if last is not None and (ref := _REF.search(last.group(2))) and ref.group(2):
-        refuse_extent(sheet, f"has rows down to row {int(ref.group(2)):,}", int(ref.group(2)), 1)
+        last_row = int(ref.group(2))
+        refuse_extent(sheet, msg("has rows down to row %(row)s", row=f"{last_row:,}"), last_row, 1)
 
 
 def _within_wide_grid(sheet: str, xml: bytes) -> bool:
@@ -225,7 +232,7 @@ def _walk_cells(sheet: str, xml: bytes) -> None:
             for _, digits in refs:
                 row = int(digits) if digits else row + 1
                 if row > max_rows:
-                    refuse_extent(sheet, f"has a row numbered {row:,}", row, 1)
+                    refuse_extent(sheet, msg("has a row numbered %(row)s", row=f"{row:,}"), row, 1)
             column = 0
             continue
         previous = column
@@ -234,10 +241,11 @@ def _walk_cells(sheet: str, xml: bytes) -> None:
             at_row = int(digits) if digits else row
             rows, columns = max(rows, at_row), max(columns, column)
             if rows > max_rows or columns > max_columns or rows * columns > max_cells:
-                refuse_extent(sheet, f"has a cell at {column_letters(column)}{at_row}", rows, columns)
+                cell = f"{column_letters(column)}{at_row}"
+                refuse_extent(sheet, msg("has a cell at %(cell)s", cell=cell), rows, columns)
         cells += 1
         if cells > max_cells:
-            refuse_sheet(sheet, f"has more than {max_cells:,} cells; split the file")
+            refuse_sheet(sheet, msg("has more than %(limit)s cells; split the file", limit=f"{max_cells:,}"))
 
 
 def _range_end(ref: bytes) -> tuple[int, int]:
@@ -253,10 +261,10 @@ def _range_end(ref: bytes) -> tuple[int, int]:
 
 def _check_shared_strings(count: int) -> None:
     if count > limits.MAX_CELLS:
-        raise ImportFileError(
-            f"the workbook declares {count:,} shared texts, more than the {limits.MAX_CELLS:,} "
-            "cells that can be read; open it in Excel or LibreOffice and save it again"
-        )
+        raise ImportFileError(msg(
+            "the workbook declares %(count)s shared texts, more than the %(limit)s cells that can be read; "
+            "open it in Excel or LibreOffice and save it again", count=f"{count:,}",
+            limit=f"{limits.MAX_CELLS:,}"))
 
 
 _SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet(?=[\s>/])" + TAG_ATTRS + rb">")

@@ -17,6 +17,7 @@ from operator import add, methodcaller
 
 from importers import limits
 from importers.extent import TAG_ATTRS, attribute, column_letters, refuse_extent, refuse_sheet, xml_text
+from importers.messages import msg
 from importers.model import ImportFileError
 
 _ODS_NAMESPACES = (
@@ -39,8 +40,8 @@ def check_ods_content(xml: bytes) -> None:
     neither reader keeps."""
     _check_ods_namespaces(xml)
     if (spaces := sum(map(int, _SPACES.findall(xml)))) > limits.MAX_UNPACKED_BYTES:
-        raise ImportFileError(f"the file asks for {spaces:,} repeated spaces; open it in LibreOffice, "
-                              "remove the long runs of spaces and save it again")
+        raise ImportFileError(msg("the file asks for %(count)s repeated spaces; open it in LibreOffice, "
+                                  "remove the long runs of spaces and save it again", count=f"{spaces:,}"))
     name, start, number = _table_name(xml[: max(0, xml.find(_ODS_ROW))], "1"), 0, 1
     while start < len(xml):
         closed = xml.find(b"</table:table>", start)
@@ -96,8 +97,9 @@ def _check_ods_namespaces(xml: bytes) -> None:
 
 
 def _unusual_names() -> ImportFileError:
-    return ImportFileError("file is not a valid ods spreadsheet: it names its parts in an unusual way; "
-                           "open it in LibreOffice and save it again")
+    reason = msg("it names its parts in an unusual way; open it in LibreOffice and save it again")
+    return ImportFileError(msg("file is not a valid %(what)s: %(reason)s", what=msg("ods spreadsheet"),
+                               reason=reason))
 
 
 def _table_name(text: bytes, default: str) -> str:
@@ -145,14 +147,17 @@ class _OdsReach:
     def _check(self) -> None:
         rows, columns = self.rows, self.columns
         if rows > limits.MAX_ROWS or columns > limits.MAX_COLUMNS or rows * columns > limits.MAX_CELLS:
-            refuse_extent(self.name, f"reaches row {rows:,}, column {column_letters(columns)} once its "
-                                     "repeated rows and cells are counted", rows, columns)
+            where = msg("reaches row %(row)s, column %(column)s once its repeated rows and cells are counted",
+                        row=f"{rows:,}", column=column_letters(columns))
+            refuse_extent(self.name, where, rows, columns)
         if self.cells > limits.MAX_CELLS:
-            refuse_sheet(self.name, f"holds more than {limits.MAX_CELLS:,} cells once its repeated cells "
-                               "are counted; delete the rows and columns your data does not use")
+            refuse_sheet(self.name, msg("holds more than %(limit)s cells once its repeated cells are "
+                                        "counted; delete the rows and columns your data does not use",
+                                        limit=f"{limits.MAX_CELLS:,}"))
         if self.text > limits.MAX_UNPACKED_BYTES:
-            refuse_sheet(self.name, f"repeats its text to more than {limits.MAX_UNPACKED_BYTES // 2**20} MB; "
-                               "delete the repeated rows and cells your data does not use")
+            refuse_sheet(self.name, msg("repeats its text to more than %(limit)s MB; delete the repeated "
+                                        "rows and cells your data does not use",
+                                        limit=limits.MAX_UNPACKED_BYTES // 2**20))
 
 
 def _ods_cells(body: bytes) -> tuple[int, int, int]:

@@ -1,7 +1,16 @@
-"""Moodle GIFT text: multiple choice, multiple answer and true/false questions."""
+r"""Moodle GIFT text: multiple choice, multiple answer and true/false questions.
+
+Read as Moodle's qformat_gift reads it: blank-line separated questions, whole-line // comments,
+$CATEGORY lines (the last part of the path is the topic), ::titles::, [html]/[moodle]/[plain]/
+[markdown] marks (html is turned into plain text), the escapes \~ \= \# \{ \} \: \\ \n, answer
+weights %50% and feedback #... (dropped; the general feedback after #### is the explanation).
+The kinds Moodle reads that a bank cannot hold (short answer, numerical, matching, essay,
+description) are each a row error naming the kind.
+"""
 
 from __future__ import annotations
 
+import html
 import re
 
 from importers.messages import msg
@@ -24,9 +33,18 @@ _RESTORE = str.maketrans({mark: char for char, mark in _ESCAPES.items()})
 _PRIVATE = re.compile("[\ue000-\ue007]")
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _CATEGORY = re.compile(r"^\s*\$CATEGORY\s*:\s*(.*)$", re.IGNORECASE)
-_FORMAT_MARK = re.compile(r"^\s*\[(?:html|moodle|plain|markdown)\]", re.IGNORECASE)
+_FORMAT_MARK = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _TRUE_FALSE = re.compile(r"^\s*(TRUE|T|FALSE|F)\s*(?:#.*)?$", re.IGNORECASE | re.DOTALL)
 _WEIGHT = re.compile(r"^\s*%\s*(-?\d+(?:[.,]\d+)?)\s*%")
+# What html text needs to read as plain text: line breaks, tags, <pre> blocks, images.
+_HTML_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6]|blockquote)\s*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^<>]*>")
+_HTML_PRE = re.compile(r"<(/?)pre(?=[\s>])[^<>]*>", re.IGNORECASE)
+_HTML_IMAGE = re.compile(r"<img(?=[\s/>])", re.IGNORECASE)
+_BLANKS = re.compile(r"\s+")
+_BLANKS_IN_LINE = re.compile(r" {2,}")
+_LINE_END_BLANKS = re.compile(r" ?\n ?")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 GiftItem = ParsedQuestion | RowError
 
@@ -62,8 +80,40 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(swap, text)
 
 
-def _restore(text: str) -> str:
-    return clean_text(_FORMAT_MARK.sub("", text).translate(_RESTORE))
+def _text(raw: str, default: str = "moodle") -> tuple[str, str]:
+    """A text as the bank keeps it, and its format: the [format] mark it starts with, else
+    `default` (an answer takes its question's format, as in Moodle)."""
+    mark = _FORMAT_MARK.match(raw)
+    fmt = mark.group(1).lower() if mark else default
+    text = (raw[mark.end() :] if mark else raw).translate(_RESTORE)
+    if fmt == "html":
+        if _HTML_IMAGE.search(text):
+            raise _Malformed(msg("the question has an image (<img>), which cannot be imported: remove it or "
+                                 "describe it in words"))
+        text = _html_text(text)
+    return clean_text(text), fmt
+
+
+def _html_text(text: str) -> str:
+    """What html shows as plain text: runs of blanks read as one (except inside <pre>), a line
+    break where a paragraph, a <pre> or a <br> ends, no tags, entities decoded."""
+    pieces, start, depth = [], 0, 0
+    for tag in _HTML_PRE.finditer(text):
+        pieces.append(_html_piece(text[start : tag.start()], depth > 0))
+        depth = max(0, depth + (-1 if tag.group(1) else 1))
+        pieces.append("\n" if tag.group(1) else "")
+        start = tag.end()
+        if depth and text.startswith("\n", start):  # as browsers do, the line break after <pre>
+            start += 1
+    pieces.append(_html_piece(text[start:], depth > 0))
+    return _BLANK_LINES.sub("\n\n", html.unescape("".join(pieces)).replace("\xa0", " "))
+
+
+def _html_piece(piece: str, preformatted: bool) -> str:
+    if preformatted:
+        return _HTML_TAG.sub("", _HTML_BREAK.sub("\n", piece))
+    piece = _HTML_TAG.sub("", _HTML_BREAK.sub("\n", _BLANKS.sub(" ", piece)))
+    return _LINE_END_BLANKS.sub("\n", _BLANKS_IN_LINE.sub(" ", piece))
 
 
 def _blocks(lines: list[str]) -> list[list[tuple[int, str]]]:
@@ -101,8 +151,9 @@ def parse_gift(text: str) -> list[GiftItem]:
         try:
             items.append(_question(start, source, topic))
         except _Unsupported as exc:
-            items.append(RowError(start, None, msg("unsupported GIFT question type: %(kind)s",
-                                                   kind=exc.args[0])))
+            items.append(RowError(start, None, msg(
+                "unsupported GIFT question type: %(kind)s; only multiple choice, multiple answer and "
+                "true/false questions can be imported", kind=exc.args[0])))
         except _Malformed as exc:
             items.append(RowError(start, None, exc.args[0]))
     return items
@@ -112,16 +163,15 @@ def _category_topic(path: str) -> str | None:
     """Return the last part of a $CATEGORY path ("$course$/top/History" -> "History")."""
     parts = [part.strip() for part in _unescape(path).split("/")]
     parts = [part for part in parts if part and not re.fullmatch(r"\$\w+\$|top", part)]
-    return (collapse(_restore(parts[-1])) or None) if parts else None
+    return (collapse(_text(parts[-1])[0]) or None) if parts else None
 
 
 def _question(start: int, source: str, topic: str | None) -> ParsedQuestion:
     body = source.strip()
     if body.startswith("::"):
+        # As Moodle: a title that is not closed is no title; the text goes on after the "::".
         end = body.find("::", 2)
-        if end < 0:
-            raise _Malformed(msg("the title opened with :: is not closed with ::"))
-        body = body[end + 2 :]
+        body = body[end + 2 :] if end >= 0 else body[2:]
     opening = body.find("{")
     if opening < 0:
         if "}" in body:
@@ -131,44 +181,54 @@ def _question(start: int, source: str, topic: str | None) -> ParsedQuestion:
     if closing < 0:
         raise _Malformed(msg("the answer block opened with { is not closed with }"))
     before, answers, after = body[:opening], body[opening + 1 : closing], body[closing + 1 :]
+    if "}" in before:
+        raise _Malformed(msg("found } without an opening {; escape literal braces as \\}"))
     if "{" in after or "}" in after or "{" in answers:
         raise _Malformed(msg(
             "more than one answer block {…} in one question; escape literal braces as \\{ and \\}"
         ))
-    stem = _restore(before)
-    if _restore(after):
-        # Missing-word format: the blank sits where the answer block was.
-        stem = f"{stem} _____ {_restore(after)}".strip()
-    answers, _, general = answers.partition("####")
-    explanation = _restore(general) or None
-    kind, options = _answers(answers)
+    # Missing-word format: the blank sits where the answer block was.
+    stem, fmt = _text(before + "_____" + after if after.strip() else before)
+    answers, _, general = answers.rpartition("####") if "####" in answers else (answers, "", "")
+    explanation = _text(general, fmt)[0] or None
+    kind, options = _answers(answers, fmt)
     return ParsedQuestion(
         row=start, text=stem, type=kind, options=options, topic=topic, explanation=explanation
     )
 
 
-def _answers(block: str) -> tuple[str, tuple[Option, ...]]:
+def _answers(block: str, fmt: str) -> tuple[str, tuple[Option, ...]]:
+    """The kind and options of an answer block, told apart in Moodle's order."""
     if not block.strip():
-        raise _Unsupported(msg("essay"))
+        raise _Unsupported(msg("essay (an empty answer block {})"))
     if block.lstrip().startswith("#"):
-        raise _Unsupported(msg("numerical"))
-    if match := _TRUE_FALSE.match(block):
-        return "true_false", true_false_options(match.group(1).upper().startswith("T"))
-    first = min((pos for pos in (block.find("="), block.find("~")) if pos >= 0), default=-1)
-    if first < 0 or block[:first].strip():
+        raise _Unsupported(msg("numerical ({#…})"))
+    if "~" not in block:
+        if "=" in block and "->" in block:
+            raise _Unsupported(msg("matching (=… -> …)"))
+        if match := _TRUE_FALSE.match(block):
+            return "true_false", true_false_options(match.group(1).upper().startswith("T"))
+        raise _Unsupported(msg("short answer (answers given with = only, no ~ wrong answer)"))
+    first = min(pos for pos in (block.find("="), block.find("~")) if pos >= 0)
+    if block[:first].strip():
         raise _Malformed(msg("cannot read the answers: start each one with = (right) or ~ (wrong)"))
     tokens = re.findall(r"([=~])([^=~]*)", block[first:])
-    if any(mark == "=" and "->" in body for mark, body in tokens):
-        raise _Unsupported(msg("matching"))
-    if all(mark == "=" for mark, _ in tokens):
-        raise _Unsupported(msg("short answer"))
+    # With an = answer, Moodle's question is single-answer: only = (or 100%) answers are right,
+    # a partial weight is not. Without one, every answer of positive weight is right.
+    single_answer = any(mark == "=" for mark, _ in tokens)
     options = []
     for mark, body in tokens:
-        correct = mark == "="
-        if weight := _WEIGHT.match(body):
-            correct = float(weight.group(1).replace(",", ".")) > 0
-            body = body[weight.end() :]
+        weight = None
+        if found := _WEIGHT.match(body):
+            weight = float(found.group(1).replace(",", "."))
+            body = body[found.end() :]
+        if mark == "=":
+            correct = True
+        elif single_answer:
+            correct = weight is not None and weight >= 100
+        else:
+            correct = weight is not None and weight > 0
         text = body.split("#", 1)[0]  # per-answer feedback is not kept
-        options.append(Option(_restore(text), correct))
+        options.append(Option(_text(text, fmt)[0], correct))
     correct_count = sum(option.correct for option in options)
     return ("multiple" if correct_count >= 2 else "single"), tuple(options)

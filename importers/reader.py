@@ -97,7 +97,7 @@ def _guarded(callback: Callable | None) -> Callable | None:
 def _dispatch(data: bytes, fmt: str, progress: Progress | None, accept: Accept | None) -> ImportResult:
     if fmt in SHEET_FORMATS:
         return questions_from_sheets(read_sheets(data, fmt), fmt, progress, accept)
-    what = {"txt": "GIFT or Aiken", "gift": "GIFT"}.get(fmt, "Aiken")
+    what = {"txt": msg("GIFT or Aiken"), "gift": "GIFT"}.get(fmt, "Aiken")
     text = decode_text(data, what)
     if (lines := text.count("\n") + 1) > limits.MAX_TEXT_LINES:
         raise ImportFileError(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importers import limits
 from importers.formats import format_from_name
 from importers.headers import HEADER_SEARCH_ROWS, find_header, header_lookup
+from importers.messages import msg
 from importers.model import ImportFileError
 from importers.spreadsheet import SHEET_FORMATS, read_sheets
 
@@ -77,10 +78,8 @@ class MissingColumns(ImportFileError):
     """No sheet has a header row naming every required column."""
 
     def __init__(self, required: tuple[str, ...]) -> None:
-        super().__init__(
-            f"no header row naming the columns {', '.join(required)} found in the first "
-            f"{HEADER_SEARCH_ROWS} rows of any sheet"
-        )
+        super().__init__(msg("no header row naming the columns %(columns)s found in the first %(rows)s rows "
+                             "of any sheet", columns=", ".join(required), rows=HEADER_SEARCH_ROWS))
         self.required = required
 
 
@@ -93,7 +92,8 @@ def read_roster(data: bytes, filename: str, columns: RosterColumns,
     except ImportFileError:
         fmt = None
     if fmt not in SHEET_FORMATS:
-        raise NotASpreadsheet(f"'{filename}' is not a spreadsheet; use an .xlsx, .xlsm, .ods or .csv file")
+        raise NotASpreadsheet(msg("'%(file)s' is not a spreadsheet; use an .xlsx, .xlsm, .ods or .csv file",
+                                  file=filename))
     limit = limits.MAX_ROSTER_ROWS if max_rows is None else max_rows
     for sheet in read_sheets(data, fmt):
         header = find_header(sheet, columns.lookup, columns.required)
@@ -110,9 +110,7 @@ def read_roster(data: bytes, filename: str, columns: RosterColumns,
                 values[name] = cells[col]
         if any(values.values()):
             if len(found) == limit:
-                raise ImportFileError(
-                    f"the list has more than {limit:,} people; at most {limit:,} can be read at "
-                    "once: split it into smaller files"
-                )
+                raise ImportFileError(msg("the list has more than %(limit)s people; at most %(limit)s can be "
+                                          "read at once: split it into smaller files", limit=f"{limit:,}"))
             found.append(RosterRow(index + 1, values))
     return Roster(found, dict(header.titles))

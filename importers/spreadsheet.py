@@ -21,7 +21,7 @@ from importers.headers import HEADER_SEARCH_ROWS, find_header
 from importers.messages import msg
 from importers.model import ImportFileError, ImportResult, ParsedQuestion, RowError
 from importers.normalise import clean_text
-from importers.safety import check_workbook_zip, decode_text
+from importers.safety import check_workbook_zip, decode_text, not_valid, not_valid_text, workbook_kind
 from importers.validate import SheetRows
 
 Progress = Callable[[int, int], None]
@@ -132,9 +132,9 @@ def _pandas_sheets(data: bytes, fmt: str) -> list[Rows]:
                 nrows=limits.MAX_ROWS + 1,  # one more than allowed: enough to tell it is too long
             )
     except Exception as exc:  # promise: a file error the trainer can read, never a stack trace
-        what = "ods spreadsheet" if fmt == "ods" else f"{fmt} workbook"
-        reason = str(exc).splitlines()[0][:200] if str(exc) else "unreadable"
-        raise ImportFileError(f"file is not a valid {what}: {reason}") from exc
+        # The reader's own words (English): they name the part it stumbled on.
+        reason = str(exc).splitlines()[0][:200] if str(exc) else msg("unreadable")
+        raise not_valid(workbook_kind(fmt), reason) from exc
     for name, frame in frames.items():
         _check_length(str(name), len(frame))
     return [
@@ -152,18 +152,17 @@ def read_csv_rows(data: bytes) -> Rows:
     try:
         for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False):
             if len(record) > max_columns:
-                raise ImportFileError(
-                    f"row {len(rows) + 1} has {len(record):,} columns; at most {max_columns} "
-                    "columns can be read: delete the columns to the right of your data"
-                )
+                raise ImportFileError(msg(
+                    "row %(row)s has %(count)s columns; at most %(limit)s columns can be read: delete the "
+                    "columns to the right of your data", row=len(rows) + 1, count=f"{len(record):,}",
+                    limit=max_columns))
             rows.append([cell_text(cell) for cell in record])
             if len(rows) > max_rows:
-                raise ImportFileError(
-                    f"the file has more than {max_rows:,} rows; at most {max_rows:,} rows can be "
-                    "read at once: split it into smaller files"
-                )
+                raise ImportFileError(msg("the file has more than %(limit)s rows; at most %(limit)s rows can "
+                                          "be read at once: split it into smaller files",
+                                          limit=f"{max_rows:,}"))
     except csv.Error as exc:
-        raise ImportFileError(f"file is not a valid csv file: {exc}") from exc
+        raise not_valid_text("csv", str(exc)) from exc
     return rows
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import copy
+import io
 import json
 import pickle
+import re
+import zipfile
 from html import unescape
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -18,9 +23,21 @@ from examapp.auth.service import AccountError
 from examapp.exams import candidates
 from examapp.exams.errors import ExamInvalid, RuleProblem, rule_problem
 from examapp.exams.models import Attempt
-from examapp.messages import Message, msg, msg_join, translated
+from examapp.messages import Message, is_message, msg, msg_join, translated
+from importers.roster import CANDIDATES, read_roster
 from tests.exams_pages.factory import make_bank, make_exam, user_named
 from tests.helpers import PASSWORD
+from tests.importers.hostile_files import (
+    ODS_NAMESPACES,
+    ods_cell,
+    ods_question_rows,
+    ods_row,
+    ods_with_table,
+    question_rows,
+    text_cell,
+    xlsx_with_sheet,
+)
+from tests.importers.importer_files import ENGLISH_HEADER, ods_bytes, xlsx_bytes
 
 VI = {"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"}
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
@@ -179,3 +196,136 @@ def test_a_taken_bank_name_is_refused_in_vietnamese(accounts):
     assert again.status_code == 409
     assert "Đã có ngân hàng câu hỏi tên 'Ngân hàng A'; hãy chọn tên khác" in text_of(again)
 
+
+
+# ---- the importers' refusals of a whole file ----
+
+# Whatever builds a refusal of a file (or a part of one) from its message: its arguments at
+# these positions are the message (None: every argument).
+_REFUSALS = {"ImportFileError": None, "NotASpreadsheet": None, "RowError": None, "FieldError": None,
+             "AnswerError": None, "_Malformed": None, "_Unsupported": None,
+             "refuse_sheet": (1,), "refuse_extent": (1,), "not_valid": (1,), "not_valid_text": (1,)}
+
+
+def _plain_text(node: ast.AST) -> bool:
+    """English written into the code: a string, an f-string, or strings added together."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    return isinstance(node, ast.BinOp) and (_plain_text(node.left) or _plain_text(node.right))
+
+
+def test_every_refusal_of_the_importers_is_a_message_the_catalog_holds():
+    """An f-string raised as an ImportFileError would read English on a Vietnamese page."""
+    plain = []
+    for path in sorted(Path(importers.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
+            if name == "msg" and not (node.args and isinstance(node.args[0], ast.Constant)):
+                plain.append(f"{path.name}:{node.lineno} msg() of a computed template")
+            if name in _REFUSALS:
+                positions = _REFUSALS[name] or range(len(node.args))
+                if any(at < len(node.args) and _plain_text(node.args[at]) for at in positions):
+                    plain.append(f"{path.name}:{node.lineno} {name}() of plain text")
+    assert plain == []
+
+
+def _templates(message) -> list[str]:
+    """The template of `message` and of every message inside it."""
+    found = [message.template]
+    for value in message.values.values():
+        if is_message(value):
+            found += _templates(value)
+    return found
+
+
+def _prose_values(message) -> list[str]:
+    """Values inside `message` that read as English words rather than data (names, numbers, cells)."""
+    found = []
+    for value in message.values.values():
+        if is_message(value):
+            found += _prose_values(value)
+        elif isinstance(value, str) and re.search(r"[a-z]+ [a-z]+ [a-z]+", value):
+            found.append(value)
+    return found
+
+
+_SHARED_STRINGS = '<sst count="2000000000"><si><t>q</t></si></sst>'
+
+
+def _hostile_files() -> dict[str, tuple[bytes, str]]:
+    """One file for each way the importers refuse a whole file: (bytes, file name)."""
+    workbook = xlsx_bytes([ENGLISH_HEADER, ["Q?", "x", "y", None, None, "A"]])
+    spaces = ('<table:table-cell office:value-type="string"><text:p>a<text:s text:c="1000000000"/>'
+              "</text:p></table:table-cell>")
+    bomb = io.BytesIO(workbook)
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (20 * 1024 * 1024))
+    return {
+        "text named xlsx": (b"question,answer\nQ?,A\n", "bank.xlsx"),
+        "ods named xlsx": (ods_bytes([ENGLISH_HEADER]), "bank.xlsx"),
+        "old xls or with a password": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "bank.xlsx"),
+        "truncated workbook": (workbook[: len(workbook) // 2], "bank.xlsx"),
+        "zip bomb": (bomb.getvalue(), "bank.xlsx"),
+        "cell at XFD1048576": (xlsx_with_sheet(question_rows() + f'<row r="1048576">'
+                                               f'{text_cell("XFD1048576", "x")}</row>'), "bank.xlsx"),
+        "declared dimension": (xlsx_with_sheet(question_rows(), before='<dimension ref="A1:XFD1048576"/>'),
+                               "bank.xlsx"),
+        "shared-string count": (xlsx_with_sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+                                                shared_strings=_SHARED_STRINGS), "bank.xlsx"),
+        "repeated ods rows": (ods_with_table(ods_row(ods_cell("x", repeat=16384), repeat=65536)), "bank.ods"),
+        "ods runs of spaces": (ods_with_table(ods_question_rows() + ods_row(spaces)), "bank.ods"),
+        "ods prefixes": (ods_with_table(ods_question_rows(),
+                                        namespaces=ODS_NAMESPACES.replace("xmlns:table=", "xmlns:t=")),
+                         "bank.ods"),
+        "workbook named csv": (workbook, "bank.csv"),
+        "binary named gift": (bytes(range(1, 32)) * 50, "bank.gift"),
+        "pdf named txt": (b"%PDF-1.4\n\0\0", "bank.txt"),
+        "empty": (b"", "bank.csv"),
+        "csv too wide": (("question,answer" + ",x" * 300 + "\n").encode(), "bank.csv"),
+    }
+
+
+def _assert_vietnamese(app, refusal: Exception) -> None:
+    message = refusal.args[0]
+    assert is_message(message), str(refusal)
+    with CATALOG.open("rb") as fh:
+        translations = {m.id: m.string for m in read_po(fh, locale="vi") if m.id}
+    assert [template for template in _templates(message) if not translations.get(template)] == []
+    assert _prose_values(message) == []
+    with app.test_request_context("/", headers=VI):
+        vietnamese = translated(refusal).lower()
+    assert [words for words in _ENGLISH if words in vietnamese] == [], vietnamese
+
+
+_ENGLISH = ("file is", "sheet '", "it is", "the file", " has ", " rows", "delete", "split", "save it")
+
+
+@pytest.mark.parametrize("case", sorted(_hostile_files()))
+def test_a_file_the_importers_refuse_is_refused_in_vietnamese_on_a_page(app, case):
+    data, name = _hostile_files()[case]
+    with pytest.raises(importers.ImportFileError) as caught:
+        importers.read_questions(data, name)
+    _assert_vietnamese(app, caught.value)
+
+
+def test_a_file_over_the_size_limit_is_refused_in_vietnamese(app, monkeypatch):
+    monkeypatch.setattr(importers.limits, "MAX_FILE_BYTES", 10)
+    with pytest.raises(importers.ImportFileError) as caught:
+        importers.read_questions(b"question,answer\nQ?,true\n", "bank.csv")
+    _assert_vietnamese(app, caught.value)
+
+
+@pytest.mark.parametrize("name,data,max_rows", [
+    ("list.pdf", b"%PDF-1.4", None),
+    ("list.csv", b"foo,bar\n1,2\n", None),
+    ("list.csv", b"username\nan\nbinh\n", 1),
+    ("list.xlsx", b"not a workbook", None),
+], ids=["not a spreadsheet", "no header", "too many people", "not a workbook"])
+def test_a_people_list_the_importers_refuse_is_refused_in_vietnamese(app, name, data, max_rows):
+    with pytest.raises(importers.ImportFileError) as caught:
+        read_roster(data, name, CANDIDATES, max_rows)
+    _assert_vietnamese(app, caught.value)

@@ -217,7 +217,8 @@ def read_candidate_file(data: bytes, filename: str) -> list[CandidateRow]:
                               "'tên đăng nhập') in its first %(rows)s rows",
                               rows=HEADER_SEARCH_ROWS)) from None
     except ImportFileError as exc:
-        raise ExamInvalid(msg("cannot read '%(file)s': %(reason)s", file=filename, reason=str(exc))) from None
+        reason = exc.args[0] if exc.args else str(exc)  # a message of the importers: it translates too
+        raise ExamInvalid(msg("cannot read '%(file)s': %(reason)s", file=filename, reason=reason)) from None
     rows = []
     for person in roster.rows:
         name, raw = person.values["username"], person.values["extra_minutes"]

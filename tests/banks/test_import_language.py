@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
+from importers import limits
 from tests.banks.files import xlsx_bytes
+from tests.importers.hostile_files import (
+    ods_cell,
+    ods_row,
+    ods_with_table,
+    question_rows,
+    text_cell,
+    xlsx_with_sheet,
+)
 from tests.test_messages import VI, text_of
 
 
@@ -35,3 +46,54 @@ def test_an_unreadable_file_is_refused_in_vietnamese_on_the_upload_page(accounts
     page = text_of(trainer.post(f"/banks/{bank_id}/import", headers=VI, content_type="multipart/form-data",
                                 data={"file": (io.BytesIO(b"   "), "bank.csv"), "format": "auto"}))
     assert "Tệp trống" in page and "the file is empty" not in page.lower()
+
+
+def _upload(trainer, bank_id: int, data: bytes, name: str) -> str:
+    page = trainer.post(f"/banks/{bank_id}/import", headers=VI, content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(data), name), "format": "auto"})
+    assert page.status_code == 400
+    return text_of(page)
+
+
+FAR_CELL = xlsx_with_sheet(question_rows() + f'<row r="1048576">{text_cell("XFD1048576", "x")}</row>')
+
+
+@pytest.mark.parametrize("data,name,vietnamese,english", [
+    (FAR_CELL, "bank.xlsx",
+     "Trang 'Câu hỏi' có một dòng mang số 1,048,576: dòng 1,048,576 vượt quá giới hạn 50,000 dòng có thể "
+     "đọc; hãy xóa các dòng bên dưới dữ liệu", "is beyond the"),
+    (b"question,answer\nQ?,A\n", "bank.xlsx",
+     "Tệp không phải là sổ tính xlsx hợp lệ: có vẻ đây là tệp văn bản", "not a valid"),
+    (xlsx_bytes([["Q?", "a", "b", None, None, "A"]]), "bank.gift",
+     "Tệp không phải là tệp GIFT hợp lệ: đây là tệp nén zip (sổ tính xlsx hoặc ods?)", "zip archive"),
+    (ods_with_table(ods_row(ods_cell("x", repeat=16384), repeat=65536)), "bank.ods",
+     "Trang 'Câu hỏi' kéo tới dòng 65,536, cột XFD khi tính cả các dòng và ô lặp lại", "once its repeated"),
+], ids=["a cell far out", "text named xlsx", "workbook named gift", "repeated ods rows"])
+def test_a_hostile_or_unreadable_file_is_refused_in_vietnamese_on_the_upload_page(
+        accounts, banks, data, name, vietnamese, english):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    page = _upload(trainer, bank_id, data, name)
+    assert vietnamese in page
+    assert english not in page
+    history = text_of(trainer.get(f"/banks/{bank_id}/imports", headers=VI))
+    assert vietnamese in history and english not in history
+
+
+def test_a_file_over_the_size_limit_is_refused_in_vietnamese_on_the_upload_page(accounts, banks, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 5 * 1024 * 1024)
+    trainer = accounts.client("trainer")
+    big = b"question,answer\n" + b"x" * 6 * 2**20
+    page = _upload(trainer, banks.create(owner=trainer.user), big, "bank.csv")
+    assert "Tệp quá lớn (giới hạn 5 MB)" in page and "too large" not in page
+
+
+def test_a_gift_question_of_a_kind_a_bank_cannot_hold_is_named_in_vietnamese_at_its_line(accounts, banks):
+    trainer = accounts.client("trainer")
+    bank_id = banks.create(owner=trainer.user)
+    data = "// Moodle\nThủ đô? {=Hà Nội ~Huế}\n\n::Q5:: Một số từ 1 đến 5? {#3:2}\n".encode()
+    page = text_of(trainer.post(f"/banks/{bank_id}/import", headers=VI, content_type="multipart/form-data",
+                                data={"file": (io.BytesIO(data), "bank.gift"), "format": "auto"}))
+    assert ('<a href="#row-4">Dòng 4</a>: Không hỗ trợ loại câu hỏi GIFT: điền số ({#…}); chỉ nhập được '
+            "câu hỏi một đáp án, nhiều đáp án và đúng/sai") in page
+    assert "unsupported" not in page

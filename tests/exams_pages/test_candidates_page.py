@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from html import unescape
 
 import openpyxl
 
@@ -16,9 +17,10 @@ def _assigned(app, exam_id: int) -> dict[str, float]:
         return {c.user.username: c.extra_minutes for c in rows}
 
 
-def _post(client, exam_id: int, **data):
+def _post(client, exam_id: int, headers: dict | None = None, **data):
     data.setdefault("extra_minutes", "")
-    return client.post(f"/exams/{exam_id}/candidates", data=data, content_type="multipart/form-data")
+    return client.post(f"/exams/{exam_id}/candidates", data=data, content_type="multipart/form-data",
+                       headers=headers or {})
 
 
 def test_assign_by_usernames_with_extra_time(setup, app, accounts):
@@ -108,3 +110,15 @@ def test_per_candidate_extra_time(setup, app):
     assert _assigned(app, setup.exam_id)[username] == 7.5
     unknown = setup.trainer.post(f"/exams/{setup.exam_id}/candidates/ghost/extra-time", data={"minutes": "5"})
     assert unknown.status_code == 400
+
+
+def test_an_unreadable_candidate_list_is_refused_in_vietnamese(setup, app):
+    before = _assigned(app, setup.exam_id)
+    response = _post(setup.trainer, setup.exam_id, file=(io.BytesIO(b"username\nan\n"), "ds.xlsx"),
+                     headers={"Accept-Language": "vi"})
+    assert response.status_code == 400
+    page = unescape(response.get_data(as_text=True))
+    assert ("Không đọc được tệp 'ds.xlsx': tệp không phải là sổ tính xlsx hợp lệ: có vẻ đây là tệp văn bản"
+            in page)
+    assert "not a valid" not in page
+    assert _assigned(app, setup.exam_id) == before

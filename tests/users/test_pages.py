@@ -227,3 +227,19 @@ def test_a_page_import_of_more_accounts_than_a_request_can_hash_is_refused(app, 
     assert response.status_code == 400
     assert f"at most {MAX_WEB_ACCOUNTS} can be read at once" in text_of(response)
     assert usernames(app) == before
+
+
+@pytest.mark.parametrize("name,data,words,english", [
+    ("list.xlsx", b"not a workbook", "Tệp không phải là sổ tính xlsx hợp lệ: có vẻ đây là tệp văn bản",
+     "not a valid"),
+    ("list.csv", b"username,full name,role\n" + b"\0" * 64,
+     "Tệp không phải là tệp csv hợp lệ: đây là dữ liệu nhị phân", "binary"),
+    ("list.csv", ("username,full name,role\n" + "an,An,candidate\n" * (MAX_WEB_ACCOUNTS + 1)).encode(),
+     f"Danh sách có hơn {MAX_WEB_ACCOUNTS} người", "at most"),
+], ids=["text named xlsx", "binary csv", "too many people"])
+def test_an_unreadable_import_says_why_in_vietnamese(app, admin, name, data, words, english):
+    before = usernames(app)
+    response = _import(admin, data, name, headers=VI)
+    assert response.status_code == 400
+    assert words in text_of(response) and english not in text_of(response)
+    assert usernames(app) == before
