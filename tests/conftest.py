@@ -1,4 +1,4 @@
-"""Fixtures: an app on each database backend, clients, a session, logged-in users.
+"""Fixtures: an app on each database backend, a client, a CLI runner, a session (state: tests/factories.py).
 
 Every test that takes `app` runs on SQLite and, when PostgreSQL is there (tests/backends.py),
 on PostgreSQL too (a fresh database made for this run and dropped after it). The schema comes
@@ -19,7 +19,6 @@ from sqlalchemy.engine import make_url
 from examapp import create_app, db
 from examapp.db import Base, make_engine, normalise_url
 from tests.backends import CHROMIUM, POSTGRESQL, REDIS, summary_line
-from tests.helpers import Accounts
 
 PG_ADMIN_URL = POSTGRESQL.value
 REDIS_URL = REDIS.value
@@ -86,7 +85,7 @@ def app_config(database_url, tmp_path) -> dict:
 
 @pytest.fixture
 def csrf_on(app_config) -> None:
-    """Forms need their CSRF token, as in production; ask for this before `app` (or `accounts`)."""
+    """Forms need their CSRF token, as in production; ask for this before `app`."""
     app_config["WTF_CSRF_ENABLED"] = True
 
 
@@ -113,12 +112,6 @@ def session(app):
     """The app's database session, inside an app context."""
     with app.app_context():
         yield db.session()
-
-
-@pytest.fixture
-def accounts(app) -> Accounts:
-    """Make users of any role and clients logged in as them: `accounts.client("trainer")`."""
-    return Accounts(app)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 import examapp
 from examapp import db
 from examapp.auth.models import User
+from tests.factories import log_in, make_client, make_unit, make_user
 
 CATALOG_DIR = Path(examapp.__file__).parent / "translations" / "vi" / "LC_MESSAGES"
 DOMAINS = ("messages", "wtforms")
@@ -73,45 +74,45 @@ def test_switch_overrides_the_browser_for_a_visitor(client):
     assert "<h1>Đăng nhập</h1>" in page(client, headers=EN)
 
 
-def test_switch_is_remembered_for_a_logged_in_user_on_another_machine(app, accounts):
-    first = accounts.client("candidate")
+def test_switch_is_remembered_for_a_logged_in_user_on_another_machine(app):
+    first = make_client(app, "candidate")
     assert stored_locale(app, first.user.username) is None
     first.post("/language", data={"lang": "en", "next": "/"}, headers=VI)
     assert stored_locale(app, first.user.username) == "en"
 
     elsewhere = app.test_client()
-    assert accounts.login(elsewhere, first.user.username).status_code == 200
+    assert log_in(elsewhere, first.user.username).status_code == 200
     html = page(elsewhere, "/", headers={"Accept-Language": "fr"})
     assert '<html lang="en">' in html and "Log out" in html and "Đăng xuất" not in html
 
 
-def test_a_browser_asking_for_english_is_not_held_to_an_earlier_vietnamese_choice(app, accounts):
-    user = accounts.client("candidate")
+def test_a_browser_asking_for_english_is_not_held_to_an_earlier_vietnamese_choice(app):
+    user = make_client(app, "candidate")
     user.post("/language", data={"lang": "vi", "next": "/"})
     later = app.test_client()
     assert is_english(page(later, headers=EN))  # the login page
-    accounts.login(later, user.user.username)
+    log_in(later, user.user.username)
     assert "Log out" in page(later, "/", headers=EN), "the session speaks as the login page did"
 
 
-def test_a_choice_made_before_logging_in_is_kept_after_it(app, accounts):
-    user = accounts.user("candidate")
+def test_a_choice_made_before_logging_in_is_kept_after_it(app):
+    user = make_user(app, "candidate")
     c = app.test_client()
     c.post("/language", data={"lang": "en", "next": "/login"}, headers=VI)
-    accounts.login(c, user.username)
+    log_in(c, user.username)
     assert "Log out" in page(c, "/", headers=VI)
 
 
-def test_a_logged_in_user_who_never_chose_follows_the_browser(app, accounts):
-    user = accounts.user("candidate")
+def test_a_logged_in_user_who_never_chose_follows_the_browser(app):
+    user = make_user(app, "candidate")
     for headers, word in ((VI, "Đăng xuất"), (EN, "Log out")):
         c = app.test_client()
-        accounts.login(c, user.username)
+        log_in(c, user.username)
         assert word in page(c, "/", headers=headers)
 
 
-def test_unknown_language_changes_nothing(app, accounts):
-    c = accounts.client("candidate")
+def test_unknown_language_changes_nothing(app):
+    c = make_client(app, "candidate")
     response = c.post("/language", data={"lang": "fr", "next": "/"}, headers=VI)
     assert response.status_code == 302
     assert stored_locale(app, c.user.username) is None
@@ -126,10 +127,10 @@ def test_switch_only_redirects_inside_the_site(client, target):
 
 # ---- what gets translated ----
 
-def test_menu_and_role_labels_follow_each_request_language(app, accounts):
-    admin = accounts.user("admin")
+def test_menu_and_role_labels_follow_each_request_language(app):
+    admin = make_user(app, "admin")
     c = app.test_client()
-    accounts.login(c, admin.username)
+    log_in(c, admin.username)
     vi = page(c, "/admin", headers=VI)
     assert "Cây tổ chức" in vi and "Quản trị viên" in vi and "Ngân hàng câu hỏi" in vi
     en = page(c, "/admin", headers=EN)
@@ -158,9 +159,9 @@ def test_error_page_speaks_the_readers_language(client):
     assert en.status_code == 404 and "This page does not exist." in en.get_data(as_text=True)
 
 
-def test_unit_kinds_are_shown_in_vietnamese(app, accounts):
-    c = accounts.client("admin")
-    accounts.unit("CB01", "Chi bộ Văn phòng", kind="cell")
+def test_unit_kinds_are_shown_in_vietnamese(app):
+    c = make_client(app, "admin")
+    make_unit(app, "CB01", "Chi bộ Văn phòng", kind="cell")
     html = page(c, "/units", headers=VI)
     assert "(Chi bộ cơ sở)" in html and '<option value="park">Khu công nghiệp</option>' in html
 

@@ -20,13 +20,11 @@ import examapp
 import importers
 from examapp import db
 from examapp.auth.service import AccountError
-from examapp.exams import candidates
 from examapp.exams.errors import ExamInvalid, RuleProblem, rule_problem
 from examapp.exams.models import Attempt
 from examapp.messages import Message, is_message, msg, msg_join, translated
 from importers.roster import CANDIDATES, read_roster
-from tests.exams_pages.factory import make_bank, make_exam, user_named
-from tests.helpers import PASSWORD
+from tests.factories import PASSWORD, make_client, make_party_exam, make_unit, make_user
 from tests.importers.hostile_files import (
     ODS_NAMESPACES,
     ods_cell,
@@ -126,21 +124,14 @@ def test_every_service_message_has_a_vietnamese_translation():
 
 # ---- pages in Vietnamese, the API in English ----
 
-def _exam_with_room_code(app, accounts):
-    trainer = accounts.user("trainer")
-    candidate = accounts.client("candidate")
-    with app.app_context():
-        s = db.session()
-        owner = user_named(s, trainer.username)
-        exam = make_exam(s, make_bank(s, owner), owner, room_code="P101")
-        candidates.assign_candidates(s, exam, [candidates.CandidateRow(candidate.user.username)], None)
-        s.commit()
-        return exam.id, candidate
+def _exam_with_room_code(app):
+    candidate = make_client(app, "candidate")
+    _, exam_id = make_party_exam(app, make_user(app, "trainer"), (candidate.user.username,), room_code="P101")
+    return exam_id, candidate
 
 
-def test_a_vietnamese_candidate_with_a_wrong_room_code_reads_vietnamese_while_the_api_stays_english(
-        app, accounts):
-    exam_id, candidate = _exam_with_room_code(app, accounts)
+def test_a_vietnamese_candidate_with_a_wrong_room_code_reads_vietnamese_while_the_api_stays_english(app):
+    exam_id, candidate = _exam_with_room_code(app)
     candidate.post("/language", data={"lang": "vi", "next": "/"})
     page = candidate.post(f"/my-exams/{exam_id}", data={"room_code": "WRONG"}, headers=VI)
     assert page.status_code == 403
@@ -154,8 +145,8 @@ def test_a_vietnamese_candidate_with_a_wrong_room_code_reads_vietnamese_while_th
         assert db.session().query(Attempt).count() == 0
 
 
-def test_an_error_page_from_a_service_refusal_is_in_vietnamese(accounts):
-    candidate = accounts.client("candidate")
+def test_an_error_page_from_a_service_refusal_is_in_vietnamese(app):
+    candidate = make_client(app, "candidate")
     page = candidate.get("/my-exams/999999", headers=VI)
     assert page.status_code == 404
     assert "Bạn không có tên trong kỳ thi 999999" in text_of(page)
@@ -163,8 +154,8 @@ def test_an_error_page_from_a_service_refusal_is_in_vietnamese(accounts):
     assert api.get_json()["error"]["message"] == "exam 999999 is not assigned to you"
 
 
-def test_a_weak_new_password_is_refused_in_vietnamese(accounts):
-    client = accounts.client("candidate")
+def test_a_weak_new_password_is_refused_in_vietnamese(app):
+    client = make_client(app, "candidate")
     form = {"current": PASSWORD, "new": "abcdefghij", "confirm": "abcdefghij"}
     vi = text_of(client.post("/account/password", data=form, headers=VI))
     assert "Mật khẩu phải kết hợp chữ cái với chữ số hoặc ký hiệu" in vi
@@ -175,9 +166,9 @@ def test_a_weak_new_password_is_refused_in_vietnamese(accounts):
     assert "Mật khẩu hiện tại không đúng" in text_of(client.post("/account/password", data=wrong, headers=VI))
 
 
-def test_the_units_page_refuses_in_vietnamese_and_the_api_in_english(accounts):
-    admin = accounts.client("admin")
-    accounts.unit("CB01", "Chi bộ Văn phòng")
+def test_the_units_page_refuses_in_vietnamese_and_the_api_in_english(app):
+    admin = make_client(app, "admin")
+    make_unit(app, "CB01", "Chi bộ Văn phòng")
     taken = text_of(admin.post("/units", data={"code": "CB01", "name": "Trùng mã", "kind": "cell"},
                                headers=VI))
     assert "Mã đơn vị 'CB01' đã tồn tại" in taken
@@ -189,8 +180,8 @@ def test_the_units_page_refuses_in_vietnamese_and_the_api_in_english(accounts):
     assert api.get_json()["error"]["message"] == "unit code 'CB01' already exists"
 
 
-def test_a_taken_bank_name_is_refused_in_vietnamese(accounts):
-    trainer = accounts.client("trainer")
+def test_a_taken_bank_name_is_refused_in_vietnamese(app):
+    trainer = make_client(app, "trainer")
     assert trainer.post("/banks", data={"name": "Ngân hàng A"}, headers=VI).status_code == 302
     again = trainer.post("/banks", data={"name": "Ngân hàng A"}, headers=VI)
     assert again.status_code == 409

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from examapp.auth.roles import ROLES
-from tests.exams.factories import make_bank, make_exam
+from tests.factories import make_bank, make_client, make_exam
 from tests.foundation.test_api import assert_error
 
 
@@ -85,7 +85,7 @@ def test_an_anonymous_post_without_a_body_is_a_401_not_a_csrf_400(csrf_on, app):
     assert_error(app.test_client().post("/api/v1/users/import", data={"dry_run": "1"}), 401)
 
 
-def test_a_cookie_session_post_without_its_csrf_token_is_still_refused(csrf_on, app, accounts):
+def test_a_cookie_session_post_without_its_csrf_token_is_still_refused(csrf_on, app):
     exam_id = make_exam(app, make_bank(app))
-    admin = accounts.client("admin")
+    admin = make_client(app, "admin")
     assert_error(admin.post(f"/api/v1/exams/{exam_id}/close"), 400, "CSRF")

@@ -23,13 +23,19 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import select
 
 from examapp import db
-from examapp.auth.models import User
 from examapp.db import utcnow
 from examapp.exams import attempts
-from tests.exams.factories import make_bank, make_exam
+from tests.factories import (
+    bearer_headers,
+    make_attempt,
+    make_bank,
+    make_exam,
+    make_token,
+    make_unit,
+    make_user,
+)
 
 EXAMPLES = int(os.environ.get("EXAMAPP_SCHEMA_EXAMPLES", "6"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -41,21 +47,18 @@ CANDIDATE_OPERATIONS = {
 ENDINGS = ("submit", "force-submit", "close")
 
 
-def seed(app, accounts) -> tuple[dict[str, object], str]:
+def seed(app) -> tuple[dict[str, object], str]:
     """The seeded rows' path values, and the username of the candidate whose attempt is running."""
     bank_id = make_bank(app)
-    unit = accounts.unit("CB1")
-    candidates = [accounts.user("candidate", unit=unit).username for _ in range(3)]
-    exam_id = make_exam(app, bank_id, tuple(candidates))
+    unit = make_unit(app, "CB1")
+    sitter, assigned, other = (make_user(app, "candidate", unit=unit) for _ in range(3))
+    exam_id = make_exam(app, bank_id, (sitter.username, assigned.username, other.username))
     with app.app_context():
-        s = db.session()
-        user = s.scalar(select(User).where(User.username == candidates[0]))
-        paper, _ = attempts.start_paper(s, exam_id, user, utcnow(), None, 5.0)
-        s.commit()
-        other = s.scalar(select(User.id).where(User.username == candidates[2]))
-        ids = {"bank_id": bank_id, "exam_id": exam_id, "attempt_id": paper.attempt.id,
-               "question_id": paper.questions[0].id, "username": candidates[1], "user_id": other}
-    return ids, candidates[0]
+        attempt = make_attempt(app, exam_id, sitter)
+        question_id = attempts.attempt_paper(db.session(), attempt, utcnow()).questions[0].id
+    ids = {"bank_id": bank_id, "exam_id": exam_id, "attempt_id": attempt.id, "question_id": question_id,
+           "username": assigned.username, "user_id": other.id}
+    return ids, sitter.username
 
 
 def _order(operation) -> tuple[bool, str]:
@@ -90,10 +93,10 @@ def check(operation, seeded: dict[str, object], headers: dict[str, str]) -> str 
     return None
 
 
-def test_every_operation_answers_as_the_document_says(csrf_on, app, accounts):
-    ids, candidate = seed(app, accounts)
-    staff = accounts.bearer("admin")
-    own = {"Authorization": f"Bearer {accounts.token(candidate)}"}
+def test_every_operation_answers_as_the_document_says(csrf_on, app):
+    ids, candidate = seed(app)
+    staff = bearer_headers(app, "admin")
+    own = {"Authorization": f"Bearer {make_token(app, candidate)}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = sorted((result.ok() for result in schema.get_all_operations()), key=_order)
     assert len(operations) > 25

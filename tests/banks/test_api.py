@@ -11,6 +11,7 @@ from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.banks.models import ImportJob, Question
 from tests.banks.files import good_rows, row, xlsx_bytes
+from tests.factories import bearer_headers, make_client, make_token
 
 
 def _import(client, bank_id, data, name="bank.xlsx", headers=None, **form):
@@ -29,8 +30,8 @@ def _count(app, model=Question) -> int:
 
 
 @pytest.fixture
-def trainer(accounts):
-    return accounts.client("trainer")
+def trainer(app):
+    return make_client(app, "trainer")
 
 
 def _new_bank(client, name="Pháp luật") -> int:
@@ -39,7 +40,7 @@ def _new_bank(client, name="Pháp luật") -> int:
     return response.get_json()["id"]
 
 
-def test_create_and_list_banks(trainer, accounts):
+def test_create_and_list_banks(trainer, app):
     created = trainer.post("/api/v1/banks", json={"name": "Pháp luật", "description": "Luật cơ bản"})
     assert created.status_code == 201
     body = created.get_json()
@@ -48,10 +49,10 @@ def test_create_and_list_banks(trainer, accounts):
     assert duplicate.status_code == 409 and "already exists" in duplicate.get_json()["error"]["message"]
     assert trainer.post("/api/v1/banks", json={"name": ""}).status_code == 400
     assert trainer.post("/api/v1/banks", json={"name": "x", "colour": "red"}).status_code == 400
-    accounts.client("trainer").post("/api/v1/banks", json={"name": "Someone else's"})
+    make_client(app, "trainer").post("/api/v1/banks", json={"name": "Someone else's"})
     names = [b["name"] for b in trainer.get("/api/v1/banks").get_json()["banks"]]
     assert names == ["Pháp luật"]
-    assert len(accounts.client("admin").get("/api/v1/banks").get_json()["banks"]) == 2
+    assert len(make_client(app, "admin").get("/api/v1/banks").get_json()["banks"]) == 2
 
 
 def test_import_returns_the_contract_json(app, trainer):
@@ -124,18 +125,18 @@ def test_bad_files_and_bad_requests_are_4xx_not_500(app, trainer):
     assert "unreadable" in statuses  # rejected files stay in the history
 
 
-def test_upload_over_the_limit_is_413(small_uploads, accounts):
-    client = accounts.client("trainer")
+def test_upload_over_the_limit_is_413(small_uploads, app):
+    client = make_client(app, "trainer")
     bank_id = _new_bank(client)
     response = _import(client, bank_id, b"x" * 5000)
     assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
 
 
-def test_candidates_and_other_trainers_are_refused(app, trainer, accounts):
+def test_candidates_and_other_trainers_are_refused(app, trainer):
     bank_id = _new_bank(trainer)
     _import(trainer, bank_id, xlsx_bytes(good_rows(1)))
     for role in ("candidate", "proctor", "leader"):
-        headers = accounts.bearer(role)
+        headers = bearer_headers(app, role)
         client = app.test_client()
         assert client.get("/api/v1/banks", headers=headers).status_code == 403
         assert client.post("/api/v1/banks", json={"name": "x"}, headers=headers).status_code == 403
@@ -143,7 +144,7 @@ def test_candidates_and_other_trainers_are_refused(app, trainer, accounts):
         assert _import(client, bank_id, xlsx_bytes(good_rows(1)), headers=headers).status_code == 403
         assert client.get(f"/api/v1/banks/{bank_id}/export.xlsx", headers=headers).status_code == 403
     other = app.test_client()
-    headers = accounts.bearer("trainer")
+    headers = bearer_headers(app, "trainer")
     assert other.get(f"/api/v1/banks/{bank_id}/questions", headers=headers).status_code == 403
     assert _import(other, bank_id, xlsx_bytes(good_rows(2)), headers=headers).status_code == 403
     assert other.get("/api/v1/banks/9999/questions", headers=headers).status_code == 404
@@ -151,10 +152,10 @@ def test_candidates_and_other_trainers_are_refused(app, trainer, accounts):
     assert _count(app) == 1
 
 
-def test_bearer_token_import_needs_no_csrf(csrf_on, accounts):
-    client = accounts.client("trainer")
+def test_bearer_token_import_needs_no_csrf(csrf_on, app):
+    client = make_client(app, "trainer")
     bank_id = _new_bank(client)
-    headers = {"Authorization": f"Bearer {accounts.token(client.user.username)}"}
+    headers = {"Authorization": f"Bearer {make_token(app, client.user.username)}"}
     assert _import(client, bank_id, xlsx_bytes(good_rows(1)), headers=headers).status_code == 200
     assert _import(client, bank_id, xlsx_bytes(good_rows(2))).status_code == 400  # cookie + multipart: CSRF
 
@@ -189,9 +190,9 @@ def test_openapi_lists_the_bank_routes(client):
     assert upload["schema"]["properties"]["file"]["format"] == "binary"
 
 
-def test_a_bank_name_longer_than_the_audit_target_is_created_and_audited_whole(app, accounts, client):
+def test_a_bank_name_longer_than_the_audit_target_is_created_and_audited_whole(app, client):
     name = "Ngân hàng câu hỏi " + "x" * 182
-    response = client.post("/api/v1/banks", json={"name": name}, headers=accounts.bearer("trainer"))
+    response = client.post("/api/v1/banks", json={"name": name}, headers=bearer_headers(app, "trainer"))
     assert response.status_code == 201, response.get_json()
     with app.app_context():
         entry = db.session().scalar(select(AuditLog).where(AuditLog.action == "bank.create"))

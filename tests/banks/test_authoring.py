@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 
 from examapp import db
 from examapp.audit.models import AuditLog
-from examapp.banks.importing import import_questions
 from examapp.banks.models import Question, QuestionBank, Topic
 from examapp.banks.questions import QuestionDraft, add_question
 from examapp.banks.service import QuestionDuplicate, QuestionError
 from tests.banks.files import good_rows, row, xlsx_bytes
-from tests.helpers import second_waits_for_first
+from tests.concurrency import held_import, second_waits_for_first
+from tests.factories import import_rows, make_bank, make_client
 
 VI = {"Accept-Language": "vi"}
 
@@ -47,49 +47,49 @@ def question_audits(app) -> list[str]:
 
 
 @pytest.fixture
-def trainer(accounts):
-    return accounts.client("trainer")
+def trainer(app):
+    return make_client(app, "trainer")
 
 
 @pytest.fixture
-def bank_id(banks, trainer) -> int:
-    return banks.create(owner=trainer.user)
+def bank_id(app, trainer) -> int:
+    return make_bank(app, {}, owner=trainer.user)
 
 
 # ---- numbering -------------------------------------------------------------------------------
 
 
-def test_questions_are_numbered_in_their_bank_in_the_order_they_were_added(app, banks, bank_id):
-    other = banks.create("Pháp luật")
-    banks.load(other, good_rows(2, prefix="Luật"))
-    banks.load(bank_id, good_rows(3))
+def test_questions_are_numbered_in_their_bank_in_the_order_they_were_added(app, bank_id):
+    other = make_bank(app, {}, name="Pháp luật")
+    import_rows(app, other, good_rows(2, prefix="Luật"))
+    import_rows(app, bank_id, good_rows(3))
     with app.app_context():
         s = db.session()
         added = add_question(s, s.get(QuestionBank, bank_id), draft(), None)
         s.commit()
         assert added.number == 4
-    banks.load(bank_id, [*good_rows(3), row("Câu cuối?")])  # three duplicates, one new
+    import_rows(app, bank_id, [*good_rows(3), row("Câu cuối?")])  # three duplicates, one new
     assert [n for n, _ in numbers(app, bank_id)] == [1, 2, 3, 4, 5]
     assert numbers(app, bank_id)[-1] == (5, "Câu cuối?")
     assert [n for n, _ in numbers(app, other)] == [1, 2]
 
 
-def test_an_import_numbers_its_questions_in_file_order(app, banks, bank_id):
+def test_an_import_numbers_its_questions_in_file_order(app, bank_id):
     rows = [row(f"Câu {i}: hỏi gì?") for i in range(1, 8)]
-    banks.load(bank_id, rows)
+    import_rows(app, bank_id, rows)
     assert numbers(app, bank_id) == [(i, f"Câu {i}: hỏi gì?") for i in range(1, 8)]
 
 
-def test_a_rejected_import_or_refused_question_uses_up_no_number(app, banks, bank_id):
-    banks.load(bank_id, good_rows(2))
-    report = banks.load(bank_id, [row("Câu mới?"), row("", answer="A")])
+def test_a_rejected_import_or_refused_question_uses_up_no_number(app, bank_id):
+    import_rows(app, bank_id, good_rows(2))
+    report = import_rows(app, bank_id, [row("Câu mới?"), row("", answer="A")])
     assert report.rejected
     with app.app_context():
         s = db.session()
         with pytest.raises(QuestionError):
             add_question(s, s.get(QuestionBank, bank_id), draft(points=Decimal(0)), None)
         s.rollback()
-    banks.load(bank_id, [row("Câu mới?"), row("", answer="A")], skip_invalid=True)
+    import_rows(app, bank_id, [row("Câu mới?"), row("", answer="A")], skip_invalid=True)
     assert [n for n, _ in numbers(app, bank_id)] == [1, 2, 3]
 
 
@@ -143,8 +143,8 @@ def test_a_refused_question_names_every_problem_and_writes_nothing(app, bank_id,
     assert (count(app), count(app, Topic), question_audits(app)) == (0, 0, [])
 
 
-def test_a_question_the_bank_already_holds_is_a_duplicate(app, banks, bank_id):
-    banks.load(bank_id, [row("Thủ đô nước ta?", options=("Hà Nội", "Huế"), answer="A")])
+def test_a_question_the_bank_already_holds_is_a_duplicate(app, bank_id):
+    import_rows(app, bank_id, [row("Thủ đô nước ta?", options=("Hà Nội", "Huế"), answer="A")])
     with app.app_context():
         s = db.session()
         copy = draft("thủ đô   nước ta?", options=(("HÀ NỘI", True), ("Huế", False)))
@@ -154,19 +154,11 @@ def test_a_question_the_bank_already_holds_is_a_duplicate(app, banks, bank_id):
     assert count(app) == 1
 
 
-def test_a_question_written_during_an_import_waits_for_it_and_is_numbered_after(app, banks, bank_id):
+def test_a_question_written_during_an_import_waits_for_it_and_is_numbered_after(app, bank_id):
     if app.config["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("SQLite has one writer at a time: the two cannot overlap there")
-    banks.load(bank_id, good_rows(2))
+    import_rows(app, bank_id, good_rows(2))
     outcome: dict[str, object] = {}
-
-    def importing(imported: threading.Event, release: threading.Event) -> None:
-        with app.app_context():
-            s = db.session()
-            import_questions(s, s.get(QuestionBank, bank_id), xlsx_bytes([row("Nhập: câu 3?")]), "b.xlsx")
-            imported.set()
-            release.wait(30)
-            s.commit()
 
     def writing() -> None:
         with app.app_context():
@@ -174,7 +166,7 @@ def test_a_question_written_during_an_import_waits_for_it_and_is_numbered_after(
             outcome["number"] = add_question(s, s.get(QuestionBank, bank_id), draft(), None).number
             s.commit()
 
-    second_waits_for_first(importing, writing)
+    second_waits_for_first(held_import(app, bank_id, xlsx_bytes([row("Nhập: câu 3?")])), writing)
     assert outcome["number"] == 4
     assert [n for n, _ in numbers(app, bank_id)] == [1, 2, 3, 4]
 
@@ -214,8 +206,8 @@ def form(**changes) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def test_a_trainer_writes_a_question_on_the_bank_page_and_reads_its_number(app, banks, bank_id, trainer):
-    banks.load(bank_id, good_rows(2))
+def test_a_trainer_writes_a_question_on_the_bank_page_and_reads_its_number(app, bank_id, trainer):
+    import_rows(app, bank_id, good_rows(2))
     page = trainer.get(f"/banks/{bank_id}/questions/new")
     assert page.status_code == 200 and 'aria-current="page">New question' in page.get_data(as_text=True)
     response = trainer.post(f"/banks/{bank_id}/questions/new", data=form())
@@ -229,10 +221,10 @@ def test_a_trainer_writes_a_question_on_the_bank_page_and_reads_its_number(app, 
         assert (question.points, question.difficulty) == (Decimal("1.5"), "medium")
 
 
-def test_question_pages_show_the_banks_number_not_the_database_id(app, banks, bank_id, trainer):
-    other = banks.create("Pháp luật", owner=trainer.user)
-    banks.load(other, good_rows(5, prefix="Luật"))
-    banks.load(bank_id, good_rows(1))
+def test_question_pages_show_the_banks_number_not_the_database_id(app, bank_id, trainer):
+    other = make_bank(app, {}, name="Pháp luật", owner=trainer.user)
+    import_rows(app, other, good_rows(5, prefix="Luật"))
+    import_rows(app, bank_id, good_rows(1))
     with app.app_context():
         question = db.session().scalar(select(Question).where(Question.bank_id == bank_id))
         assert question.id == 6
@@ -256,18 +248,18 @@ def test_a_refused_question_on_the_page_says_why_and_writes_nothing(app, bank_id
     assert count(app) == 0
 
 
-def test_a_duplicate_on_the_page_is_refused_in_vietnamese(app, banks, bank_id, trainer):
+def test_a_duplicate_on_the_page_is_refused_in_vietnamese(app, bank_id, trainer):
     trainer.post(f"/banks/{bank_id}/questions/new", data=form())
     again = trainer.post(f"/banks/{bank_id}/questions/new", data=form(), headers=VI)
     assert again.status_code == 400 and "đã có một câu hỏi khác" in unescape(again.get_data(as_text=True))
     assert count(app) == 1
 
 
-def test_writing_into_another_trainers_bank_is_refused(app, accounts, bank_id):
-    intruder = accounts.client("trainer")
+def test_writing_into_another_trainers_bank_is_refused(app, bank_id):
+    intruder = make_client(app, "trainer")
     assert intruder.get(f"/banks/{bank_id}/questions/new").status_code == 403
     assert intruder.post(f"/banks/{bank_id}/questions/new", data=form()).status_code == 403
-    assert accounts.client("proctor").post(f"/banks/{bank_id}/questions/new", data=form()).status_code == 403
+    assert make_client(app, "proctor").post(f"/banks/{bank_id}/questions/new", data=form()).status_code == 403
     assert intruder.post(f"/api/v1/banks/{bank_id}/questions", json={
         "text": "Câu?", "options": [{"text": "A", "is_correct": True}, {"text": "B"}]}).status_code == 403
     assert intruder.post("/banks/999999/questions/new", data=form()).status_code == 404
@@ -285,8 +277,8 @@ def body(**changes) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def test_the_api_adds_a_question_with_its_number_and_lists_it(app, banks, bank_id, trainer):
-    banks.load(bank_id, good_rows(2))
+def test_the_api_adds_a_question_with_its_number_and_lists_it(app, bank_id, trainer):
+    import_rows(app, bank_id, good_rows(2))
     response = trainer.post(f"/api/v1/banks/{bank_id}/questions", json=body())
     assert response.status_code == 201, response.get_json()
     added = response.get_json()
@@ -336,7 +328,7 @@ def test_a_duplicate_from_the_api_is_a_conflict(app, trainer, bank_id):
     assert count(app) == 1
 
 
-def test_the_api_refuses_an_unknown_bank_and_other_roles(accounts, trainer):
+def test_the_api_refuses_an_unknown_bank_and_other_roles(app, trainer):
     assert trainer.post("/api/v1/banks/999999/questions", json=body()).status_code == 404
-    candidate = accounts.client("candidate")
+    candidate = make_client(app, "candidate")
     assert candidate.post("/api/v1/banks/999999/questions", json=body()).status_code == 403

@@ -10,6 +10,7 @@ from examapp import db
 from examapp.banks.models import Question, QuestionBank
 from importers import limits
 from tests.banks.files import AIKEN, good_rows, row, xlsx_bytes
+from tests.factories import make_user
 
 
 def _file(tmp_path, rows, name="bank.xlsx"):
@@ -23,8 +24,8 @@ def _count(app, model=Question) -> int:
         return db.session().scalar(select(func.count()).select_from(model))
 
 
-def test_import_creates_the_bank_and_prints_the_contract_json(app, runner, tmp_path, accounts):
-    owner = accounts.user("trainer")
+def test_import_creates_the_bank_and_prints_the_contract_json(app, runner, tmp_path):
+    owner = make_user(app, "trainer")
     path = _file(tmp_path, good_rows(3))
     result = runner.invoke(
         args=["banks", "import", path, "--bank", "Lịch sử", "--json", "--owner", owner.username]
@@ -133,16 +134,16 @@ def test_an_unknown_owner_is_rejected_with_exit_1_and_creates_nothing(app, runne
     assert _count(app, QuestionBank) == 0 and _count(app) == 0
 
 
-def test_only_trainers_and_admins_may_own_a_bank(app, runner, tmp_path, accounts):
+def test_only_trainers_and_admins_may_own_a_bank(app, runner, tmp_path):
     path = _file(tmp_path, good_rows(2))
     for role in ("candidate", "proctor", "leader"):
-        user = accounts.user(role)
+        user = make_user(app, role)
         result = runner.invoke(args=["banks", "import", path, "--bank", "B", "--owner", user.username])
         assert result.exit_code == 1
         assert f"'{user.username}' is a {role}: a bank's owner must be a trainer or an admin" in result.stderr
         assert result.stdout == ""
     assert _count(app, QuestionBank) == 0 and _count(app) == 0
-    admin = accounts.user("admin")
+    admin = make_user(app, "admin")
     owned = runner.invoke(args=["banks", "import", path, "--bank", "B", "--owner", admin.username])
     assert owned.exit_code == 0, owned.output
     with app.app_context():

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from examapp import db
 from examapp.banks.importing import import_questions
-from examapp.banks.models import Question, QuestionBank
+from examapp.banks.models import Question
 from examapp.banks.service import create_bank
 from tests.banks.files import row, xlsx_bytes
+from tests.concurrency import imports_at_once
+from tests.factories import make_bank
 
 COUNT = 450  # more than two of the multi-row INSERTs on SQLite
 
@@ -63,25 +64,10 @@ def test_a_large_import_keeps_each_question_with_its_own_options(session):
                if o.text not in ("True", "False"))
 
 
-def test_parallel_imports_into_different_banks_each_get_their_own_ids(app, banks):
-    bank_ids = [banks.create("Ngân hàng một"), banks.create("Ngân hàng hai")]
+def test_parallel_imports_into_different_banks_each_get_their_own_ids(app):
+    bank_ids = [make_bank(app, {}, name="Ngân hàng một"), make_bank(app, {}, name="Ngân hàng hai")]
     files = [xlsx_bytes(many_rows(prefix)[:300]) for prefix in ("Một", "Hai")]
-    start = threading.Barrier(2)
-    reports = []
-
-    def run(bank_id: int, data: bytes) -> None:
-        with app.app_context():
-            s = db.session()
-            bank = s.get(QuestionBank, bank_id)
-            start.wait()
-            reports.append(import_questions(s, bank, data, "bank.xlsx"))
-            s.commit()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in zip(bank_ids, files, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    reports = imports_at_once(app, list(zip(bank_ids, files, strict=True)))
     assert [(r.imported, r.errors) for r in reports] == [(300, []), (300, [])]
     with app.app_context():
         s = db.session()

@@ -8,6 +8,7 @@ import pytest
 
 from importers import limits
 from tests.banks.files import xlsx_bytes
+from tests.factories import make_bank, make_client, make_token
 from tests.importers.hostile_files import (
     ods_cell,
     ods_row,
@@ -19,10 +20,9 @@ from tests.importers.hostile_files import (
 from tests.test_messages import VI, text_of
 
 
-def test_an_import_with_bad_rows_reads_vietnamese_on_the_preview_and_the_history_and_english_in_the_api(
-        app, accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_an_import_with_bad_rows_reads_vietnamese_on_the_preview_and_the_history_and_english_in_the_api(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     data = xlsx_bytes([["Thủ đô?", "a", "b", "c", "d", "F"], ["Điểm?", "a", "b", None, None, "A"]],
                       header=["Câu hỏi", "A", "B", "C", "D", "Đáp án"])
     preview = text_of(trainer.post(f"/banks/{bank_id}/import", headers=VI, content_type="multipart/form-data",
@@ -31,8 +31,8 @@ def test_an_import_with_bad_rows_reads_vietnamese_on_the_preview_and_the_history
     assert "is not one of the options" not in preview
     history = text_of(trainer.get(f"/banks/{bank_id}/imports", headers=VI))
     assert "Đáp án F không thuộc các phương án A–D" in history
-    bearer = {**VI, "Authorization": f"Bearer {accounts.token(trainer.user.username)}"}
-    api = accounts.app.test_client().post(f"/api/v1/banks/{bank_id}/import", headers=bearer,
+    bearer = {**VI, "Authorization": f"Bearer {make_token(app, trainer.user.username)}"}
+    api = app.test_client().post(f"/api/v1/banks/{bank_id}/import", headers=bearer,
                                           data={"file": (io.BytesIO(data), "bank.xlsx")},
                                           content_type="multipart/form-data")
     assert api.status_code == 422
@@ -40,9 +40,9 @@ def test_an_import_with_bad_rows_reads_vietnamese_on_the_preview_and_the_history
         "answer F is not one of the options A–D (the file has no column for option F)")
 
 
-def test_an_unreadable_file_is_refused_in_vietnamese_on_the_upload_page(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_an_unreadable_file_is_refused_in_vietnamese_on_the_upload_page(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     page = text_of(trainer.post(f"/banks/{bank_id}/import", headers=VI, content_type="multipart/form-data",
                                 data={"file": (io.BytesIO(b"   "), "bank.csv"), "format": "auto"}))
     assert "Tệp trống" in page and "the file is empty" not in page.lower()
@@ -70,9 +70,9 @@ FAR_CELL = xlsx_with_sheet(question_rows() + f'<row r="1048576">{text_cell("XFD1
      "Trang 'Câu hỏi' kéo tới dòng 65,536, cột XFD khi tính cả các dòng và ô lặp lại", "once its repeated"),
 ], ids=["a cell far out", "text named xlsx", "workbook named gift", "repeated ods rows"])
 def test_a_hostile_or_unreadable_file_is_refused_in_vietnamese_on_the_upload_page(
-        accounts, banks, data, name, vietnamese, english):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+        app, data, name, vietnamese, english):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     page = _upload(trainer, bank_id, data, name)
     assert vietnamese in page
     assert english not in page
@@ -80,17 +80,17 @@ def test_a_hostile_or_unreadable_file_is_refused_in_vietnamese_on_the_upload_pag
     assert vietnamese in history and english not in history
 
 
-def test_a_file_over_the_size_limit_is_refused_in_vietnamese_on_the_upload_page(accounts, banks, monkeypatch):
+def test_a_file_over_the_size_limit_is_refused_in_vietnamese_on_the_upload_page(app, monkeypatch):
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 5 * 1024 * 1024)
-    trainer = accounts.client("trainer")
+    trainer = make_client(app, "trainer")
     big = b"question,answer\n" + b"x" * 6 * 2**20
-    page = _upload(trainer, banks.create(owner=trainer.user), big, "bank.csv")
+    page = _upload(trainer, make_bank(app, {}, owner=trainer.user), big, "bank.csv")
     assert "Tệp quá lớn (giới hạn 5 MB)" in page and "too large" not in page
 
 
-def test_a_gift_question_of_a_kind_a_bank_cannot_hold_is_named_in_vietnamese_at_its_line(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_a_gift_question_of_a_kind_a_bank_cannot_hold_is_named_in_vietnamese_at_its_line(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     data = "// Moodle\nThủ đô? {=Hà Nội ~Huế}\n\n::Q5:: Một số từ 1 đến 5? {#3:2}\n".encode()
     page = text_of(trainer.post(f"/banks/{bank_id}/import", headers=VI, content_type="multipart/form-data",
                                 data={"file": (io.BytesIO(data), "bank.gift"), "format": "auto"}))

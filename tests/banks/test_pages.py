@@ -14,7 +14,7 @@ from examapp.banks.importing import import_questions
 from examapp.banks.models import ImportJob, Question, QuestionBank, StagedUpload
 from importers import limits, read_questions
 from tests.banks.files import good_rows, row, xlsx_bytes
-from tests.helpers import csrf_token
+from tests.factories import csrf_token, import_rows, make_bank, make_client, make_user
 
 
 def _upload(client, bank_id, data, name="bank.xlsx", **form):
@@ -31,9 +31,9 @@ def _questions(app) -> int:
         return db.session().scalar(select(func.count()).select_from(Question))
 
 
-def test_trainer_creates_a_bank_and_sees_only_own_banks(accounts, banks):
-    trainer = accounts.client("trainer")
-    banks.create("Bank of someone else", owner=accounts.user("trainer"))
+def test_trainer_creates_a_bank_and_sees_only_own_banks(app):
+    trainer = make_client(app, "trainer")
+    make_bank(app, {}, name="Bank of someone else", owner=make_user(app, "trainer"))
     response = trainer.post("/banks", data={"name": "Điều lệ Đảng", "description": "Ôn tập"})
     assert response.status_code == 302
     page = trainer.get("/banks").get_data(as_text=True)
@@ -43,16 +43,16 @@ def test_trainer_creates_a_bank_and_sees_only_own_banks(accounts, banks):
     assert again.status_code == 409 and "already exists" in again.get_data(as_text=True)
 
 
-def test_admin_sees_every_bank(accounts, banks):
-    banks.create("Trainer bank", owner=accounts.user("trainer"))
-    assert "Trainer bank" in accounts.client("admin").get("/banks").get_data(as_text=True)
+def test_admin_sees_every_bank(app):
+    make_bank(app, {}, name="Trainer bank", owner=make_user(app, "trainer"))
+    assert "Trainer bank" in make_client(app, "admin").get("/banks").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["candidate", "proctor", "leader"])
-def test_other_roles_get_403_on_every_bank_page(accounts, banks, role):
-    bank_id = banks.create(owner=accounts.user("trainer"))
-    banks.load(bank_id, good_rows(1))
-    client = accounts.client(role)
+def test_other_roles_get_403_on_every_bank_page(app, role):
+    bank_id = make_bank(app, {}, owner=make_user(app, "trainer"))
+    import_rows(app, bank_id, good_rows(1))
+    client = make_client(app, role)
     for url in [
         "/banks",
         f"/banks/{bank_id}",
@@ -67,10 +67,10 @@ def test_other_roles_get_403_on_every_bank_page(accounts, banks, role):
     assert client.post(f"/banks/{bank_id}/questions/1/retire").status_code == 403
 
 
-def test_another_trainers_bank_is_403(accounts, banks):
-    bank_id = banks.create(owner=accounts.user("trainer"))
-    banks.load(bank_id, good_rows(1))
-    intruder = accounts.client("trainer")
+def test_another_trainers_bank_is_403(app):
+    bank_id = make_bank(app, {}, owner=make_user(app, "trainer"))
+    import_rows(app, bank_id, good_rows(1))
+    intruder = make_client(app, "trainer")
     for url in [
         f"/banks/{bank_id}",
         f"/banks/{bank_id}/import",
@@ -82,9 +82,9 @@ def test_another_trainers_bank_is_403(accounts, banks):
     assert intruder.post(f"/banks/{bank_id}/questions/1/retire").status_code == 403
 
 
-def test_upload_preview_marks_bad_cells_then_confirm_imports(app, accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_upload_preview_marks_bad_cells_then_confirm_imports(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     header = ["STT", "Câu hỏi", "Phương án A", "Phương án B", "Đáp án", "Mức độ"]
     rows = [
         [1, "Thủ đô?", "Hà Nội", "Huế", "A", "dễ"],
@@ -132,35 +132,35 @@ def test_upload_preview_marks_bad_cells_then_confirm_imports(app, accounts, bank
     assert "or import only the valid rows" in html, "said where the button to do so is there"
 
 
-def test_a_file_already_in_the_bank_offers_nothing_to_import(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_a_file_already_in_the_bank_offers_nothing_to_import(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     data = xlsx_bytes(good_rows(3))
-    banks.load(bank_id, good_rows(3))
+    import_rows(app, bank_id, good_rows(3))
     html = _upload(trainer, bank_id, data).get_data(as_text=True)
     assert "Nothing new to import" in html and "Import 0" not in html
     assert 'class="primary">Import' not in html
 
 
-def test_a_rejected_file_without_valid_rows_does_not_offer_to_import_them(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_a_rejected_file_without_valid_rows_does_not_offer_to_import_them(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     html = _upload(trainer, bank_id, xlsx_bytes([row("Thủ đô?", answer="E")])).get_data(as_text=True)
     assert "Nothing will be imported" in html and "import only the valid rows" not in html
     assert "Import the" not in html
 
 
-def test_the_result_column_comes_right_after_the_row_number(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_the_result_column_comes_right_after_the_row_number(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     html = _upload(trainer, bank_id, xlsx_bytes(good_rows(1))).get_data(as_text=True)
     assert re.search(r"<th scope=\"col\" class=\"num\">Row</th><th scope=\"col\">Result</th>", html)
 
 
-def test_preview_and_history_say_how_many_errors_were_left_unlisted(accounts, banks, monkeypatch):
+def test_preview_and_history_say_how_many_errors_were_left_unlisted(app, monkeypatch):
     monkeypatch.setattr(limits, "MAX_ERRORS", 2)
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     rows = [[f"Câu {n}?", "Hà Nội", "Huế", "Z"] for n in range(5)]
     html = _upload(trainer, bank_id, xlsx_bytes(rows, header=["Câu hỏi", "A", "B", "Đáp án"])).get_data(
         as_text=True)
@@ -170,9 +170,9 @@ def test_preview_and_history_say_how_many_errors_were_left_unlisted(accounts, ba
     assert "5 error(s)" in history and "and 3 more" in history
 
 
-def test_valid_upload_confirms_once(app, accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_valid_upload_confirms_once(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     html = _upload(trainer, bank_id, xlsx_bytes(good_rows(3))).get_data(as_text=True)
     assert "Import 3 question(s)" in html
     token = _token(html)
@@ -182,18 +182,18 @@ def test_valid_upload_confirms_once(app, accounts, banks):
     assert "expired or was already imported" in replay.get_data(as_text=True) and _questions(app) == 3
 
 
-def test_a_staged_upload_belongs_to_its_uploader(app, accounts, banks):
-    admin = accounts.client("admin")
-    owner = accounts.client("trainer")
-    bank_id = banks.create(owner=owner.user)
+def test_a_staged_upload_belongs_to_its_uploader(app):
+    admin = make_client(app, "admin")
+    owner = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=owner.user)
     token = _token(_upload(owner, bank_id, xlsx_bytes(good_rows(2))).get_data(as_text=True))
     admin.post(f"/banks/{bank_id}/import/confirm", data={"token": token})
     assert _questions(app) == 0
 
 
-def test_upload_refuses_wrong_files_with_a_clear_message(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_upload_refuses_wrong_files_with_a_clear_message(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     fake = _upload(trainer, bank_id, b"plain text, not a workbook", name="bank.xlsx")
     assert fake.status_code == 400 and "not a valid xlsx workbook" in fake.get_data(as_text=True)
     exe = _upload(trainer, bank_id, b"MZ\x90\x00", name="virus.exe")
@@ -204,17 +204,17 @@ def test_upload_refuses_wrong_files_with_a_clear_message(accounts, banks):
     assert missing.status_code == 400 and "Choose a file" in missing.get_data(as_text=True)
 
 
-def test_upload_over_the_limit_is_413(small_uploads, accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_upload_over_the_limit_is_413(small_uploads, app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     response = _upload(trainer, bank_id, b"x" * 5000)
     assert response.status_code == 413 and "larger than the limit" in response.get_data(as_text=True)
 
 
-def test_post_without_csrf_token_is_refused(csrf_on, accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
-    banks.load(bank_id, good_rows(1))
+def test_post_without_csrf_token_is_refused(csrf_on, app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
+    import_rows(app, bank_id, good_rows(1))
     assert trainer.post(f"/banks/{bank_id}/questions/1/retire").status_code == 400
     assert _upload(trainer, bank_id, xlsx_bytes(good_rows(1))).status_code == 400
     page = trainer.get(f"/banks/{bank_id}").get_data(as_text=True)
@@ -222,12 +222,11 @@ def test_post_without_csrf_token_is_refused(csrf_on, accounts, banks):
     assert ok.status_code == 302
 
 
-def test_bank_page_searches_filters_and_pages(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
-    banks.load(
-        bank_id, [*good_rows(30), row("Đảng Cộng sản ra đời năm nào?", topic="Đảng", difficulty="hard")]
-    )
+def test_bank_page_searches_filters_and_pages(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
+    import_rows(app, bank_id,
+                [*good_rows(30), row("Đảng Cộng sản ra đời năm nào?", topic="Đảng", difficulty="hard")])
     page = trainer.get(f"/banks/{bank_id}").get_data(as_text=True)
     assert "31 question(s) found." in page and 'rel="next"' in page
     found = trainer.get(f"/banks/{bank_id}?q=dang+cong&difficulty=hard").get_data(as_text=True)
@@ -236,10 +235,10 @@ def test_bank_page_searches_filters_and_pages(accounts, banks):
     assert 'aria-current="page">2<' in second and "31 question(s) found." in second
 
 
-def test_question_preview_edit_and_retire(app, accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
-    banks.load(bank_id, good_rows(1))
+def test_question_preview_edit_and_retire(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
+    import_rows(app, bank_id, good_rows(1))
     preview = trainer.get(f"/banks/{bank_id}/questions/1").get_data(as_text=True)
     assert 'class="right"' in preview and "correct" in preview and "disabled" in preview
     form = trainer.get(f"/banks/{bank_id}/questions/1/edit").get_data(as_text=True)
@@ -271,10 +270,10 @@ def test_question_preview_edit_and_retire(app, accounts, banks):
     assert trainer.get(f"/banks/{bank_id}/questions/999").status_code == 404
 
 
-def test_a_question_page_says_which_file_and_row_it_came_from(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
-    banks.load(bank_id, good_rows(2), user_id=trainer.user.id)
+def test_a_question_page_says_which_file_and_row_it_came_from(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
+    import_rows(app, bank_id, good_rows(2), user_id=trainer.user.id)
     page = trainer.get(f"/banks/{bank_id}/questions/2").get_data(as_text=True)
     # The file's second question is on its row 3, under the header row.
     assert "Imported from bank.xlsx (row 3)" in page and f"by {trainer.user.username}" in page
@@ -282,9 +281,9 @@ def test_a_question_page_says_which_file_and_row_it_came_from(accounts, banks):
     assert "Nhập từ bank.xlsx (dòng 3)" in vi.get_data(as_text=True)
 
 
-def test_a_question_from_a_text_file_names_its_line_and_a_command_line_import(app, accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_a_question_from_a_text_file_names_its_line_and_a_command_line_import(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     gift = "// đề ôn tập\n\nThủ đô của Việt Nam là? {=Hà Nội ~Huế ~Đà Nẵng}\n"
     with app.app_context():
         s = db.session()
@@ -294,10 +293,10 @@ def test_a_question_from_a_text_file_names_its_line_and_a_command_line_import(ap
     assert "Imported from on-tap.gift (line 3)" in page and "by the command line" in page
 
 
-def test_export_download(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create("Ôn tập 2026/2027: Đảng", owner=trainer.user)
-    banks.load(bank_id, good_rows(2))
+def test_export_download(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, name="Ôn tập 2026/2027: Đảng", owner=trainer.user)
+    import_rows(app, bank_id, good_rows(2))
     response = trainer.get(f"/banks/{bank_id}/export.xlsx")
     assert response.status_code == 200 and response.data[:2] == b"PK"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -305,9 +304,9 @@ def test_export_download(accounts, banks):
 
 
 @pytest.mark.parametrize("role", ["trainer", "admin"])
-def test_the_upload_page_links_the_template_which_downloads_and_imports_cleanly(accounts, banks, role):
-    client = accounts.client(role)
-    bank_id = banks.create(owner=client.user)
+def test_the_upload_page_links_the_template_which_downloads_and_imports_cleanly(app, role):
+    client = make_client(app, role)
+    bank_id = make_bank(app, {}, owner=client.user)
     page = client.get(f"/banks/{bank_id}/import").get_data(as_text=True)
     assert 'href="/banks/template.xlsx"' in page
     response = client.get("/banks/template.xlsx")
@@ -317,9 +316,9 @@ def test_the_upload_page_links_the_template_which_downloads_and_imports_cleanly(
     assert result.errors == [] and {q.type for q in result.questions} == {"single", "multiple", "true_false"}
 
 
-def test_text_format_and_headerless_files_preview_as_parsed_rows(accounts, banks):
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+def test_text_format_and_headerless_files_preview_as_parsed_rows(app):
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     gift = "::Q1:: Thủ đô Việt Nam? {=Hà Nội ~Huế}\n\n::Q2:: Câu hỏi không có đáp án đúng {~A ~B}\n"
     html = _upload(trainer, bank_id, gift.encode(), name="bank.gift").get_data(as_text=True)
     assert "Thủ đô Việt Nam?" in html and "A. Hà Nội" in html and "No option is marked correct" in html
@@ -328,11 +327,11 @@ def test_text_format_and_headerless_files_preview_as_parsed_rows(accounts, banks
     assert "No header row" in html and "Import the" not in html
 
 
-def test_csv_preview_shows_the_sheet(accounts, banks):
+def test_csv_preview_shows_the_sheet(app):
     from tests.banks.files import csv_bytes
 
-    trainer = accounts.client("trainer")
-    bank_id = banks.create(owner=trainer.user)
+    trainer = make_client(app, "trainer")
+    bank_id = make_bank(app, {}, owner=trainer.user)
     html = _upload(
         trainer, bank_id, csv_bytes([*good_rows(2), row("Xấu", answer="K")]), name="b.csv"
     ).get_data(as_text=True)

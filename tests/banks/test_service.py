@@ -14,6 +14,7 @@ from examapp.banks.questions import QuestionDraft, QuestionFilter, edit_question
 from examapp.banks.service import BankExists, QuestionError, create_bank, list_banks
 from importers import limits
 from tests.banks.files import AIKEN, good_rows, row, xlsx_bytes
+from tests.factories import make_user
 
 
 def count(session, model) -> int:
@@ -166,8 +167,8 @@ def test_bank_names_are_unique_whatever_their_case(session, bank):
         create_bank(session, "LỊCH SỬ ĐẢNG")
 
 
-def test_list_banks_counts_and_filters_by_owner(session, bank, accounts):
-    trainer = accounts.user("trainer")
+def test_list_banks_counts_and_filters_by_owner(session, bank, app):
+    trainer = make_user(app, "trainer")
     import_questions(session, bank, xlsx_bytes(good_rows(3)), "a.xlsx")
     other = create_bank(session, "Pháp luật", owner_id=trainer.id)
     session.commit()
@@ -180,8 +181,8 @@ def _one(session) -> Question:
     return session.scalar(select(Question).order_by(Question.id))
 
 
-def test_edit_makes_a_new_version_and_keeps_the_old_text(session, bank, accounts):
-    editor = accounts.user("trainer")
+def test_edit_makes_a_new_version_and_keeps_the_old_text(session, bank, app):
+    editor = make_user(app, "trainer")
     import_questions(session, bank, xlsx_bytes(good_rows(2)), "a.xlsx")
     session.commit()
     question = _one(session)
@@ -313,13 +314,13 @@ def test_topics_match_whatever_their_case_but_keep_accents(session, bank):
     assert sorted(session.scalars(select(Topic.name))) == ["Lich su", "Lịch sử"]
 
 
-def test_staged_uploads_expire(session, bank, accounts):
+def test_staged_uploads_expire(session, bank, app):
     from datetime import timedelta
 
     from examapp.banks.importing import stage_upload, staged_upload
     from examapp.banks.models import StagedUpload
 
-    user = accounts.user("trainer")
+    user = make_user(app, "trainer")
     token = stage_upload(session, bank, user.id, "../../etc/passwd.xlsx", "auto", False, b"data")
     staged = staged_upload(session, token, bank, user.id)
     assert staged.filename == "passwd.xlsx" and staged_upload(session, token, bank, user.id + 1) is None

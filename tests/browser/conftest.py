@@ -18,14 +18,13 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from examapp import create_app, db
-from examapp.auth.service import NewUser, create_user
 from examapp.db import utcnow
-from examapp.exams import candidates
 from tests.backends import CHROMIUM
-from tests.exams_pages.factory import make_bank, make_exam
+from tests.factories import make_party_exam, make_user
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TRAINER = ("giangvien", "Giang#vien2026")
 CANDIDATE = ("thisinh01", "Thi#sinh2026")
 PROCTOR = ("giamthi", "Giam#thi2026")
 ROOM_CODE = "P101"
@@ -55,16 +54,12 @@ class LiveExam:
 
 def _seed(app: Flask, **exam_settings) -> int:
     with app.app_context():
-        s = db.session()
         db.upgrade(app.extensions["examapp.engine"])
-        trainer = create_user(s, NewUser("giangvien", "trainer", "Nguyễn Thị Lan", None, "Giang#vien2026"))
-        candidate = create_user(s, NewUser(CANDIDATE[0], "candidate", "Lê Hoàng Anh", None, CANDIDATE[1]))
-        create_user(s, NewUser(PROCTOR[0], "proctor", "Trần Văn Minh", None, PROCTOR[1]))
-        bank = make_bank(s, trainer)
-        exam = make_exam(s, bank, trainer, room_code=ROOM_CODE, **exam_settings)
-        candidates.assign_candidates(s, exam, [candidates.CandidateRow(candidate.username)], None)
-        s.commit()
-        return exam.id
+    trainer = make_user(app, "trainer", TRAINER[0], full_name="Nguyễn Thị Lan", password=TRAINER[1])
+    make_user(app, "candidate", CANDIDATE[0], full_name="Lê Hoàng Anh", password=CANDIDATE[1])
+    make_user(app, "proctor", PROCTOR[0], full_name="Trần Văn Minh", password=PROCTOR[1])
+    _, exam_id = make_party_exam(app, trainer, (CANDIDATE[0],), room_code=ROOM_CODE, **exam_settings)
+    return exam_id
 
 
 def serve(tmp_path, monkeypatch, **exam_settings) -> Iterator[LiveExam]:

@@ -9,10 +9,9 @@ from playwright.sync_api import expect
 
 from examapp import db
 from examapp.auth.models import User
-from examapp.db import utcnow
-from examapp.exams import answers, attempts
 from examapp.exams.models import Attempt
-from tests.browser.conftest import CANDIDATE, PROCTOR
+from tests.browser.conftest import CANDIDATE, PROCTOR, ROOM_CODE
+from tests.factories import make_attempt
 
 pytestmark = pytest.mark.browser
 
@@ -29,15 +28,9 @@ def test_room_refreshes_itself_and_force_submit_asks_first(browser, live_exam):
     expect(page.locator(".room-counts")).to_contain_text("Not started: 1")
 
     with live_exam.app.app_context():  # the candidate starts and answers on their own machine
-        s = db.session()
-        candidate = s.query(User).filter_by(username=CANDIDATE[0]).one()
-        attempt, _ = attempts.start_attempt(s, live_exam.exam_id, candidate, utcnow(), "P101")
-        paper = attempts.attempt_paper(s, attempt, utcnow())
-        question = paper.questions[0]
-        answers.save_answer(s, attempt.id, candidate.id, question.id, utcnow(), 5,
-                            options=[question.options[0].id])
-        s.commit()
-        attempt_id = attempt.id
+        candidate = db.session().query(User).filter_by(username=CANDIDATE[0]).one()
+        attempt_id = make_attempt(live_exam.app, live_exam.exam_id, candidate, room_code=ROOM_CODE,
+                                  right=1).id
     expect(page.locator(".room-counts")).to_contain_text("In progress: 1", timeout=8_000)
     expect(page.locator("table.room")).to_contain_text("1/6")
 

@@ -6,11 +6,9 @@ import pytest
 
 from examapp import db
 from examapp.exams.models import Exam
-from tests.browser.conftest import CANDIDATE
+from tests.browser.conftest import CANDIDATE, TRAINER
 
 pytestmark = pytest.mark.browser
-
-TRAINER = ("giangvien", "Giang#vien2026")
 
 
 def log_in(page, base_url: str, username: str, password: str) -> None:

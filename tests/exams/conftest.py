@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.exams.factories import make_bank
+from tests.factories import make_bank
 
 
 @pytest.fixture

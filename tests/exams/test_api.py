@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.exams.models import Answer, Attempt, AttemptQuestion, Exam
+from tests.factories import answer_key, make_client
 
 EXAM = {
     "title": "Điều lệ Đảng 2026", "rules": [
@@ -24,12 +25,12 @@ def correct_options(question: dict, app, attempt_id: int) -> list[int]:
     with app.app_context():
         aq = db.session().scalar(select(AttemptQuestion).where(
             AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.question_id == question["id"]))
-        return [o["id"] for o in aq.options if o["is_correct"]]
+        return answer_key(aq)
 
 
-def test_exam_from_definition_to_result(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    candidate = accounts.client("candidate")
+def test_exam_from_definition_to_result(app, bank_id):
+    admin = make_client(app, "admin")
+    candidate = make_client(app, "candidate")
 
     created = admin.post("/api/v1/exams", json={**EXAM, "bank_id": bank_id})
     assert created.status_code == 201, created.get_json()
@@ -82,9 +83,9 @@ def test_exam_from_definition_to_result(app, accounts, bank_id):
     assert "review" not in state  # the default policy shows the score only
 
 
-def test_submit_twice_gives_the_same_result(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    candidate = accounts.client("candidate")
+def test_submit_twice_gives_the_same_result(app, bank_id):
+    admin = make_client(app, "admin")
+    candidate = make_client(app, "candidate")
     exam = admin.post("/api/v1/exams", json={**EXAM, "bank_id": bank_id, "room_code": None}).get_json()
     admin.post(f"/api/v1/exams/{exam['id']}/candidates", json={"usernames": [candidate.user.username]})
     paper = candidate.post(f"/api/v1/exams/{exam['id']}/attempts", json={}).get_json()
@@ -100,9 +101,9 @@ def test_submit_twice_gives_the_same_result(app, accounts, bank_id):
         assert db.session().scalar(select(func.count()).select_from(Attempt)) == 1
 
 
-def test_exam_creation_is_audited_and_visible_to_its_candidate(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    candidate = accounts.client("candidate")
+def test_exam_creation_is_audited_and_visible_to_its_candidate(app, bank_id):
+    admin = make_client(app, "admin")
+    candidate = make_client(app, "candidate")
     exam = admin.post("/api/v1/exams", json={**EXAM, "bank_id": bank_id}).get_json()
     admin.post(f"/api/v1/exams/{exam['id']}/candidates", json={"usernames": [candidate.user.username]})
     mine = candidate.get("/api/v1/exams").get_json()["exams"]

@@ -17,7 +17,7 @@ from examapp.exams import candidates as exam_candidates
 from examapp.exams import errors
 from examapp.exams.models import ExamCandidate
 from examapp.orgs.models import OrgUnit
-from tests.exams.factories import make_exam
+from tests.factories import bearer_headers, make_client, make_exam, make_unit, make_user
 from tests.importers.hostile_files import question_rows, text_cell, xlsx_with_sheet
 
 
@@ -29,9 +29,9 @@ def candidates(app, exam_id) -> dict[str, float]:
         return dict(rows)
 
 
-def test_unknown_usernames_are_listed_and_nothing_is_assigned(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    alice = accounts.user("candidate")
+def test_unknown_usernames_are_listed_and_nothing_is_assigned(app, bank_id):
+    admin = make_client(app, "admin")
+    alice = make_user(app, "candidate")
     exam_id = make_exam(app, bank_id)
     response = admin.post(f"/api/v1/exams/{exam_id}/candidates",
                           json={"usernames": [alice.username, "ghost1", "ghost2"]})
@@ -40,9 +40,9 @@ def test_unknown_usernames_are_listed_and_nothing_is_assigned(app, accounts, ban
     assert candidates(app, exam_id) == {}
 
 
-def test_assigning_twice_adds_once_and_updates_extra_time(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    alice, bob = accounts.user("candidate"), accounts.user("candidate")
+def test_assigning_twice_adds_once_and_updates_extra_time(app, bank_id):
+    admin = make_client(app, "admin")
+    alice, bob = make_user(app, "candidate"), make_user(app, "candidate")
     exam_id = make_exam(app, bank_id)
     url = f"/api/v1/exams/{exam_id}/candidates"
     first = admin.post(url, json={"usernames": [alice.username, bob.username]}).get_json()
@@ -52,14 +52,14 @@ def test_assigning_twice_adds_once_and_updates_extra_time(app, accounts, bank_id
     assert candidates(app, exam_id) == {alice.username: 15.0, bob.username: 0.0}
 
 
-def test_assigning_a_unit_takes_its_sub_units(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    accounts.unit("TOP")
-    accounts.unit("MID", parent="TOP")
-    accounts.unit("LOW", parent="MID")
-    accounts.unit("OTHER")
-    inside = [accounts.user("candidate", unit=u).username for u in ("TOP", "MID", "LOW")]
-    accounts.user("candidate", unit="OTHER")
+def test_assigning_a_unit_takes_its_sub_units(app, bank_id):
+    admin = make_client(app, "admin")
+    make_unit(app, "TOP")
+    make_unit(app, "MID", parent="TOP")
+    make_unit(app, "LOW", parent="MID")
+    make_unit(app, "OTHER")
+    inside = [make_user(app, "candidate", unit=u).username for u in ("TOP", "MID", "LOW")]
+    make_user(app, "candidate", unit="OTHER")
     exam_id = make_exam(app, bank_id)
     response = admin.post(f"/api/v1/exams/{exam_id}/candidates", json={"unit": "MID"})
     assert response.status_code == 200 and response.get_json()["added"] == 2
@@ -78,9 +78,9 @@ def spreadsheet(rows: list[dict], kind: str = "xlsx") -> bytes:
     return buffer.getvalue()
 
 
-def test_assigning_from_a_spreadsheet(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    alice, bob = accounts.user("candidate"), accounts.user("candidate")
+def test_assigning_from_a_spreadsheet(app, bank_id):
+    admin = make_client(app, "admin")
+    alice, bob = make_user(app, "candidate"), make_user(app, "candidate")
     exam_id = make_exam(app, bank_id)
     data = spreadsheet([{"Username": alice.username, "Extra minutes": 20},
                         {"Username": bob.username, "Extra minutes": None}])
@@ -91,9 +91,9 @@ def test_assigning_from_a_spreadsheet(app, accounts, bank_id):
     assert candidates(app, exam_id) == {alice.username: 20.0, bob.username: 0.0}
 
 
-def test_a_spreadsheet_with_unknown_usernames_assigns_nothing(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    alice = accounts.user("candidate")
+def test_a_spreadsheet_with_unknown_usernames_assigns_nothing(app, bank_id):
+    admin = make_client(app, "admin")
+    alice = make_user(app, "candidate")
     exam_id = make_exam(app, bank_id)
     data = spreadsheet([{"username": alice.username}, {"username": "nobody"}], "csv")
     response = admin.post(f"/api/v1/exams/{exam_id}/candidates/file",
@@ -121,9 +121,9 @@ def test_reading_candidate_files_names_bad_cells():
             raise AssertionError(f"{name} should be refused")
 
 
-def test_a_candidate_file_with_title_rows_and_vietnamese_headers_is_read(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    alice, bob = accounts.user("candidate"), accounts.user("candidate")
+def test_a_candidate_file_with_title_rows_and_vietnamese_headers_is_read(app, bank_id):
+    admin = make_client(app, "admin")
+    alice, bob = make_user(app, "candidate"), make_user(app, "candidate")
     exam_id = make_exam(app, bank_id)
     workbook = openpyxl.Workbook()
     for values in (["DANH SÁCH THÍ SINH KỲ THI"], [], ["STT", "Tên Đăng Nhập", "Số phút thêm"],
@@ -159,9 +159,9 @@ def test_a_hostile_candidate_file_is_refused_by_the_shared_bounds():
         raise AssertionError("the hostile file should be refused")
 
 
-def test_extra_time_for_a_running_attempt_moves_its_deadline(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    alice = accounts.client("candidate")
+def test_extra_time_for_a_running_attempt_moves_its_deadline(app, bank_id):
+    admin = make_client(app, "admin")
+    alice = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.user.username,), duration_minutes=30)
     paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     admin.post(f"/api/v1/exams/{exam_id}/candidates",
@@ -204,20 +204,20 @@ def bind_limit(app, database_url) -> int:
     return 65_535  # psycopg's
 
 
-def test_a_unit_with_more_candidates_than_the_bind_limit_is_assigned(app, accounts, bank_id, bind_limit):
+def test_a_unit_with_more_candidates_than_the_bind_limit_is_assigned(app, bank_id, bind_limit):
     count = bind_limit + 500
-    many_candidates(app, accounts.unit("KCN"), count)
+    many_candidates(app, make_unit(app, "KCN"), count)
     exam_id = make_exam(app, bank_id)
     response = app.test_client().post(f"/api/v1/exams/{exam_id}/candidates", json={"unit": "KCN"},
-                                      headers=accounts.bearer("admin"))
+                                      headers=bearer_headers(app, "admin"))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["added"] == count
 
 
-def test_username_lists_longer_than_sqlites_old_bind_limit_are_assigned_and_ticketed(app, accounts, bank_id,
+def test_username_lists_longer_than_sqlites_old_bind_limit_are_assigned_and_ticketed(app, bank_id,
                                                                                       bind_limit):
-    names = many_candidates(app, accounts.unit("KCN"), 2_500)
-    admin, client = accounts.bearer("admin"), app.test_client()
+    names = many_candidates(app, make_unit(app, "KCN"), 2_500)
+    admin, client = bearer_headers(app, "admin"), app.test_client()
     exam_id = make_exam(app, bank_id)
     response = client.post(f"/api/v1/exams/{exam_id}/candidates", json={"usernames": names}, headers=admin)
     assert response.status_code == 200 and response.get_json()["added"] == len(names)

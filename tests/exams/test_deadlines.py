@@ -10,28 +10,32 @@ from sqlalchemy import select
 
 from examapp import db
 from examapp.auth.models import User
-from examapp.exams import answers, attempts, candidates, definitions, errors, finalising, room
-from examapp.exams.models import Answer, Attempt, AttemptQuestion, Exam
-from tests.exams.factories import at, make_bank, make_exam
+from examapp.exams import answers, attempts, definitions, errors, finalising, room
+from examapp.exams.models import Answer, Attempt, AttemptQuestion
+from tests.factories import (
+    add_candidates,
+    answer_key,
+    at,
+    make_attempt,
+    make_bank,
+    make_exam,
+    make_user,
+)
 
 GRACE = 5.0
 
 
 @pytest.fixture
-def sitting(app, accounts, bank_id):
+def sitting(app, bank_id):
     """A session in an app context and a function starting an attempt for a new candidate."""
     with app.app_context():
         s = db.session()
 
         def start(exam_id=None, extra=None, when=None, **exam):
-            name = accounts.user("candidate").username
+            user = make_user(app)
             exam_id = exam_id or make_exam(app, bank_id, **exam)
-            candidates.assign_candidates(s, s.get(Exam, exam_id), [candidates.CandidateRow(name, extra)],
-                                         None)
-            user = s.scalar(select(User).where(User.username == name))
-            attempt, _ = attempts.start_attempt(s, exam_id, user, when or at(), None, GRACE)
-            s.commit()
-            return attempt
+            add_candidates(app, exam_id, [user.username], extra)
+            return make_attempt(app, exam_id, user, when or at())
 
         yield s, start
 
@@ -39,10 +43,6 @@ def sitting(app, accounts, bank_id):
 def first_question(s, attempt) -> AttemptQuestion:
     return s.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
                     .order_by(AttemptQuestion.position))
-
-
-def key(aq: AttemptQuestion) -> list[int]:
-    return [o["id"] for o in aq.options if o["is_correct"]]
 
 
 def test_deadline_is_start_plus_duration(sitting):
@@ -56,7 +56,7 @@ def test_answer_inside_the_grace_is_accepted(sitting):
     attempt = start(duration_minutes=0.05)
     aq = first_question(s, attempt)
     receipt = answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=3 + GRACE),
-                                  GRACE, key(aq))
+                                  GRACE, answer_key(aq))
     s.commit()
     assert receipt.revision == 1
 
@@ -65,7 +65,7 @@ def test_answer_after_deadline_and_grace_is_refused_and_the_attempt_finalised(si
     s, start = sitting
     attempt = start(duration_minutes=0.05)
     aq = first_question(s, attempt)
-    answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=2), GRACE, key(aq))
+    answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(seconds=2), GRACE, answer_key(aq))
     s.commit()
     late = at(seconds=3 + GRACE + 0.5)
     with pytest.raises(errors.DeadlinePassed, match="time is up") as refused:
@@ -76,7 +76,7 @@ def test_answer_after_deadline_and_grace_is_refused_and_the_attempt_finalised(si
     assert done.status == "submitted" and done.finished_by == "deadline"
     assert done.submitted_at == at(seconds=3)
     assert done.score == aq.points  # graded with what was saved before the deadline
-    assert s.get(Answer, (attempt.id, aq.question_id)).options == key(aq)
+    assert s.get(Answer, (attempt.id, aq.question_id)).options == answer_key(aq)
 
 
 def test_extra_time_moves_the_deadline(sitting):
@@ -145,7 +145,7 @@ def test_closing_the_room_finalises_running_attempts_now(sitting):
     s, start = sitting
     attempt = start(duration_minutes=30)
     aq = first_question(s, attempt)
-    answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=1), GRACE, key(aq))
+    answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=1), GRACE, answer_key(aq))
     finished = room.close_room(s, attempt.exam, None, at(minutes=2))
     s.commit()
     done = s.get(Attempt, attempt.id, populate_existing=True)
@@ -155,19 +155,17 @@ def test_closing_the_room_finalises_running_attempts_now(sitting):
         answers.save_answer(s, attempt.id, attempt.user_id, aq.question_id, at(minutes=2), GRACE, [])
 
 
-def test_partial_credit_exam_grades_multiple_answers_proportionally(app, accounts):
+def test_partial_credit_exam_grades_multiple_answers_proportionally(app):
     bank = make_bank(app, {"T": {"medium": 3}}, kinds=("multiple",), points=2)
-    name = accounts.user("candidate").username
-    exam_id = make_exam(app, bank, (name,), rules=[definitions.RuleSpec(3, "T")], partial_credit=True,
-                        pass_percent=Decimal(50))
+    user = make_user(app)
+    exam_id = make_exam(app, bank, (user.username,), rules=[definitions.RuleSpec(3, "T")],
+                        partial_credit=True, pass_percent=Decimal(50))
     with app.app_context():
         s = db.session()
-        user = s.scalar(select(User).where(User.username == name))
-        attempt, _ = attempts.start_attempt(s, exam_id, user, at())
-        paper = s.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                          .order_by(AttemptQuestion.position)).all()
-        answers.save_answer(s, attempt.id, user.id, paper[0].question_id, at(1), GRACE, key(paper[0]))
-        answers.save_answer(s, attempt.id, user.id, paper[1].question_id, at(1), GRACE, key(paper[1])[:1])
+        attempt = make_attempt(app, exam_id, user, at(), right=1)
+        second = s.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                           .order_by(AttemptQuestion.position)).all()[1]
+        answers.save_answer(s, attempt.id, user.id, second.question_id, at(1), GRACE, answer_key(second)[:1])
         done = finalising.submit_attempt(s, attempt.id, user.id, at(2), GRACE)
         assert done.score == 3  # 2 + 1 (one of two right options on a 2-point question)
         assert done.max_score == 6 and done.percent == 50 and done.passed is True

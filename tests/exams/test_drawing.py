@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from examapp import db
-from examapp.auth.models import User
 from examapp.banks.models import Question
 from examapp.exams import attempts
 from examapp.exams.drawing import draw_questions, order_options
 from examapp.exams.models import Attempt, AttemptQuestion, Exam
-from tests.exams.factories import at, make_exam
+from tests.factories import at, make_attempt, make_exam, make_user
 
 POOLS = [list(range(1, 21)), list(range(100, 110)), list(range(200, 230))]
 COUNTS = [5, 3, 10]
@@ -51,15 +51,13 @@ def test_option_order_is_reproducible_and_shuffles_only_when_asked():
     assert len({tuple(order_options(options, s, 99, True)) for s in range(30)}) > 5
 
 
-def test_papers_of_one_exam_match_rule_counts_and_total_points(app, accounts, bank_id):
-    users = [accounts.user("candidate").username for _ in range(6)]
-    exam_id = make_exam(app, bank_id, tuple(users))
+def test_papers_of_one_exam_match_rule_counts_and_total_points(app, bank_id):
+    users = [make_user(app) for _ in range(6)]
+    exam_id = make_exam(app, bank_id, [u.username for u in users])
+    for user in users:
+        make_attempt(app, exam_id, user, at())
     with app.app_context():
         s = db.session()
-        for name in users:
-            user = s.scalar(select(User).where(User.username == name))
-            attempts.start_attempt(s, exam_id, user, at())
-        s.commit()
         papers = {}
         for aq in s.scalars(select(AttemptQuestion).order_by(AttemptQuestion.position)):
             papers.setdefault(aq.attempt_id, []).append(aq)
@@ -72,46 +70,43 @@ def test_papers_of_one_exam_match_rule_counts_and_total_points(app, accounts, ba
         assert {a.max_score for a in s.scalars(select(Attempt))} == {11}
 
 
-def test_a_stored_seed_redraws_the_frozen_paper(app, accounts, bank_id):
-    name = accounts.user("candidate").username
-    exam_id = make_exam(app, bank_id, (name,))
+@pytest.fixture
+def sitting(app, bank_id):
+    """A candidate's attempt just drawn, and the session it is in: (session, attempt)."""
+    user = make_user(app)
+    exam_id = make_exam(app, bank_id, (user.username,))
     with app.app_context():
-        s = db.session()
-        user = s.scalar(select(User).where(User.username == name))
-        attempt, _ = attempts.start_attempt(s, exam_id, user, at())
-        s.commit()
-        exam = s.get(Exam, exam_id)
-        bank = s.execute(select(Question.id, Question.topic_id, Question.difficulty)
-                         .where(Question.bank_id == exam.bank_id, Question.status == "active")).all()
-        pools = [[q for q, t, d in bank if r.topic_id in (None, t) and r.difficulty in (None, d)]
-                 for r in exam.rules]
-        redrawn = draw_questions(pools, [r.count for r in exam.rules], attempt.seed, True)
-        frozen = s.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                           .order_by(AttemptQuestion.position)).all()
-        assert [d.question_id for d in redrawn] == [aq.question_id for aq in frozen]
-        for aq in frozen:
-            bank_options = s.get(Question, aq.question_id).options
-            bank_order = list(range(1, len(bank_options) + 1))
-            shuffle = aq.type != "true_false"
-            assert [o["position"] for o in aq.options] == order_options(bank_order, attempt.seed,
-                                                                         aq.question_id, shuffle)
-            assert all((o["text"], o["is_correct"]) == (bank_options[o["position"] - 1].text,
-                                                        bank_options[o["position"] - 1].correct)
-                       for o in aq.options)
+        yield db.session(), make_attempt(app, exam_id, user, at())
 
 
-def test_the_paper_is_frozen_against_later_bank_edits(app, accounts, bank_id):
-    name = accounts.user("candidate").username
-    exam_id = make_exam(app, bank_id, (name,))
-    with app.app_context():
-        s = db.session()
-        user = s.scalar(select(User).where(User.username == name))
-        attempt, _ = attempts.start_attempt(s, exam_id, user, at())
-        s.commit()
-        before = attempts.attempt_paper(s, attempt, at()).questions
-        for q in s.scalars(select(Question)):
-            q.text = "edited"
-            q.points = 9
-        s.commit()
-        after = attempts.attempt_paper(s, attempt, at()).questions
-        assert after == before and all(q.text != "edited" for q in after)
+def test_a_stored_seed_redraws_the_frozen_paper(sitting):
+    s, attempt = sitting
+    exam = s.get(Exam, attempt.exam_id)
+    bank = s.execute(select(Question.id, Question.topic_id, Question.difficulty)
+                     .where(Question.bank_id == exam.bank_id, Question.status == "active")).all()
+    pools = [[q for q, t, d in bank if r.topic_id in (None, t) and r.difficulty in (None, d)]
+             for r in exam.rules]
+    redrawn = draw_questions(pools, [r.count for r in exam.rules], attempt.seed, True)
+    frozen = s.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                       .order_by(AttemptQuestion.position)).all()
+    assert [d.question_id for d in redrawn] == [aq.question_id for aq in frozen]
+    for aq in frozen:
+        bank_options = s.get(Question, aq.question_id).options
+        bank_order = list(range(1, len(bank_options) + 1))
+        shuffle = aq.type != "true_false"
+        assert [o["position"] for o in aq.options] == order_options(bank_order, attempt.seed,
+                                                                     aq.question_id, shuffle)
+        assert all((o["text"], o["is_correct"]) == (bank_options[o["position"] - 1].text,
+                                                    bank_options[o["position"] - 1].correct)
+                   for o in aq.options)
+
+
+def test_the_paper_is_frozen_against_later_bank_edits(sitting):
+    s, attempt = sitting
+    before = attempts.attempt_paper(s, attempt, at()).questions
+    for q in s.scalars(select(Question)):
+        q.text = "edited"
+        q.points = 9
+    s.commit()
+    after = attempts.attempt_paper(s, attempt, at()).questions
+    assert after == before and all(q.text != "edited" for q in after)

@@ -4,7 +4,7 @@ after it; running deadlines follow a new window or duration; a refusal changes n
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,12 +14,20 @@ from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import answers, candidates, errors, finalising
-from examapp.exams import attempts as exam_attempts
+from examapp.exams import answers, errors, finalising
 from examapp.exams import editing as exam_editing
 from examapp.exams.models import Attempt, AttemptQuestion, Exam, ExamCandidate, ExamRule, ExamTicket
-from tests.exams.factories import at, make_bank, make_exam
-from tests.helpers import second_waits_for_first
+from tests.concurrency import second_waits_for_first
+from tests.factories import (
+    add_candidates,
+    answer_key,
+    at,
+    make_attempt,
+    make_bank,
+    make_client,
+    make_exam,
+    make_user,
+)
 
 GRACE = 5.0
 
@@ -41,10 +49,10 @@ def count(app, model, exam_id: int) -> int:
 
 
 @pytest.fixture
-def started(app, accounts, bank_id):
+def started(app, bank_id):
     """An exam (room code R1) one candidate has started: (admin, candidate, exam id, paper)."""
-    admin = accounts.client("admin")
-    candidate = accounts.client("candidate")
+    admin = make_client(app, "admin")
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,), room_code="R1")
     paper = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R1"})
     assert paper.status_code == 201, paper.get_json()
@@ -54,8 +62,8 @@ def started(app, accounts, bank_id):
 # ---------------------------------------------------------------- before any attempt
 
 
-def test_every_field_may_change_before_anyone_starts(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_every_field_may_change_before_anyone_starts(app, bank_id):
+    admin = make_client(app, "admin")
     exam_id = make_exam(app, bank_id)
     other_bank = make_bank(app, {"History": {"easy": 2, "hard": 3}})
     opens = utcnow().replace(microsecond=0) + timedelta(days=1)
@@ -99,8 +107,8 @@ def test_every_field_may_change_before_anyone_starts(app, accounts, bank_id):
     assert entry.details["changes"]["pass_percent"] == [50.0, 70.0]
 
 
-def test_null_clears_the_window_and_the_room_code(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_null_clears_the_window_and_the_room_code(app, bank_id):
+    admin = make_client(app, "admin")
     exam_id = make_exam(app, bank_id, room_code="R9", opens_at=at(-5), closes_at=at(600))
     response = admin.patch(f"/api/v1/exams/{exam_id}",
                            json={"opens_at": None, "closes_at": None, "room_code": None})
@@ -109,8 +117,8 @@ def test_null_clears_the_window_and_the_room_code(app, accounts, bank_id):
     assert (shown["opens_at"], shown["closes_at"], shown["room_code"]) == (None, None, None)
 
 
-def test_sending_the_current_values_changes_nothing_and_records_nothing(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_sending_the_current_values_changes_nothing_and_records_nothing(app, bank_id):
+    admin = make_client(app, "admin")
     exam_id = make_exam(app, bank_id)
     before = definition(admin, exam_id)
     response = admin.patch(f"/api/v1/exams/{exam_id}", json={
@@ -123,8 +131,8 @@ def test_sending_the_current_values_changes_nothing_and_records_nothing(app, acc
     assert audit(app, "exam.update") == []
 
 
-def test_rules_asking_more_than_the_bank_has_are_refused_with_the_numbers(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_rules_asking_more_than_the_bank_has_are_refused_with_the_numbers(app, bank_id):
+    admin = make_client(app, "admin")
     exam_id = make_exam(app, bank_id)
     before = definition(admin, exam_id)
     response = admin.patch(f"/api/v1/exams/{exam_id}", json={
@@ -136,8 +144,8 @@ def test_rules_asking_more_than_the_bank_has_are_refused_with_the_numbers(app, a
     assert audit(app, "exam.update") == []
 
 
-def test_a_new_bank_is_checked_against_the_blueprint(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_a_new_bank_is_checked_against_the_blueprint(app, bank_id):
+    admin = make_client(app, "admin")
     exam_id = make_exam(app, bank_id)
     small = make_bank(app, {"History": {"easy": 1}})
     before = definition(admin, exam_id)
@@ -169,8 +177,8 @@ def test_a_new_bank_is_checked_against_the_blueprint(app, accounts, bank_id):
     ({"closes_at": "9999-12-31T23:59:00-05:00"}, 400, "field 'closes_at': must be a time between"),
     ({"room_code": "P\x001"}, 400, "field 'room_code': text may not contain the NUL character"),
 ])
-def test_bad_changes_are_refused_and_change_nothing(app, accounts, bank_id, change, status, words):
-    admin = accounts.client("admin")
+def test_bad_changes_are_refused_and_change_nothing(app, bank_id, change, status, words):
+    admin = make_client(app, "admin")
     exam_id = make_exam(app, bank_id, opens_at=at(-5))
     before = definition(admin, exam_id)
     response = admin.patch(f"/api/v1/exams/{exam_id}", json=change)
@@ -242,8 +250,8 @@ def test_a_new_pass_mark_rederives_pass_and_fail_of_submitted_attempts(app, star
         for question in questions:  # 5 of the 11 points: failed at 50%
             frozen = s.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
                                                             AttemptQuestion.question_id == question["id"]))
-            key = [o["id"] for o in frozen.options if o["is_correct"]]
-            answers.save_answer(s, attempt.id, attempt.user_id, question["id"], utcnow(), GRACE, key)
+            answers.save_answer(s, attempt.id, attempt.user_id, question["id"], utcnow(), GRACE,
+                                      answer_key(frozen))
         s.commit()
     result = candidate.post(f"/api/v1/attempts/{paper['attempt_id']}/submit").get_json()
     assert (result["score"], result["max_score"], result["passed"]) == (5.0, 11.0, False)
@@ -262,21 +270,18 @@ def test_a_new_pass_mark_rederives_pass_and_fail_of_submitted_attempts(app, star
 
 
 @pytest.fixture
-def sitting(app, accounts, bank_id):
-    """(session, admin, start): start(exam_id, minutes, extra) begins an attempt `minutes` after T0."""
-    admin_name = accounts.user("admin").username
+def sitting(app, bank_id):
+    """(session, admin, start): start(exam_id, minutes, extra, submitted_at) begins an attempt `minutes`
+    after T0, submitted at `submitted_at` if given."""
     with app.app_context():
         s = db.session()
-        admin = s.scalar(select(User).where(User.username == admin_name))
+        admin = make_user(app, "admin")
 
-        def start(exam_id: int, minutes: float = 0.0, extra: float | None = None) -> Attempt:
-            name = accounts.user("candidate").username
-            candidates.assign_candidates(s, s.get(Exam, exam_id), [candidates.CandidateRow(name, extra)],
-                                         None)
-            user = s.scalar(select(User).where(User.username == name))
-            attempt, _ = exam_attempts.start_attempt(s, exam_id, user, at(minutes), None, GRACE)
-            s.commit()
-            return attempt
+        def start(exam_id: int, minutes: float = 0.0, extra: float | None = None,
+                  submitted_at: datetime | None = None) -> Attempt:
+            user = make_user(app)
+            add_candidates(app, exam_id, [user.username], extra)
+            return make_attempt(app, exam_id, user, at(minutes), submitted_at=submitted_at)
 
         yield s, admin, start
 
@@ -354,9 +359,7 @@ def test_the_close_cannot_move_into_the_past_while_attempts_run(app, bank_id, si
 def test_once_every_attempt_is_submitted_the_close_may_move_into_the_past(app, bank_id, sitting):
     s, admin, start = sitting
     exam_id = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60))
-    attempt = start(exam_id)
-    finalising.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
-    s.commit()
+    start(exam_id, submitted_at=at(3))
     edit(s, admin, exam_id, at(5), closes_at=at(4))
     assert s.get(Exam, exam_id, populate_existing=True).closes_at == at(4)
 
@@ -366,9 +369,7 @@ def test_an_exam_that_showed_its_answers_cannot_be_reopened_or_retaken(app, bank
     s, admin, start = sitting
     exam_id = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60),
                         review_policy="answers_after_close")
-    attempt = start(exam_id)
-    finalising.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
-    s.commit()
+    start(exam_id, submitted_at=at(3))
     with pytest.raises(errors.ExamConflict, match="shown the answers"):
         exam_editing.update_exam(s, s.get(Exam, exam_id), change, admin, at(61))
     s.rollback()
@@ -378,20 +379,18 @@ def test_an_exam_that_showed_its_answers_cannot_be_reopened_or_retaken(app, bank
     edit(s, admin, exam_id, at(59), **change)
     other = make_exam(app, bank_id, duration_minutes=30, opens_at=at(-10), closes_at=at(60),
                       review_policy="score")
-    attempt = start(other)
-    finalising.submit_attempt(s, attempt.id, attempt.user_id, at(3), GRACE)
-    s.commit()
+    start(other, submitted_at=at(3))
     edit(s, admin, other, at(61), **change)
 
 
 # ---------------------------------------------------------------- who may edit
 
 
-def test_a_trainer_edits_exams_over_own_banks_only(app, accounts):
-    trainer = accounts.client("trainer")
-    other = accounts.client("trainer")
-    own = make_exam(app, make_bank(app, owner=trainer.user.username))
-    foreign = make_exam(app, make_bank(app, owner=other.user.username))
+def test_a_trainer_edits_exams_over_own_banks_only(app):
+    trainer = make_client(app, "trainer")
+    other = make_client(app, "trainer")
+    own = make_exam(app, make_bank(app, owner=trainer.user))
+    foreign = make_exam(app, make_bank(app, owner=other.user))
     assert trainer.patch(f"/api/v1/exams/{own}", json={"title": "Mine"}).status_code == 200
     before = definition(other, foreign)
     response = trainer.patch(f"/api/v1/exams/{foreign}", json={"title": "Not mine"})
@@ -399,16 +398,16 @@ def test_a_trainer_edits_exams_over_own_banks_only(app, accounts):
     assert response.get_json()["error"]["message"] == "you may not manage this exam"
     assert definition(other, foreign) == before
     # Nor may they move their own exam onto another trainer's bank.
-    theirs = make_bank(app, owner=other.user.username)
+    theirs = make_bank(app, owner=other.user)
     moved = trainer.patch(f"/api/v1/exams/{own}", json={"bank_id": theirs})
     assert moved.status_code == 403
     assert moved.get_json()["error"]["message"] == "trainers define exams only on their own banks"
     assert definition(trainer, own)["bank_id"] != theirs
 
 
-def test_candidates_proctors_and_strangers_cannot_edit_or_delete(app, accounts, started, client):
+def test_candidates_proctors_and_strangers_cannot_edit_or_delete(app, started, client):
     admin, candidate, exam_id, _ = started
-    proctor = accounts.client("proctor")
+    proctor = make_client(app, "proctor")
     before = definition(admin, exam_id)
     for caller in (candidate, proctor):
         assert caller.patch(f"/api/v1/exams/{exam_id}", json={"title": "X"}).status_code == 403
@@ -423,9 +422,9 @@ def test_candidates_proctors_and_strangers_cannot_edit_or_delete(app, accounts, 
 # ---------------------------------------------------------------- deleting
 
 
-def test_an_exam_nobody_started_is_deleted_with_its_candidates_and_tickets(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    names = tuple(accounts.user("candidate").username for _ in range(2))
+def test_an_exam_nobody_started_is_deleted_with_its_candidates_and_tickets(app, bank_id):
+    admin = make_client(app, "admin")
+    names = tuple(make_user(app, "candidate").username for _ in range(2))
     exam_id = make_exam(app, bank_id, names)
     assert admin.post(f"/api/v1/exams/{exam_id}/tickets", json={}).status_code == 201
     assert (count(app, ExamCandidate, exam_id), count(app, ExamTicket, exam_id)) == (2, 2)
@@ -454,11 +453,11 @@ def test_an_exam_with_attempts_is_not_deleted(app, started):
     assert audit(app, "exam.delete") == []
 
 
-def test_a_trainer_deletes_exams_over_own_banks_only(app, accounts):
-    trainer = accounts.client("trainer")
-    other = accounts.client("trainer")
-    own = make_exam(app, make_bank(app, owner=trainer.user.username))
-    foreign = make_exam(app, make_bank(app, owner=other.user.username))
+def test_a_trainer_deletes_exams_over_own_banks_only(app):
+    trainer = make_client(app, "trainer")
+    other = make_client(app, "trainer")
+    own = make_exam(app, make_bank(app, owner=trainer.user))
+    foreign = make_exam(app, make_bank(app, owner=other.user))
     assert trainer.delete(f"/api/v1/exams/{foreign}").status_code == 403
     assert definition(other, foreign)["id"] == foreign
     assert trainer.delete(f"/api/v1/exams/{own}").status_code == 204
@@ -479,8 +478,8 @@ def test_service_refuses_fields_that_never_change(app, bank_id, sitting):
 
 
 
-def test_cookie_calls_need_json_or_the_csrf_token(csrf_on, app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_cookie_calls_need_json_or_the_csrf_token(csrf_on, app, bank_id):
+    admin = make_client(app, "admin")
     exam_id = make_exam(app, bank_id)
     assert admin.delete(f"/api/v1/exams/{exam_id}").status_code == 400  # a plain cross-site form cannot
     assert definition(admin, exam_id)["id"] == exam_id

@@ -12,7 +12,7 @@ from examapp.db import utcnow
 from examapp.exams import finalising
 from examapp.exams.events import attempt_finalised
 from examapp.exams.models import Attempt
-from tests.exams.factories import make_exam
+from tests.factories import make_client, make_exam
 
 
 @pytest.fixture
@@ -38,10 +38,10 @@ def db_status(attempt_id: int):
 
 
 @pytest.fixture
-def sitting(app, accounts, bank_id):
+def sitting(app, bank_id):
     """A proctor and a candidate with an attempt in progress."""
-    alice = accounts.client("candidate")
-    proctor = accounts.client("proctor")
+    alice = make_client(app, "candidate")
+    proctor = make_client(app, "proctor")
     exam_id = make_exam(app, bank_id, (alice.user.username,), max_attempts=2)
     paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     return alice, proctor, exam_id, paper
@@ -100,9 +100,9 @@ def test_a_force_submit_sends_it(sitting, sent):
     assert sent == [(paper["attempt_id"], "submitted")]
 
 
-def test_closing_the_room_sends_it_for_each_attempt(app, accounts, bank_id, sent):
-    names = [accounts.client("candidate") for _ in range(3)]
-    proctor = accounts.client("proctor")
+def test_closing_the_room_sends_it_for_each_attempt(app, bank_id, sent):
+    names = [make_client(app, "candidate") for _ in range(3)]
+    proctor = make_client(app, "proctor")
     exam_id = make_exam(app, bank_id, tuple(c.user.username for c in names))
     ids = [c.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()["attempt_id"] for c in names]
     assert proctor.post(f"/api/v1/exams/{exam_id}/close", json={}).status_code == 200

@@ -6,12 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from examapp import db
-from examapp.auth.models import User
-from examapp.exams import attempts, finalising
 from examapp.exams.definitions import RuleSpec
 from examapp.exams.drawing import draw_questions
 from examapp.exams.models import AttemptQuestion
-from tests.exams.factories import at, make_exam
+from tests.factories import at, make_attempt, make_client, make_exam, make_user
 
 POOLS = [list(range(1, 11)), list(range(20, 26))]
 
@@ -49,39 +47,36 @@ def test_nothing_seen_draws_as_before():
     assert draw_questions(POOLS, [4, 3], 5, True, {99}) == draw_questions(POOLS, [4, 3], 5, True)
 
 
-def sit_twice(app, accounts, bank_id, count: int, fresh: bool = True, times: int = 2) -> list[set[int]]:
+def sit_twice(app, bank_id, count: int, fresh: bool = True, times: int = 2) -> list[set[int]]:
     """The question ids of each of `times` papers a candidate sat over a rule of `count` of the 8
     'Party rules' questions."""
-    name = accounts.user("candidate").username
-    exam_id = make_exam(app, bank_id, (name,), max_attempts=times, fresh_questions=fresh,
+    user = make_user(app)
+    exam_id = make_exam(app, bank_id, (user.username,), max_attempts=times, fresh_questions=fresh,
                         rules=[RuleSpec(count, "Party rules")])
     papers = []
     with app.app_context():
         s = db.session()
-        user = s.scalar(select(User).where(User.username == name))
         for n in range(times):
-            attempt, _ = attempts.start_attempt(s, exam_id, user, at(minutes=n))
-            finalising.submit_attempt(s, attempt.id, user.id, at(minutes=n, seconds=30), 5.0)
-            s.commit()
+            attempt = make_attempt(app, exam_id, user, at(minutes=n), submitted_at=at(minutes=n, seconds=30))
             papers.append(set(s.scalars(select(AttemptQuestion.question_id)
                                         .where(AttemptQuestion.attempt_id == attempt.id))))
     return papers
 
 
-def test_a_second_attempt_over_a_big_enough_bank_shares_no_question(app, accounts, bank_id):
-    first, second = sit_twice(app, accounts, bank_id, 4)
+def test_a_second_attempt_over_a_big_enough_bank_shares_no_question(app, bank_id):
+    first, second = sit_twice(app, bank_id, 4)
     assert len(first) == len(second) == 4 and not first & second
 
 
-def test_a_second_attempt_over_a_small_bank_still_draws_the_full_count(app, accounts, bank_id):
-    first, second, third = sit_twice(app, accounts, bank_id, 6, times=3)
+def test_a_second_attempt_over_a_small_bank_still_draws_the_full_count(app, bank_id):
+    first, second, third = sit_twice(app, bank_id, 6, times=3)
     assert len(second) == 6 and len(first | second) == 8, "both unseen questions are drawn"
     assert len(third) == 6, "with every question seen, the paper is drawn from all of them"
 
 
-def test_fresh_questions_are_fixed_once_candidates_have_started(app, accounts, bank_id):
-    admin = accounts.client("admin")
-    candidate = accounts.client("candidate")
+def test_fresh_questions_are_fixed_once_candidates_have_started(app, bank_id):
+    admin = make_client(app, "admin")
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,))
     changed = admin.patch(f"/api/v1/exams/{exam_id}", json={"fresh_questions": True})
     assert changed.status_code == 200 and changed.get_json()["fresh_questions"] is True

@@ -13,7 +13,7 @@ from examapp import db
 from examapp.exams.definitions import RuleSpec
 from examapp.exams.models import Attempt, AttemptQuestion
 from examapp.exams.results import result_of
-from tests.exams.factories import make_exam
+from tests.factories import answer_key, make_client, make_exam
 
 
 def attempt(number: int, score: str, max_score: str = "4", status: str = "submitted") -> SimpleNamespace:
@@ -70,7 +70,7 @@ def sit(app, client, exam_id: int, right: int) -> dict:
             select(AttemptQuestion).where(AttemptQuestion.attempt_id == paper["attempt_id"]))}
     for n, question in enumerate(paper["questions"]):
         options = frozen[question["id"]].options
-        key = [o["id"] for o in options if o["is_correct"]]
+        key = answer_key(frozen[question["id"]])
         wrong = [next(o["id"] for o in options if not o["is_correct"])]
         saved = client.put(f"/api/v1/attempts/{paper['attempt_id']}/answers/{question['id']}",
                            json={"options": key if n < right else wrong})
@@ -79,9 +79,9 @@ def sit(app, client, exam_id: int, right: int) -> dict:
 
 
 @pytest.fixture
-def three_attempts(app, accounts, bank_id):
+def three_attempts(app, bank_id):
     """An exam of four one-point questions (pass mark 50%) a candidate sat three times: 25%, 75%, 50%."""
-    candidate = accounts.client("candidate")
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,), max_attempts=3,
                         rules=[RuleSpec(4, "Party rules")], grading="first")
     sat = [sit(app, candidate, exam_id, right) for right in (1, 3, 2)]
@@ -99,9 +99,9 @@ def test_the_candidates_views_give_the_result_by_the_exams_method(three_attempts
     assert [e["result"] for e in listed if e["id"] == exam_id] == [mine["result"]]
 
 
-def test_changing_the_method_after_attempts_changes_results_and_nothing_stored(app, accounts, three_attempts):
+def test_changing_the_method_after_attempts_changes_results_and_nothing_stored(app, three_attempts):
     candidate, exam_id, sat = three_attempts
-    admin = accounts.client("admin")
+    admin = make_client(app, "admin")
     with app.app_context():
         stored = [(a.score, a.percent, a.passed) for a in db.session().scalars(
             select(Attempt).where(Attempt.exam_id == exam_id).order_by(Attempt.number))]
@@ -118,17 +118,17 @@ def test_changing_the_method_after_attempts_changes_results_and_nothing_stored(a
             select(Attempt).where(Attempt.exam_id == exam_id).order_by(Attempt.number))]
 
 
-def test_a_higher_pass_mark_applies_to_the_result_too(accounts, three_attempts):
+def test_a_higher_pass_mark_applies_to_the_result_too(app, three_attempts):
     candidate, exam_id, _ = three_attempts
-    admin = accounts.client("admin")
+    admin = make_client(app, "admin")
     admin.patch(f"/api/v1/exams/{exam_id}", json={"grading": "highest", "pass_percent": 80})
     result = candidate.get(f"/api/v1/exams/{exam_id}").get_json()["result"]
     assert result["percent"] == 75 and result["passed"] is False
 
 
-def test_an_unknown_method_is_refused_and_changes_nothing(accounts, bank_id, app, three_attempts):
+def test_an_unknown_method_is_refused_and_changes_nothing(bank_id, app, three_attempts):
     _, exam_id, _ = three_attempts
-    admin = accounts.client("admin")
+    admin = make_client(app, "admin")
     for bad in ("best", "", None, 1):
         refused = admin.patch(f"/api/v1/exams/{exam_id}", json={"grading": bad})
         assert refused.status_code == 400, bad
@@ -139,20 +139,20 @@ def test_an_unknown_method_is_refused_and_changes_nothing(accounts, bank_id, app
     assert created.status_code == 400 and "grading" in created.get_json()["error"]["message"]
 
 
-def test_an_exam_defaults_to_the_highest_attempt(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_an_exam_defaults_to_the_highest_attempt(app, bank_id):
+    admin = make_client(app, "admin")
     created = admin.post("/api/v1/exams", json={
         "title": "X", "bank_id": bank_id, "rules": [{"count": 1, "topic": "Party rules"}],
         "duration_minutes": 5, "pass_percent": 50})
     assert created.status_code == 201 and created.get_json()["grading"] == "highest"
 
 
-def test_a_policy_that_shows_no_result_shows_none_across_attempts(app, accounts, bank_id):
-    candidate = accounts.client("candidate")
+def test_a_policy_that_shows_no_result_shows_none_across_attempts(app, bank_id):
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,), review_policy="none",
                         rules=[RuleSpec(4, "Party rules")])
     sit(app, candidate, exam_id, 4)
     assert candidate.get(f"/api/v1/exams/{exam_id}").get_json()["result"] is None
-    proctor = accounts.client("proctor")
+    proctor = make_client(app, "proctor")
     [line] = proctor.get(f"/api/v1/exams/{exam_id}/room").get_json()["candidates"]
     assert line["result"]["percent"] == 100

@@ -12,9 +12,9 @@ from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import attempts, editing, errors, overrides, tickets
+from examapp.exams import attempts, editing, errors, overrides
 from examapp.exams.models import Attempt, Exam, ExamCandidate
-from tests.exams.factories import make_bank, make_exam
+from tests.factories import make_bank, make_client, make_exam, make_tickets, make_user
 
 
 def when(moment: datetime) -> str:
@@ -38,10 +38,10 @@ def audits(app, action: str = "exam.override") -> list[AuditLog]:
 
 
 @pytest.fixture
-def closed(app, accounts, bank_id):
+def closed(app, bank_id):
     """An exam that closed an hour ago, with a candidate who missed it: (proctor, candidate, exam id)."""
-    proctor = accounts.client("proctor")
-    candidate = accounts.client("candidate")
+    proctor = make_client(app, "proctor")
+    candidate = make_client(app, "candidate")
     now = utcnow()
     exam_id = make_exam(app, bank_id, (candidate.user.username,), opens_at=now - timedelta(hours=3),
                         closes_at=now - timedelta(hours=1))
@@ -71,9 +71,9 @@ def test_an_own_window_lets_a_candidate_sit_a_closed_exam(app, closed):
     assert parsed(entry.details["after"]["closes_at"]) == closes
 
 
-def test_an_own_opening_keeps_a_candidate_waiting(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    candidate = accounts.client("candidate")
+def test_an_own_opening_keeps_a_candidate_waiting(app, bank_id):
+    proctor = make_client(app, "proctor")
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,))
     later = utcnow() + timedelta(hours=1)
     assert proctor.post(f"/api/v1/exams/{exam_id}/overrides", json={
@@ -87,9 +87,9 @@ def test_an_own_opening_keeps_a_candidate_waiting(app, accounts, bank_id):
     assert candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).status_code == 201
 
 
-def test_extra_attempts_come_on_top_of_the_exams(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    candidate = accounts.client("candidate")
+def test_extra_attempts_come_on_top_of_the_exams(app, bank_id):
+    proctor = make_client(app, "proctor")
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,))
     first = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     candidate.post(f"/api/v1/attempts/{first['attempt_id']}/submit")
@@ -106,9 +106,9 @@ def test_extra_attempts_come_on_top_of_the_exams(app, accounts, bank_id):
     assert refused.status_code == 409 and "all 2 attempt" in refused.get_json()["error"]["message"]
 
 
-def test_an_attempt_in_progress_follows_the_new_time(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    candidate = accounts.client("candidate")
+def test_an_attempt_in_progress_follows_the_new_time(app, bank_id):
+    proctor = make_client(app, "proctor")
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,))
     paper = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     username = candidate.user.username
@@ -144,9 +144,9 @@ def test_an_attempt_in_progress_follows_the_new_time(app, accounts, bank_id):
     ({"username": "U", "opens_at": "2030-01-02T08:00:00+07:00", "closes_at": "2030-01-02T07:00:00+07:00"},
      400, "not after it opens"),
 ])
-def test_bad_overrides_are_refused_and_change_nothing(app, accounts, bank_id, body, status, words):
-    proctor = accounts.client("proctor")
-    candidate = accounts.client("candidate")
+def test_bad_overrides_are_refused_and_change_nothing(app, bank_id, body, status, words):
+    proctor = make_client(app, "proctor")
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,))
     body = {k: (candidate.user.username if v == "U" else v) for k, v in body.items()}
     refused = proctor.post(f"/api/v1/exams/{exam_id}/overrides", json=body)
@@ -155,9 +155,9 @@ def test_bad_overrides_are_refused_and_change_nothing(app, accounts, bank_id, bo
     assert audits(app) == []
 
 
-def test_a_close_before_the_exams_opening_is_refused(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    candidate = accounts.client("candidate")
+def test_a_close_before_the_exams_opening_is_refused(app, bank_id):
+    proctor = make_client(app, "proctor")
+    candidate = make_client(app, "candidate")
     opens = utcnow() + timedelta(days=2)
     exam_id = make_exam(app, bank_id, (candidate.user.username,), opens_at=opens,
                         closes_at=opens + timedelta(hours=2))
@@ -167,9 +167,9 @@ def test_a_close_before_the_exams_opening_is_refused(app, accounts, bank_id):
     assert candidate_row(app, exam_id, candidate.user.username) == (None, None, 0.0, 0)
 
 
-def test_someone_not_assigned_to_the_exam_is_refused(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    outsider = accounts.user("candidate")
+def test_someone_not_assigned_to_the_exam_is_refused(app, bank_id):
+    proctor = make_client(app, "proctor")
+    outsider = make_user(app, "candidate")
     exam_id = make_exam(app, bank_id, ())
     refused = proctor.post(f"/api/v1/exams/{exam_id}/overrides", json={"username": outsider.username,
                                                                        "extra_attempts": 1})
@@ -179,9 +179,9 @@ def test_someone_not_assigned_to_the_exam_is_refused(app, accounts, bank_id):
         assert db.session().scalar(select(ExamCandidate).where(ExamCandidate.exam_id == exam_id)) is None
 
 
-def test_once_the_answers_were_shown_nobody_may_sit_again(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    done, missed = accounts.client("candidate"), accounts.client("candidate")
+def test_once_the_answers_were_shown_nobody_may_sit_again(app, bank_id):
+    proctor = make_client(app, "proctor")
+    done, missed = make_client(app, "candidate"), make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (done.user.username, missed.user.username),
                         review_policy="answers_after_close")
     paper = done.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
@@ -201,9 +201,9 @@ def test_once_the_answers_were_shown_nobody_may_sit_again(app, accounts, bank_id
     assert missed.post(f"/api/v1/exams/{exam_id}/attempts", json={}).status_code == 409
 
 
-def test_the_key_waits_until_every_candidates_own_window_has_closed(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    done, later = accounts.client("candidate"), accounts.client("candidate")
+def test_the_key_waits_until_every_candidates_own_window_has_closed(app, bank_id):
+    proctor = make_client(app, "proctor")
+    done, later = make_client(app, "candidate"), make_client(app, "candidate")
     now = utcnow()
     exam_id = make_exam(app, bank_id, (done.user.username, later.user.username),
                         review_policy="answers_after_close", closes_at=now + timedelta(hours=1))
@@ -222,17 +222,17 @@ def test_the_key_waits_until_every_candidates_own_window_has_closed(app, account
         assert editing.answers_were_shown(s, s.get(Exam, exam_id), own_close)
 
 
-def test_who_may_give_an_override(app, accounts):
-    owner = accounts.client("trainer")
-    bank = make_bank(app, owner=owner.user.username)
-    candidate = accounts.client("candidate")
+def test_who_may_give_an_override(app):
+    owner = make_client(app, "trainer")
+    bank = make_bank(app, owner=owner.user)
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank, (candidate.user.username,))
     body = {"username": candidate.user.username, "extra_attempts": 1}
     assert owner.post(f"/api/v1/exams/{exam_id}/overrides", json=body).status_code == 200
-    assert accounts.client("admin").post(f"/api/v1/exams/{exam_id}/overrides", json=body).status_code == 200
+    assert make_client(app, "admin").post(f"/api/v1/exams/{exam_id}/overrides", json=body).status_code == 200
     listed = owner.get(f"/api/v1/exams/{exam_id}/overrides").get_json()["overrides"]
     assert [(o["username"], o["extra_attempts"]) for o in listed] == [(candidate.user.username, 1)]
-    other = accounts.client("trainer")
+    other = make_client(app, "trainer")
     assert other.post(f"/api/v1/exams/{exam_id}/overrides",
                       json={**body, "extra_attempts": 3}).status_code == 403
     assert candidate.post(f"/api/v1/exams/{exam_id}/overrides",
@@ -242,15 +242,12 @@ def test_who_may_give_an_override(app, accounts):
 
 def test_a_ticket_logs_in_within_the_candidates_own_window(app, closed):
     proctor, candidate, exam_id = closed
-    with app.app_context():
-        s = db.session()
-        [issued] = tickets.issue_tickets(s, s.get(Exam, exam_id), None)
-        s.commit()
-    refused = app.test_client().post("/api/v1/auth/ticket", json={"ticket": issued.ticket})
+    [ticket] = make_tickets(app, exam_id).values()
+    refused = app.test_client().post("/api/v1/auth/ticket", json={"ticket": ticket})
     assert refused.status_code == 401 and "closed at" in refused.get_json()["error"]["message"]
     proctor.post(f"/api/v1/exams/{exam_id}/overrides", json={
         "username": candidate.user.username, "closes_at": when(utcnow() + timedelta(hours=1))})
-    assert app.test_client().post("/api/v1/auth/ticket", json={"ticket": issued.ticket}).status_code == 200
+    assert app.test_client().post("/api/v1/auth/ticket", json={"ticket": ticket}).status_code == 200
 
 
 @pytest.mark.parametrize("changes, words", [
@@ -260,8 +257,8 @@ def test_a_ticket_logs_in_within_the_candidates_own_window(app, closed):
     ({"extra_attempts": 1.5}, "extra_attempts must be between 0"),
     ({"max_attempts": 5}, "cannot be overridden: max_attempts"),
 ])
-def test_the_service_refuses_what_the_api_would(app, accounts, bank_id, changes, words):
-    name = accounts.user("candidate").username
+def test_the_service_refuses_what_the_api_would(app, bank_id, changes, words):
+    name = make_user(app, "candidate").username
     exam_id = make_exam(app, bank_id, (name,))
     with app.app_context():
         s = db.session()

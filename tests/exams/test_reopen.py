@@ -12,33 +12,22 @@ from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.db import utcnow
-from examapp.exams import answers, attempts, errors, finalising, overrides
+from examapp.exams import answers, errors, finalising, overrides
 from examapp.exams import room as exam_room
 from examapp.exams.events import attempt_finalised
 from examapp.exams.models import Answer, Attempt, AttemptQuestion, Exam
-from tests.exams.factories import at, make_exam
+from tests.factories import answer_key, at, make_attempt, make_client, make_exam, make_user
 
 GRACE = 5.0
 
 
-def key(aq: AttemptQuestion) -> list[int]:
-    return [o["id"] for o in aq.options if o["is_correct"]]
-
-
 @pytest.fixture
-def sitting(app, accounts, bank_id):
+def sitting(app, bank_id):
     """A candidate 10 minutes into a 30-minute attempt with one right answer saved: (session, attempt)."""
-    name = accounts.user("candidate").username
-    exam_id = make_exam(app, bank_id, (name,), closes_at=at(minutes=120))
+    user = make_user(app)
+    exam_id = make_exam(app, bank_id, (user.username,), closes_at=at(minutes=120))
     with app.app_context():
-        s = db.session()
-        user = s.scalar(select(User).where(User.username == name))
-        attempt, _ = attempts.start_attempt(s, exam_id, user, at())
-        aq = s.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                      .order_by(AttemptQuestion.position))
-        answers.save_answer(s, attempt.id, user.id, aq.question_id, at(minutes=5), GRACE, key(aq))
-        s.commit()
-        yield s, attempt
+        yield db.session(), make_attempt(app, exam_id, user, at(), right=1)
 
 
 def snapshot(s, attempt_id: int) -> tuple:
@@ -65,7 +54,7 @@ def test_a_force_submitted_attempt_gets_back_the_time_it_had_left(sitting):
     assert len(s.scalars(select(Answer).where(Answer.attempt_id == attempt.id)).all()) == 1
 
     assert answers.save_answer(s, attempt.id, attempt.user_id, papers[1].question_id, at(minutes=50), GRACE,
-                               key(papers[1])).revision == 1
+                               answer_key(papers[1])).revision == 1
     done = finalising.submit_attempt(s, attempt.id, attempt.user_id, at(minutes=55), GRACE)
     assert done.finished_by == "candidate" and done.score == papers[0].points + papers[1].points
     [entry] = s.scalars(select(AuditLog).where(AuditLog.action == "exam.reopen_attempt")).all()
@@ -126,37 +115,32 @@ def test_an_attempt_ended_at_its_deadline_does_not_reopen(sitting):
     refused_with(s, attempt.id, at(minutes=32), "ended at its deadline")
 
 
-def test_only_the_latest_attempt_reopens(app, accounts, bank_id):
-    name = accounts.user("candidate").username
-    exam_id = make_exam(app, bank_id, (name,), max_attempts=2)
+def test_only_the_latest_attempt_reopens(app, bank_id):
+    user = make_user(app)
+    exam_id = make_exam(app, bank_id, (user.username,), max_attempts=2)
     with app.app_context():
         s = db.session()
-        user = s.scalar(select(User).where(User.username == name))
-        first, _ = attempts.start_attempt(s, exam_id, user, at())
+        first = make_attempt(app, exam_id, user, at())
         exam_room.force_submit(s, first.id, None, at(minutes=1))
-        attempts.start_attempt(s, exam_id, user, at(minutes=2))
-        s.commit()
+        make_attempt(app, exam_id, user, at(minutes=2))
         refused_with(s, first.id, at(minutes=3), "later attempt")
 
 
-def test_no_reopen_once_the_answers_were_shown(app, accounts, bank_id):
-    names = [accounts.user("candidate").username for _ in range(2)]
-    exam_id = make_exam(app, bank_id, tuple(names), review_policy="answers_after_close",
+def test_no_reopen_once_the_answers_were_shown(app, bank_id):
+    users = [make_user(app) for _ in range(2)]
+    exam_id = make_exam(app, bank_id, [u.username for u in users], review_policy="answers_after_close",
                         closes_at=at(minutes=20))
     with app.app_context():
         s = db.session()
-        users = [s.scalar(select(User).where(User.username == n)) for n in names]
-        cut, _ = attempts.start_attempt(s, exam_id, users[0], at())
+        cut = make_attempt(app, exam_id, users[0], at())
         exam_room.force_submit(s, cut.id, None, at(minutes=5))
-        other, _ = attempts.start_attempt(s, exam_id, users[1], at())
-        finalising.submit_attempt(s, other.id, users[1].id, at(minutes=6), GRACE)
-        s.commit()
+        make_attempt(app, exam_id, users[1], at(), submitted_at=at(minutes=6))
         refused_with(s, cut.id, at(minutes=21), "shown the answers")
 
 
-def test_reopening_through_the_api_keeps_the_paper_and_its_saves(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    candidate = accounts.client("candidate")
+def test_reopening_through_the_api_keeps_the_paper_and_its_saves(app, bank_id):
+    proctor = make_client(app, "proctor")
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,))
     paper = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     attempt_id = paper["attempt_id"]
@@ -168,7 +152,7 @@ def test_reopening_through_the_api_keeps_the_paper_and_its_saves(app, accounts, 
     assert candidate.put(f"{url}/{second['id']}", json={"options": []}).status_code == 409
 
     assert candidate.post(f"/api/v1/attempts/{attempt_id}/reopen", json={}).status_code == 403
-    trainer = accounts.client("trainer")
+    trainer = make_client(app, "trainer")
     assert trainer.post(f"/api/v1/attempts/{attempt_id}/reopen", json={}).status_code == 403
     assert proctor.post("/api/v1/attempts/999999/reopen", json={}).status_code == 404
     reopened = proctor.post(f"/api/v1/attempts/{attempt_id}/reopen", json={})
@@ -189,14 +173,14 @@ def test_reopening_through_the_api_keeps_the_paper_and_its_saves(app, accounts, 
     assert room[0]["state"] == "in_progress" and room[0]["answered"] == 2
 
 
-def test_a_reopened_attempt_is_announced_again_when_it_ends_again(app, accounts, bank_id):
+def test_a_reopened_attempt_is_announced_again_when_it_ends_again(app, bank_id):
     sent: list[int] = []
 
     def receive(attempt_id: int) -> None:
         sent.append(attempt_id)
 
-    proctor = accounts.client("proctor")
-    candidate = accounts.client("candidate")
+    proctor = make_client(app, "proctor")
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (candidate.user.username,))
     attempt_id = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()["attempt_id"]
     attempt_finalised.connect(receive)

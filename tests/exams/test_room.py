@@ -10,7 +10,7 @@ from sqlalchemy import select
 from examapp import db
 from examapp.audit.models import AuditLog
 from examapp.exams.sweeper import sweep_once
-from tests.exams.factories import make_bank, make_exam
+from tests.factories import make_bank, make_client, make_exam
 
 
 def audit_actions(app) -> list[str]:
@@ -18,9 +18,9 @@ def audit_actions(app) -> list[str]:
         return list(db.session().scalars(select(AuditLog.action).order_by(AuditLog.id)))
 
 
-def test_room_lists_every_candidate_with_progress(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    names = [accounts.client("candidate") for _ in range(3)]
+def test_room_lists_every_candidate_with_progress(app, bank_id):
+    proctor = make_client(app, "proctor")
+    names = [make_client(app, "candidate") for _ in range(3)]
     exam_id = make_exam(app, bank_id, tuple(c.user.username for c in names))
     sitting = names[0].post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     for q in sitting["questions"][:2]:
@@ -47,9 +47,9 @@ def test_room_lists_every_candidate_with_progress(app, accounts, bank_id):
     assert lines[names[2].user.username]["state"] == "not_started"
 
 
-def test_extend_force_submit_and_close_are_audited(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    alice, bob = accounts.client("candidate"), accounts.client("candidate")
+def test_extend_force_submit_and_close_are_audited(app, bank_id):
+    proctor = make_client(app, "proctor")
+    alice, bob = make_client(app, "candidate"), make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.user.username, bob.user.username))
     a = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     b = bob.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
@@ -74,9 +74,9 @@ def test_extend_force_submit_and_close_are_audited(app, accounts, bank_id):
     assert {"exam.extend_time", "exam.force_submit", "exam.close"} <= set(audit_actions(app))
 
 
-def test_trainers_define_exams_but_do_not_run_rooms(app, accounts):
-    trainer = accounts.client("trainer")
-    own = make_bank(app, owner=trainer.user.username)
+def test_trainers_define_exams_but_do_not_run_rooms(app):
+    trainer = make_client(app, "trainer")
+    own = make_bank(app, owner=trainer.user)
     created = trainer.post("/api/v1/exams", json={
         "title": "Own", "bank_id": own, "rules": [{"topic": "Party rules", "count": 2}],
         "duration_minutes": 10, "pass_percent": 50})
@@ -85,14 +85,14 @@ def test_trainers_define_exams_but_do_not_run_rooms(app, accounts):
     assert trainer.get(f"/api/v1/exams/{exam_id}").get_json()["title"] == "Own"
     assert trainer.get(f"/api/v1/exams/{exam_id}/room").status_code == 403
     assert trainer.post(f"/api/v1/exams/{exam_id}/close").status_code == 403
-    other = accounts.client("trainer")
+    other = make_client(app, "trainer")
     assert other.get(f"/api/v1/exams/{exam_id}").status_code == 404
     assert other.post(f"/api/v1/exams/{exam_id}/candidates", json={"usernames": ["x"]}).status_code == 403
 
 
-def test_review_policy_answers_after_close(app, accounts, bank_id):
-    proctor = accounts.client("proctor")
-    alice = accounts.client("candidate")
+def test_review_policy_answers_after_close(app, bank_id):
+    proctor = make_client(app, "proctor")
+    alice = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.user.username,), review_policy="answers_after_close")
     paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     submitted = alice.post(f"/api/v1/attempts/{paper['attempt_id']}/submit").get_json()
@@ -102,8 +102,8 @@ def test_review_policy_answers_after_close(app, accounts, bank_id):
     assert len(after["review"]) == 9 and all("correct" in q for q in after["review"])
 
 
-def test_review_policy_none_shows_only_the_status(app, accounts, bank_id):
-    alice = accounts.client("candidate")
+def test_review_policy_none_shows_only_the_status(app, bank_id):
+    alice = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.user.username,), review_policy="none")
     paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     submitted = alice.post(f"/api/v1/attempts/{paper['attempt_id']}/submit").get_json()
@@ -111,8 +111,8 @@ def test_review_policy_none_shows_only_the_status(app, accounts, bank_id):
     assert not {"score", "percent", "passed", "review"} & set(submitted)
 
 
-def test_sweep_cli(app, accounts, bank_id, runner):
-    alice = accounts.client("candidate")
+def test_sweep_cli(app, bank_id, runner):
+    alice = make_client(app, "candidate")
     app.config["GRACE_SECONDS"] = 0.0
     exam_id = make_exam(app, bank_id, (alice.user.username,), duration_minutes=0.001)
     paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
@@ -124,8 +124,8 @@ def test_sweep_cli(app, accounts, bank_id, runner):
     assert json.loads(again.output)["finalised"] == 0
 
 
-def test_the_server_sweeper_finalises_expired_attempts(app, accounts, bank_id):
-    alice = accounts.client("candidate")
+def test_the_server_sweeper_finalises_expired_attempts(app, bank_id):
+    alice = make_client(app, "candidate")
     app.config["GRACE_SECONDS"] = 0.0
     exam_id = make_exam(app, bank_id, (alice.user.username,), duration_minutes=0.001)
     paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()

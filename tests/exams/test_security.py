@@ -12,16 +12,16 @@ from examapp import db
 from examapp.db import utcnow
 from examapp.exams.definitions import RuleSpec
 from examapp.exams.models import Answer, Attempt, AttemptQuestion
-from tests.exams.factories import make_bank, make_exam
+from tests.factories import make_bank, make_client, make_exam
 
 KEY_WORDS = ("is_correct", "correct", "awarded", "seed")
 
 
 @pytest.fixture
-def room(app, accounts, bank_id):
+def room(app, bank_id):
     """An exam with a room code, a candidate sitting it and a second candidate."""
-    alice = accounts.client("candidate")
-    bob = accounts.client("candidate")
+    alice = make_client(app, "candidate")
+    bob = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.user.username, bob.user.username), room_code="R42")
     paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R42"}).get_json()
     return alice, bob, exam_id, paper
@@ -47,11 +47,11 @@ def test_no_key_in_any_response_before_submission(room):
         assert all(set(o) == {"id", "text"} for o in q["options"])
 
 
-def test_option_ids_say_nothing_of_the_bank_order_or_the_key(app, accounts):
+def test_option_ids_say_nothing_of_the_bank_order_or_the_key(app):
     """The factory's single questions always have the key first in the bank: sorting a paper's
     options by id must not find it."""
     bank_id = make_bank(app, {"T": {"medium": 1}}, kinds=("single",))
-    candidates = [accounts.client("candidate") for _ in range(12)]
+    candidates = [make_client(app, "candidate") for _ in range(12)]
     exam_id = make_exam(app, bank_id, tuple(c.user.username for c in candidates),
                         rules=[RuleSpec(1)], shuffle_options=False)
     ranks, ids = set(), set()
@@ -143,8 +143,8 @@ def test_wrong_room_codes_are_limited_per_candidate_and_exam(app, room):
     assert alice.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R42"}).status_code == 200
 
 
-def test_a_room_code_cannot_be_tested_before_the_exam_opens(app, accounts, bank_id):
-    bob = accounts.client("candidate")
+def test_a_room_code_cannot_be_tested_before_the_exam_opens(app, bank_id):
+    bob = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (bob.user.username,), room_code="R42",
                         opens_at=utcnow() + timedelta(hours=1))
     right = bob.post(f"/api/v1/exams/{exam_id}/attempts", json={"room_code": "R42"})
@@ -153,23 +153,23 @@ def test_a_room_code_cannot_be_tested_before_the_exam_opens(app, accounts, bank_
     assert right.get_json() == wrong.get_json()
 
 
-def test_an_exam_not_assigned_is_not_found(app, accounts, bank_id):
-    stranger = accounts.client("candidate")
+def test_an_exam_not_assigned_is_not_found(app, bank_id):
+    stranger = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, ())
     assert stranger.post(f"/api/v1/exams/{exam_id}/attempts", json={}).status_code == 404
     assert stranger.get(f"/api/v1/exams/{exam_id}").status_code == 404
     assert stranger.post("/api/v1/exams/999999/attempts", json={}).status_code == 404
 
 
-def test_starting_before_the_window_opens_is_a_conflict(app, accounts, bank_id):
-    alice = accounts.client("candidate")
+def test_starting_before_the_window_opens_is_a_conflict(app, bank_id):
+    alice = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.user.username,), opens_at=utcnow() + timedelta(hours=1))
     response = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={})
     assert response.status_code == 409 and "opens at" in response.get_json()["error"]["message"]
 
 
-def test_starting_after_the_window_closed_is_a_conflict(app, accounts, bank_id):
-    alice = accounts.client("candidate")
+def test_starting_after_the_window_closed_is_a_conflict(app, bank_id):
+    alice = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.user.username,), opens_at=utcnow() - timedelta(hours=2),
                         closes_at=utcnow() - timedelta(hours=1))
     response = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={})
@@ -186,8 +186,8 @@ def test_starting_more_times_than_allowed_is_a_conflict(app, room):
     assert count(app, Attempt) == 1
 
 
-def test_a_second_attempt_is_allowed_when_the_exam_allows_two(app, accounts, bank_id):
-    alice = accounts.client("candidate")
+def test_a_second_attempt_is_allowed_when_the_exam_allows_two(app, bank_id):
+    alice = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.user.username,), max_attempts=2)
     first = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     alice.post(f"/api/v1/attempts/{first['attempt_id']}/submit")
@@ -206,8 +206,8 @@ def test_answers_after_submission_are_refused(app, room):
     assert count(app, Answer) == 0
 
 
-def test_answer_after_the_deadline_is_refused_with_a_clear_message(app, accounts, bank_id):
-    alice = accounts.client("candidate")
+def test_answer_after_the_deadline_is_refused_with_a_clear_message(app, bank_id):
+    alice = make_client(app, "candidate")
     app.config["GRACE_SECONDS"] = 0.0
     exam_id = make_exam(app, bank_id, (alice.user.username,), duration_minutes=0.001)
     paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
@@ -221,7 +221,7 @@ def test_answer_after_the_deadline_is_refused_with_a_clear_message(app, accounts
     assert state["status"] == "submitted" and state["finished_by"] == "deadline"
 
 
-def test_candidates_cannot_use_staff_routes(room, accounts):
+def test_candidates_cannot_use_staff_routes(room, app):
     alice, _, exam_id, paper = room
     assert alice.post("/api/v1/exams", json={}).status_code == 403
     assert alice.get(f"/api/v1/exams/{exam_id}/room").status_code == 403
@@ -237,8 +237,8 @@ def test_anonymous_callers_are_refused(client, room):
     assert client.get(f"/api/v1/attempts/{paper['attempt_id']}").status_code == 401
 
 
-def test_a_trainer_cannot_define_an_exam_on_another_trainers_bank(app, accounts, bank_id):
-    trainer = accounts.client("trainer")
+def test_a_trainer_cannot_define_an_exam_on_another_trainers_bank(app, bank_id):
+    trainer = make_client(app, "trainer")
     response = trainer.post("/api/v1/exams", json={
         "title": "x", "bank_id": bank_id, "rules": [{"count": 1, "topic": "History"}],
         "duration_minutes": 10, "pass_percent": 50})

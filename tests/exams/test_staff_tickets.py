@@ -10,7 +10,7 @@ from examapp.audit.models import AuditLog
 from examapp.auth.models import User
 from examapp.exams import tickets
 from examapp.exams.models import ExamCandidate, ExamTicket
-from tests.exams.factories import make_exam
+from tests.factories import make_client, make_exam, make_unit, make_user
 
 
 def audit_actions(app) -> list[str]:
@@ -19,10 +19,10 @@ def audit_actions(app) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["admin", "trainer", "proctor", "leader"])
-def test_a_proctor_cannot_assign_a_staff_account_as_candidate(app, accounts, bank_id, role):
-    staff = accounts.user(role)
+def test_a_proctor_cannot_assign_a_staff_account_as_candidate(app, bank_id, role):
+    staff = make_user(app, role)
     exam_id = make_exam(app, bank_id)
-    proctor = accounts.client("proctor")
+    proctor = make_client(app, "proctor")
     response = proctor.post(f"/api/v1/exams/{exam_id}/candidates", json={"usernames": [staff.username]})
     assert response.status_code == 403
     assert staff.username in response.get_json()["error"]["message"]
@@ -31,12 +31,12 @@ def test_a_proctor_cannot_assign_a_staff_account_as_candidate(app, accounts, ban
     assert "exam.candidates.refused" in audit_actions(app)
 
 
-def test_assigning_a_unit_takes_only_its_candidate_accounts(app, accounts, bank_id):
-    accounts.unit("CB1")
-    alice = accounts.user("candidate", unit="CB1")
-    boss = accounts.user("admin", unit="CB1")
+def test_assigning_a_unit_takes_only_its_candidate_accounts(app, bank_id):
+    make_unit(app, "CB1")
+    alice = make_user(app, "candidate", unit="CB1")
+    boss = make_user(app, "admin", unit="CB1")
     exam_id = make_exam(app, bank_id)
-    response = accounts.client("proctor").post(f"/api/v1/exams/{exam_id}/candidates", json={"unit": "CB1"})
+    response = make_client(app, "proctor").post(f"/api/v1/exams/{exam_id}/candidates", json={"unit": "CB1"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["added_usernames"] == [alice.username]
     with app.app_context():
@@ -52,12 +52,12 @@ def _assign_directly(app, exam_id: int, user_id: int) -> None:
         s.commit()
 
 
-def test_no_ticket_is_issued_for_a_staff_account(app, accounts, bank_id):
-    alice = accounts.user("candidate")
-    boss = accounts.user("admin")
+def test_no_ticket_is_issued_for_a_staff_account(app, bank_id):
+    alice = make_user(app, "candidate")
+    boss = make_user(app, "admin")
     exam_id = make_exam(app, bank_id, (alice.username,))
     _assign_directly(app, exam_id, boss.id)
-    proctor = accounts.client("proctor")
+    proctor = make_client(app, "proctor")
     named = proctor.post(f"/api/v1/exams/{exam_id}/tickets", json={"usernames": [boss.username]})
     assert named.status_code == 403 and boss.username in named.get_json()["error"]["message"]
     assert "exam.tickets.refused" in audit_actions(app)
@@ -66,8 +66,8 @@ def test_no_ticket_is_issued_for_a_staff_account(app, accounts, bank_id):
     assert [t["username"] for t in everyone.get_json()["tickets"]] == [alice.username]
 
 
-def test_a_ticket_of_a_staff_account_does_not_log_in(app, accounts, bank_id):
-    boss = accounts.user("admin")
+def test_a_ticket_of_a_staff_account_does_not_log_in(app, bank_id):
+    boss = make_user(app, "admin")
     exam_id = make_exam(app, bank_id)
     _assign_directly(app, exam_id, boss.id)
     with app.app_context():
@@ -82,10 +82,10 @@ def test_a_ticket_of_a_staff_account_does_not_log_in(app, accounts, bank_id):
     assert "ticket.login.refused" in audit_actions(app)
 
 
-def test_a_ticket_session_ends_if_its_account_becomes_staff(app, accounts, bank_id):
-    alice = accounts.user("candidate")
+def test_a_ticket_session_ends_if_its_account_becomes_staff(app, bank_id):
+    alice = make_user(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.username,))
-    ticket = accounts.client("proctor").post(f"/api/v1/exams/{exam_id}/tickets", json={}).get_json()
+    ticket = make_client(app, "proctor").post(f"/api/v1/exams/{exam_id}/tickets", json={}).get_json()
     c = app.test_client()
     assert c.post("/api/v1/auth/ticket", json={"ticket": ticket["tickets"][0]["ticket"]}).status_code == 200
     assert c.get("/api/v1/exams").status_code == 200

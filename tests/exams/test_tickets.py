@@ -13,20 +13,20 @@ from examapp import db
 from examapp.db import utcnow
 from examapp.exams import tickets
 from examapp.exams.models import ExamTicket
-from tests.exams.factories import make_exam
+from tests.factories import make_client, make_exam, make_user
 
 
-def issue(app, accounts, exam_id, usernames=None) -> dict[str, str]:
-    proctor = accounts.client("proctor")
+def issue(app, exam_id, usernames=None) -> dict[str, str]:
+    proctor = make_client(app, "proctor")
     response = proctor.post(f"/api/v1/exams/{exam_id}/tickets", json={"usernames": usernames})
     assert response.status_code == 201, response.get_json()
     return {t["username"]: t["ticket"] for t in response.get_json()["tickets"]}
 
 
-def test_a_ticket_logs_its_candidate_in_once(app, accounts, bank_id):
-    alice = accounts.user("candidate")
+def test_a_ticket_logs_its_candidate_in_once(app, bank_id):
+    alice = make_user(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.username,))
-    ticket = issue(app, accounts, exam_id)[alice.username]
+    ticket = issue(app, exam_id)[alice.username]
     assert len(ticket.replace("-", "")) == 10
     with app.app_context():
         stored = db.session().scalar(select(ExamTicket.ticket_hash))
@@ -39,10 +39,10 @@ def test_a_ticket_logs_its_candidate_in_once(app, accounts, bank_id):
     assert again.status_code == 401 and "already been used" in again.get_json()["error"]["message"]
 
 
-def test_a_ticket_works_only_while_its_exam_is_open(app, accounts, bank_id):
-    alice = accounts.user("candidate")
+def test_a_ticket_works_only_while_its_exam_is_open(app, bank_id):
+    alice = make_user(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.username,), opens_at=utcnow() + timedelta(hours=1))
-    ticket = issue(app, accounts, exam_id)[alice.username]
+    ticket = issue(app, exam_id)[alice.username]
     response = app.test_client().post("/api/v1/auth/ticket", json={"ticket": ticket})
     assert response.status_code == 401 and "opens at" in response.get_json()["error"]["message"]
     with app.app_context():
@@ -51,11 +51,11 @@ def test_a_ticket_works_only_while_its_exam_is_open(app, accounts, bank_id):
         assert user.username == alice.username
 
 
-def test_reissuing_replaces_the_old_ticket(app, accounts, bank_id):
-    alice, bob = accounts.user("candidate"), accounts.user("candidate")
+def test_reissuing_replaces_the_old_ticket(app, bank_id):
+    alice, bob = make_user(app, "candidate"), make_user(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.username, bob.username))
-    old = issue(app, accounts, exam_id)
-    new = issue(app, accounts, exam_id, [alice.username])
+    old = issue(app, exam_id)
+    new = issue(app, exam_id, [alice.username])
     assert set(new) == {alice.username}
     c = app.test_client()
     assert c.post("/api/v1/auth/ticket", json={"ticket": old[alice.username]}).status_code == 401
@@ -63,19 +63,19 @@ def test_reissuing_replaces_the_old_ticket(app, accounts, bank_id):
     assert c.post("/api/v1/auth/ticket", json={"ticket": new[alice.username]}).status_code == 200
 
 
-def test_tickets_only_for_candidates_of_the_exam(app, accounts, bank_id):
+def test_tickets_only_for_candidates_of_the_exam(app, bank_id):
     exam_id = make_exam(app, bank_id)
-    proctor = accounts.client("proctor")
+    proctor = make_client(app, "proctor")
     assert proctor.post(f"/api/v1/exams/{exam_id}/tickets", json={}).status_code == 400
     response = proctor.post(f"/api/v1/exams/{exam_id}/tickets", json={"usernames": ["someone"]})
     assert response.status_code == 400 and "someone" in response.get_json()["error"]["message"]
 
 
-def test_wrong_tickets_never_refuse_a_right_one(app, accounts, bank_id):
+def test_wrong_tickets_never_refuse_a_right_one(app, bank_id):
     """Thirty typos behind one NAT address must not lock the room out."""
-    alice = accounts.user("candidate")
+    alice = make_user(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.username,))
-    ticket = issue(app, accounts, exam_id)[alice.username]
+    ticket = issue(app, exam_id)[alice.username]
     c = app.test_client()
     for n in range(30):
         guess = tickets.TICKET_ALPHABET[n % 32] + tickets.TICKET_ALPHABET[(n * 7) % 32] + "AAAA-AAAAA"
@@ -85,11 +85,11 @@ def test_wrong_tickets_never_refuse_a_right_one(app, accounts, bank_id):
     assert c.post("/api/v1/auth/ticket", json={"ticket": ticket}).status_code == 200
 
 
-def test_wrong_tickets_of_one_prefix_are_limited_per_address(app, accounts, bank_id):
+def test_wrong_tickets_of_one_prefix_are_limited_per_address(app, bank_id):
     app.config["TICKET_MAX_FAILURES_PER_PREFIX"] = 3
-    alice = accounts.user("candidate")
+    alice = make_user(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.username,))
-    ticket = issue(app, accounts, exam_id)[alice.username]
+    ticket = issue(app, exam_id)[alice.username]
     prefix = ticket[:2]
     c = app.test_client()
     wrong = [prefix + tail for tail in ("AAA-AAAAA", "BBB-BBBBB", "CCC-CCCCC") if prefix + tail != ticket]
@@ -103,8 +103,8 @@ def test_wrong_tickets_of_one_prefix_are_limited_per_address(app, accounts, bank
         assert elsewhere.status_code == 200
 
 
-def test_tickets_cli_writes_a_csv(app, accounts, bank_id, runner, tmp_path):
-    alice = accounts.user("candidate", full_name="Lê Hoàng Anh")
+def test_tickets_cli_writes_a_csv(app, bank_id, runner, tmp_path):
+    alice = make_user(app, "candidate", full_name="Lê Hoàng Anh")
     exam_id = make_exam(app, bank_id, (alice.username,))
     out = tmp_path / "tickets.csv"
     result = runner.invoke(args=["exams", "tickets", str(exam_id), "--out", str(out)])
@@ -128,11 +128,11 @@ def test_the_ticket_csv_guards_names_a_semicolon_locale_would_split():
     assert list(csv.reader(io.StringIO(text)))[1][1] == "Lan;'=HYPERLINK(\"http://x\")"
 
 
-def test_tickets_cli_that_cannot_write_its_file_exits_2_and_keeps_the_old_tickets(app, accounts, bank_id,
+def test_tickets_cli_that_cannot_write_its_file_exits_2_and_keeps_the_old_tickets(app, bank_id,
                                                                                    runner, tmp_path):
-    alice = accounts.user("candidate")
+    alice = make_user(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.username,))
-    old = issue(app, accounts, exam_id)[alice.username]
+    old = issue(app, exam_id)[alice.username]
     out = tmp_path / "no-such-folder" / "tickets.csv"
     result = runner.invoke(args=["exams", "tickets", str(exam_id), "--out", str(out), "--json"])
     assert result.exit_code == 2 and "cannot write" in json.loads(result.stdout)["error"]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from examapp import db
 from examapp.banks.models import Question
 from examapp.exams.models import Exam, ExamCandidate, ExamRule
-from tests.exams.factories import make_bank, make_exam
+from tests.factories import make_bank, make_client, make_exam
 
 GOOD = {"title": "T", "rules": [{"topic": "History", "difficulty": "hard", "count": 2}],
         "duration_minutes": 10, "pass_percent": 50}
@@ -47,16 +47,16 @@ def exams_written(app) -> int:
     ({"closes_at": "9999-12-31T23:59:00-05:00"}, "field 'closes_at': must be a time between 1900-01-01"),
     ({"opens_at": "1899-12-31T23:59:59Z"}, "field 'opens_at': must be a time between"),
 ])
-def test_malformed_exam_bodies_are_refused(app, accounts, bank_id, change, words):
-    admin = accounts.client("admin")
+def test_malformed_exam_bodies_are_refused(app, bank_id, change, words):
+    admin = make_client(app, "admin")
     response = admin.post("/api/v1/exams", json={**GOOD, "bank_id": bank_id, **change})
     assert response.status_code == 400, response.get_json()
     assert words in response.get_json()["error"]["message"]
     assert exams_written(app) == 0
 
 
-def test_a_rule_asking_for_more_than_the_bank_has_is_refused_with_the_numbers(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_a_rule_asking_for_more_than_the_bank_has_is_refused_with_the_numbers(app, bank_id):
+    admin = make_client(app, "admin")
     body = {**GOOD, "bank_id": bank_id, "rules": [
         {"topic": "History", "difficulty": "easy", "count": 2},
         {"topic": "History", "difficulty": "hard", "count": 12}]}
@@ -67,8 +67,8 @@ def test_a_rule_asking_for_more_than_the_bank_has_is_refused_with_the_numbers(ap
     assert exams_written(app) == 0
 
 
-def test_every_problem_is_listed_at_once(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_every_problem_is_listed_at_once(app, bank_id):
+    admin = make_client(app, "admin")
     body = {**GOOD, "bank_id": bank_id, "closes_at": "2026-01-01T00:00:00Z",
             "opens_at": "2026-02-01T00:00:00Z",
             "rules": [{"topic": "Nope", "count": 1}, {"count": 99}]}
@@ -78,16 +78,16 @@ def test_every_problem_is_listed_at_once(app, accounts, bank_id):
     assert "rule 2 (any topic, any difficulty) asks for 99 questions; the bank has 24 active" in message
 
 
-def test_overlapping_rules_are_refused(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_overlapping_rules_are_refused(app, bank_id):
+    admin = make_client(app, "admin")
     body = {**GOOD, "bank_id": bank_id, "rules": [{"topic": "History", "count": 2},
                                                   {"topic": "History", "difficulty": "hard", "count": 1}]}
     response = admin.post("/api/v1/exams", json=body)
     assert response.status_code == 400 and "overlaps rule 1" in response.get_json()["error"]["message"]
 
 
-def test_rule_without_points_over_questions_of_different_points_is_refused(app, accounts):
-    admin = accounts.client("admin")
+def test_rule_without_points_over_questions_of_different_points_is_refused(app):
+    admin = make_client(app, "admin")
     bank_id = make_bank(app, {"A": {"easy": 2}})
     with app.app_context():
         s = db.session()
@@ -101,22 +101,22 @@ def test_rule_without_points_over_questions_of_different_points_is_refused(app, 
     assert admin.post("/api/v1/exams", json=body).status_code == 201
 
 
-def test_an_unknown_bank_is_refused(app, accounts):
-    admin = accounts.client("admin")
+def test_an_unknown_bank_is_refused(app):
+    admin = make_client(app, "admin")
     response = admin.post("/api/v1/exams", json={**GOOD, "bank_id": 424242})
     assert response.status_code == 400
     assert "no question bank 424242" in response.get_json()["error"]["message"]
 
 
-def test_a_body_that_is_not_json_is_refused(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_a_body_that_is_not_json_is_refused(app, bank_id):
+    admin = make_client(app, "admin")
     response = admin.post("/api/v1/exams", data="title=x", content_type="application/x-www-form-urlencoded")
     assert response.status_code in (400, 415)
     assert exams_written(app) == 0
 
 
-def test_answer_bodies_are_checked(app, accounts, bank_id):
-    alice = accounts.client("candidate")
+def test_answer_bodies_are_checked(app, bank_id):
+    alice = make_client(app, "candidate")
     exam_id = make_exam(app, bank_id, (alice.user.username,))
     paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     url = f"/api/v1/attempts/{paper['attempt_id']}/answers/{paper['questions'][0]['id']}"
@@ -131,8 +131,8 @@ def test_answer_bodies_are_checked(app, accounts, bank_id):
     assert resumed["answers"] == {str(paper["questions"][0]["id"]): []}
 
 
-def test_candidate_bodies_are_checked(app, accounts, bank_id):
-    admin = accounts.client("admin")
+def test_candidate_bodies_are_checked(app, bank_id):
+    admin = make_client(app, "admin")
     exam_id = make_exam(app, bank_id)
     url = f"/api/v1/exams/{exam_id}/candidates"
     assert admin.post(url, json={}).status_code == 400

@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 
 from examapp import db
 from examapp.db import utcnow
-from examapp.exams import attempts, candidates
+from examapp.exams import attempts
 from examapp.exams.models import Attempt
-from tests.exams_pages.factory import make_bank, make_exam, user_named
+from tests.factories import make_client, make_party_exam
 
 
 @dataclass
@@ -23,17 +23,11 @@ class ExamSetup:
 
 
 @pytest.fixture
-def setup(app, accounts) -> ExamSetup:
-    trainer = accounts.client("trainer")
-    candidate = accounts.client("candidate", full_name="Lê Hoàng Anh")
-    with app.app_context():
-        s = db.session()
-        owner = user_named(s, trainer.user.username)
-        bank = make_bank(s, owner)
-        exam = make_exam(s, bank, owner, room_code="P101")
-        candidates.assign_candidates(s, exam, [candidates.CandidateRow(candidate.user.username)], None)
-        s.commit()
-        return ExamSetup(exam.id, bank.id, trainer, candidate)
+def setup(app) -> ExamSetup:
+    trainer = make_client(app, "trainer")
+    candidate = make_client(app, "candidate", full_name="Lê Hoàng Anh")
+    bank_id, exam_id = make_party_exam(app, trainer.user, (candidate.user.username,), room_code="P101")
+    return ExamSetup(exam_id, bank_id, trainer, candidate)
 
 
 def start(client: FlaskClient, exam_id: int, room_code: str = "P101") -> int:
@@ -55,5 +49,5 @@ def paper_of(app, attempt_id: int) -> attempts.AttemptPaper:
 
 
 @pytest.fixture
-def proctor(accounts) -> FlaskClient:
-    return accounts.client("proctor")
+def proctor(app) -> FlaskClient:
+    return make_client(app, "proctor")

@@ -9,6 +9,7 @@ import openpyxl
 
 from examapp import db
 from examapp.exams.models import ExamCandidate
+from tests.factories import make_unit, make_user
 
 
 def _assigned(app, exam_id: int) -> dict[str, float]:
@@ -23,8 +24,8 @@ def _post(client, exam_id: int, headers: dict | None = None, **data):
                        headers=headers or {})
 
 
-def test_assign_by_usernames_with_extra_time(setup, app, accounts):
-    a, b = accounts.user("candidate"), accounts.user("candidate")
+def test_assign_by_usernames_with_extra_time(setup, app):
+    a, b = make_user(app, "candidate"), make_user(app, "candidate")
     response = _post(setup.trainer, setup.exam_id, usernames=f"{a.username}\n{b.username}, {a.username}",
                      extra_minutes="10")
     assert response.status_code == 302
@@ -34,8 +35,8 @@ def test_assign_by_usernames_with_extra_time(setup, app, accounts):
     assert _assigned(app, setup.exam_id)[a.username] == 10
 
 
-def test_unknown_usernames_are_listed_and_nobody_is_assigned(setup, app, accounts):
-    known = accounts.user("candidate")
+def test_unknown_usernames_are_listed_and_nobody_is_assigned(setup, app):
+    known = make_user(app, "candidate")
     before = _assigned(app, setup.exam_id)
     response = _post(setup.trainer, setup.exam_id, usernames=f"{known.username} ghost1 ghost2")
     page = response.get_data(as_text=True)
@@ -45,13 +46,13 @@ def test_unknown_usernames_are_listed_and_nobody_is_assigned(setup, app, account
     assert _assigned(app, setup.exam_id) == before
 
 
-def test_assign_by_unit_takes_the_sub_units_too(setup, app, accounts):
-    accounts.unit("TU", "Đảng bộ Khối")
-    accounts.unit("TU-STP", "Đảng bộ Sở Tư pháp", parent="TU")
-    accounts.unit("KCN", "Khu công nghiệp")
-    inner = accounts.user("candidate", unit="TU-STP")
-    top = accounts.user("candidate", unit="TU")
-    outside = accounts.user("candidate", unit="KCN")
+def test_assign_by_unit_takes_the_sub_units_too(setup, app):
+    make_unit(app, "TU", "Đảng bộ Khối")
+    make_unit(app, "TU-STP", "Đảng bộ Sở Tư pháp", parent="TU")
+    make_unit(app, "KCN", "Khu công nghiệp")
+    inner = make_user(app, "candidate", unit="TU-STP")
+    top = make_user(app, "candidate", unit="TU")
+    outside = make_user(app, "candidate", unit="KCN")
     form = setup.trainer.get(f"/exams/{setup.exam_id}/candidates").get_data(as_text=True)
     assert "Đảng bộ Sở Tư pháp (TU-STP)" in form
     response = _post(setup.trainer, setup.exam_id, unit="TU")
@@ -61,8 +62,8 @@ def test_assign_by_unit_takes_the_sub_units_too(setup, app, accounts):
     assert outside.username not in assigned
 
 
-def test_assign_from_a_csv_file(setup, app, accounts):
-    a, b = accounts.user("candidate"), accounts.user("candidate")
+def test_assign_from_a_csv_file(setup, app):
+    a, b = make_user(app, "candidate"), make_user(app, "candidate")
     csv = f"Tên đăng nhập,extra_minutes\n{a.username},15\n{b.username},\n".encode()
     response = _post(setup.trainer, setup.exam_id, file=(io.BytesIO(csv), "ds.csv"))
     assert response.status_code == 302
@@ -70,8 +71,8 @@ def test_assign_from_a_csv_file(setup, app, accounts):
     assert assigned[a.username] == 15 and assigned[b.username] == 0
 
 
-def test_assign_from_an_xlsx_file(setup, app, accounts):
-    a = accounts.user("candidate")
+def test_assign_from_an_xlsx_file(setup, app):
+    a = make_user(app, "candidate")
     book = openpyxl.Workbook()
     book.active.append(["STT", "username"])
     book.active.append([1, a.username])

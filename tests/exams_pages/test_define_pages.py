@@ -9,7 +9,7 @@ import pytest
 
 from examapp import db
 from examapp.exams.models import Exam
-from tests.exams_pages.factory import make_bank, user_named
+from tests.factories import PARTY_QUESTIONS, make_bank, make_client
 
 
 def _form(bank_id: int, **changes) -> dict:
@@ -122,13 +122,9 @@ def test_blueprint_problems_are_shown_on_their_rows_in_vietnamese(setup, app):
     assert _exam_count(app) == before
 
 
-def test_a_trainer_sees_and_uses_only_own_banks(setup, app, accounts):
-    other = accounts.client("trainer")
-    with app.app_context():
-        s = db.session()
-        foreign = make_bank(s, user_named(s, other.user.username), name="Ngân hàng khác")
-        s.commit()
-        foreign_id = foreign.id
+def test_a_trainer_sees_and_uses_only_own_banks(setup, app):
+    other = make_client(app, "trainer")
+    foreign_id = make_bank(app, questions=PARTY_QUESTIONS, owner=other.user, name="Ngân hàng khác")
     page = setup.trainer.get("/exams/new").get_data(as_text=True)
     assert "Ngân hàng câu hỏi" in page and "Ngân hàng khác" not in page
     before = _exam_count(app)
@@ -139,8 +135,8 @@ def test_a_trainer_sees_and_uses_only_own_banks(setup, app, accounts):
     assert f"/exams/{setup.exam_id}\"" not in other.get("/exams").get_data(as_text=True)
 
 
-def test_admin_may_define_on_any_bank(setup, app, accounts):
-    admin = accounts.client("admin")
+def test_admin_may_define_on_any_bank(setup, app):
+    admin = make_client(app, "admin")
     assert "Ngân hàng câu hỏi" in admin.get("/exams/new").get_data(as_text=True)
     assert admin.post("/exams/new", data=_form(setup.bank_id)).status_code == 302
 

@@ -9,8 +9,7 @@ from html.parser import HTMLParser
 from examapp import db
 from examapp.exams.models import Attempt, Exam, ExamCandidate
 from tests.exams_pages.conftest import start
-from tests.exams_pages.factory import make_bank, make_exam, user_named
-from tests.helpers import csrf_token
+from tests.factories import csrf_token, make_client, make_party_exam
 
 VI = {"Accept-Language": "vi"}
 
@@ -165,9 +164,9 @@ def test_moving_the_close_in_the_form_moves_a_running_deadline(setup, app):
     assert moved - started_at == (old_deadline - started_at) * 1.5
 
 
-def test_other_trainers_and_candidates_cannot_edit_or_delete(setup, app, accounts):
-    other = accounts.client("trainer")
-    proctor = accounts.client("proctor")
+def test_other_trainers_and_candidates_cannot_edit_or_delete(setup, app):
+    other = make_client(app, "trainer")
+    proctor = make_client(app, "proctor")
     for client in (other, setup.candidate, proctor):
         assert client.get(f"/exams/{setup.exam_id}/edit").status_code == 403
         assert client.post(f"/exams/{setup.exam_id}/edit", data={"title": "X"}).status_code == 403
@@ -207,13 +206,9 @@ def test_an_exam_with_attempts_is_kept_and_the_page_says_to_close_it(setup, app)
     assert _exam(app, setup.exam_id) is not None
 
 
-def test_deleting_needs_the_csrf_token(csrf_on, app, accounts):
-    trainer = accounts.client("trainer")
-    with app.app_context():
-        s = db.session()
-        owner = user_named(s, trainer.user.username)
-        exam_id = make_exam(s, make_bank(s, owner), owner).id
-        s.commit()
+def test_deleting_needs_the_csrf_token(csrf_on, app):
+    trainer = make_client(app, "trainer")
+    _, exam_id = make_party_exam(app, trainer.user)
     forged = trainer.post(f"/exams/{exam_id}/delete", data={"confirmed": "y"})
     assert forged.status_code == 400
     assert _exam(app, exam_id) is not None

@@ -9,15 +9,15 @@ from sqlalchemy import select
 
 from examapp import db
 from examapp.audit.models import AuditLog
+from examapp.db import utcnow
 from examapp.exams import editing
 from examapp.exams import room as exam_room
 from examapp.exams.models import AttemptQuestion, Exam, ExamCandidate
 from tests.exams_pages.conftest import attempt_row, start
-from tests.exams_pages.factory import close_now
 from tests.exams_pages.test_define_pages import _form as define_form
 from tests.exams_pages.test_edit_pages import _form as edit_form
 from tests.exams_pages.test_room_pages import start_with_token
-from tests.helpers import csrf_token
+from tests.factories import change_exam, csrf_token
 
 VI = {"Accept-Language": "vi"}
 
@@ -30,15 +30,6 @@ def _candidate(app, exam_id: int) -> ExamCandidate:
 def _actions(app) -> list[str]:
     with app.app_context():
         return list(db.session().scalars(select(AuditLog.action).order_by(AuditLog.id)))
-
-
-def _set(app, exam_id: int, **values) -> None:
-    with app.app_context():
-        s = db.session()
-        exam = s.get(Exam, exam_id)
-        for name, value in values.items():
-            setattr(exam, name, value)
-        s.commit()
 
 
 # ---------------------------------------------------------------- grading method, fresh questions
@@ -87,7 +78,7 @@ def _sit(client, app, exam_id: int, right: int) -> int:
 
 
 def test_my_exams_and_the_result_page_give_the_result_for_the_exam(setup, app):
-    _set(app, setup.exam_id, max_attempts=3, grading="highest")
+    change_exam(app, setup.exam_id, max_attempts=3, grading="highest")
     _sit(setup.candidate, app, setup.exam_id, 3)
     last = _sit(setup.candidate, app, setup.exam_id, 1)
     mine = setup.candidate.get("/my-exams").get_data(as_text=True)
@@ -95,14 +86,14 @@ def test_my_exams_and_the_result_page_give_the_result_for_the_exam(setup, app):
     result = setup.candidate.get(f"/attempts/{last}/result").get_data(as_text=True)
     assert "16,67%" in result or "16.67%" in result  # this attempt: 1 of 6
     assert "Your result for this exam" in result and "2 attempts submitted." in result
-    _set(app, setup.exam_id, grading="last")
+    change_exam(app, setup.exam_id, grading="last")
     vietnamese = setup.candidate.get("/my-exams", headers=VI).get_data(as_text=True)
     assert "Kết quả của bạn cho kỳ thi này" in vietnamese and "16,67%" in vietnamese
     assert "Tính lượt làm bài cuối cùng của bạn." in vietnamese
 
 
 def test_the_room_and_candidates_pages_show_the_result_by_the_method(setup, app, proctor):
-    _set(app, setup.exam_id, max_attempts=2, grading="first")
+    change_exam(app, setup.exam_id, max_attempts=2, grading="first")
     _sit(setup.candidate, app, setup.exam_id, 6)
     _sit(setup.candidate, app, setup.exam_id, 0)
     room = proctor.get(f"/exams/{setup.exam_id}/room").get_data(as_text=True)
@@ -156,12 +147,9 @@ def test_a_refused_override_says_why_on_the_page_and_changes_nothing(setup, app)
 
 
 def test_no_override_reopens_an_exam_that_showed_its_answers(setup, app):
-    _set(app, setup.exam_id, review_policy="answers_after_close")
+    change_exam(app, setup.exam_id, review_policy="answers_after_close")
     _sit(setup.candidate, app, setup.exam_id, 2)
-    with app.app_context():
-        s = db.session()
-        close_now(s, s.get(Exam, setup.exam_id))
-        s.commit()
+    change_exam(app, setup.exam_id, closes_at=utcnow() - timedelta(seconds=1))
     url = f"/exams/{setup.exam_id}/candidates/{setup.candidate.user.username}/override"
     refused = setup.trainer.post(url, data={"extra_attempts": "1"})
     assert refused.status_code == 409 and "shown the answers" in refused.get_data(as_text=True)

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from examapp import db
 from examapp.audit.models import AuditLog
-from examapp.exams import candidates
-from examapp.exams.models import Answer, Attempt, Exam
+from examapp.exams.definitions import RuleSpec
+from examapp.exams.models import Answer, Attempt
 from tests.exams_pages.conftest import attempt_row, start
-from tests.helpers import csrf_token
+from tests.factories import add_candidates, csrf_token, make_exam, make_user
 
 
 def start_with_token(client, exam_id: int) -> int:
@@ -25,13 +25,9 @@ def _actions(app) -> list[str]:
         return [row.action for row in db.session().query(AuditLog).order_by(AuditLog.id)]
 
 
-def test_room_lists_candidates_with_progress(setup, app, accounts, proctor):
-    waiting = accounts.user("candidate", full_name="Phạm Thu Hà")
-    with app.app_context():
-        s = db.session()
-        exam = s.get(Exam, setup.exam_id)
-        candidates.assign_candidates(s, exam, [candidates.CandidateRow(waiting.username)], None)
-        s.commit()
+def test_room_lists_candidates_with_progress(setup, app, proctor):
+    waiting = make_user(app, "candidate", full_name="Phạm Thu Hà")
+    add_candidates(app, setup.exam_id, [waiting.username])
     attempt_id = start(setup.candidate, setup.exam_id)
     page = proctor.get(f"/exams/{setup.exam_id}/room").get_data(as_text=True)
     assert "Not started: 1" in page and "In progress: 1" in page and "Submitted: 0" in page
@@ -91,12 +87,8 @@ def test_close_the_room_submits_everyone_in_progress(setup, app, proctor):
 
 def test_an_attempt_of_another_exam_cannot_be_forced_from_this_room(setup, app, proctor):
     attempt_id = start(setup.candidate, setup.exam_id)
-    with app.app_context():
-        s = db.session()
-        other = Exam(title="Khác", bank_id=setup.bank_id, duration_minutes=10, pass_percent=50)
-        s.add(other)
-        s.commit()
-        other_id = other.id
+    other_id = make_exam(app, setup.bank_id, author=setup.trainer.user, title="Khác", rules=[RuleSpec(1)],
+                         duration_minutes=10)
     response = proctor.post(f"/exams/{other_id}/room/force-submit/{attempt_id}", data={"confirmed": "y"})
     assert response.status_code == 404
     assert attempt_row(app, attempt_id).status == "in_progress"

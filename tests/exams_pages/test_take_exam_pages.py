@@ -6,8 +6,10 @@ import re
 from datetime import timedelta
 
 from examapp import db
-from examapp.exams.models import Attempt, AttemptQuestion, Exam
+from examapp.db import utcnow
+from examapp.exams.models import Attempt, AttemptQuestion
 from tests.exams_pages.conftest import attempt_row, paper_of, start
+from tests.factories import answer_key, change_exam, log_in, make_client
 
 
 def _form_for(paper, choose: dict[int, list[int]], flagged: tuple[int, ...] = ()) -> dict:
@@ -75,12 +77,12 @@ def test_paper_holds_no_answer_key(setup, app):
     assert strip.sub("", again) == strip.sub("", page)
 
 
-def test_resume_on_another_machine_shows_the_same_order_and_answers(setup, app, accounts):
+def test_resume_on_another_machine_shows_the_same_order_and_answers(setup, app):
     attempt_id = start(setup.candidate, setup.exam_id)
     paper = paper_of(app, attempt_id)
     setup.candidate.post(f"/attempts/{attempt_id}", data=_form_for(paper, _first_options(paper, 2)))
     other_machine = app.test_client()
-    accounts.login(other_machine, setup.candidate.user.username)
+    log_in(other_machine, setup.candidate.user.username)
     assert start(other_machine, setup.exam_id) == attempt_id
     first = setup.candidate.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     second = other_machine.get(f"/attempts/{attempt_id}").get_data(as_text=True)
@@ -180,7 +182,7 @@ def test_answers_after_the_deadline_are_refused_and_the_paper_is_graded(setup, a
 def _submit_all_correct(setup, app) -> int:
     attempt_id = start(setup.candidate, setup.exam_id)
     with app.app_context():
-        key = {aq.question_id: [o["id"] for o in aq.options if o["is_correct"]]
+        key = {aq.question_id: answer_key(aq)
                for aq in db.session().query(AttemptQuestion).filter_by(attempt_id=attempt_id)}
     paper = paper_of(app, attempt_id)
     setup.candidate.post(f"/attempts/{attempt_id}", data=_form_for(paper, key))
@@ -188,17 +190,8 @@ def _submit_all_correct(setup, app) -> int:
     return attempt_id
 
 
-def _set_exam(app, exam_id: int, **values) -> None:
-    with app.app_context():
-        s = db.session()
-        exam = s.get(Exam, exam_id)
-        for name, value in values.items():
-            setattr(exam, name, value)
-        s.commit()
-
-
 def test_the_result_page_gives_the_pass_mark_who_submitted_and_the_attempts_left(setup, app):
-    _set_exam(app, setup.exam_id, max_attempts=2, pass_percent=60)
+    change_exam(app, setup.exam_id, max_attempts=2, pass_percent=60)
     attempt_id = _submit_all_correct(setup, app)
     page = setup.candidate.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "Pass mark: 60%" in page and "submitted by you" in page
@@ -209,7 +202,7 @@ def test_the_result_page_gives_the_pass_mark_who_submitted_and_the_attempts_left
 
 
 def test_review_policy_none_shows_no_score(setup, app):
-    _set_exam(app, setup.exam_id, review_policy="none")
+    change_exam(app, setup.exam_id, review_policy="none")
     attempt_id = _submit_all_correct(setup, app)
     page = setup.candidate.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "Your paper has been submitted" in page
@@ -217,17 +210,13 @@ def test_review_policy_none_shows_no_score(setup, app):
 
 
 def test_review_policy_answers_after_close_shows_the_key_only_after_closing(setup, app):
-    _set_exam(app, setup.exam_id, review_policy="answers_after_close")
+    change_exam(app, setup.exam_id, review_policy="answers_after_close")
     attempt_id = _submit_all_correct(setup, app)
     before = setup.candidate.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "<strong>6</strong> / 6" in before and "Passed" in before
     assert "The correct answers are shown here after the exam closes." in before
     assert ">correct answer<" not in before and ">your answer<" not in before
-    with app.app_context():
-        s = db.session()
-        exam = s.get(Exam, setup.exam_id)
-        exam.closes_at = exam.created_at
-        s.commit()
+    change_exam(app, setup.exam_id, closes_at=utcnow() - timedelta(seconds=1))
     after = setup.candidate.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert after.count(">correct answer<") == 7  # one per correct option; the multiple has two
     assert after.count(">your answer<") == 7
@@ -241,17 +230,13 @@ def test_the_review_shows_each_questions_explanation_after_closing_and_never_bef
         for q in s.query(Question):
             q.explanation = f"Because of article {q.id}."
         s.commit()
-    _set_exam(app, setup.exam_id, review_policy="answers_after_close")
+    change_exam(app, setup.exam_id, review_policy="answers_after_close")
     attempt_id = start(setup.candidate, setup.exam_id)
     assert "Because of article" not in setup.candidate.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     setup.candidate.post(f"/attempts/{attempt_id}/submit", data={"confirmed": "y"})
     before = setup.candidate.get(f"/attempts/{attempt_id}/result")
     assert before.status_code == 200 and "Because of article" not in before.get_data(as_text=True)
-    with app.app_context():
-        s = db.session()
-        exam = s.get(Exam, setup.exam_id)
-        exam.closes_at = exam.created_at
-        s.commit()
+    change_exam(app, setup.exam_id, closes_at=utcnow() - timedelta(seconds=1))
     after = setup.candidate.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert after.count("Because of article") == 6
     review = setup.candidate.get(f"/api/v1/attempts/{attempt_id}").get_json()["review"]
@@ -268,9 +253,9 @@ def test_true_false_options_are_shown_in_the_readers_language(setup, app):
     assert "Câu 1/6" in html
 
 
-def test_another_candidates_attempt_is_not_found(setup, app, accounts):
+def test_another_candidates_attempt_is_not_found(setup, app):
     attempt_id = start(setup.candidate, setup.exam_id)
-    stranger = accounts.client("candidate")
+    stranger = make_client(app, "candidate")
     for suffix in ("", "/submit", "/result"):
         assert stranger.get(f"/attempts/{attempt_id}{suffix}").status_code == 404, suffix
     paper = paper_of(app, attempt_id)

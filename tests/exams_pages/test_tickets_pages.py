@@ -13,11 +13,10 @@ from sqlalchemy import func, select
 
 from examapp import db
 from examapp.db import utcnow
-from examapp.exams import candidates, definitions
+from examapp.exams.definitions import RuleSpec
 from examapp.exams.models import Exam, ExamTicket
 from tests.exams_pages.conftest import start
-from tests.exams_pages.factory import user_named
-from tests.helpers import csrf_token
+from tests.factories import add_candidates, csrf_token, make_exam, make_user
 
 TICKET = re.compile(r'<p class="slip-ticket">([2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5})</p>')
 
@@ -25,14 +24,10 @@ TICKET = re.compile(r'<p class="slip-ticket">([2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5
 
 
 @pytest.fixture
-def second(setup, app, accounts):
+def second(setup, app):
     """A second candidate whose username and name would be formulas in a spreadsheet."""
-    user = accounts.user("candidate", username="@thisinh2", full_name="=HYPERLINK(\"http://x\")")
-    with app.app_context():
-        s = db.session()
-        candidates.assign_candidates(s, s.get(Exam, setup.exam_id), [candidates.CandidateRow(user.username)],
-                                     None)
-        s.commit()
+    user = make_user(app, "candidate", username="@thisinh2", full_name="=HYPERLINK(\"http://x\")")
+    add_candidates(app, setup.exam_id, [user.username])
     return user
 
 
@@ -139,7 +134,7 @@ def test_a_reposted_issue_form_issues_nothing(setup, second, app, proctor):
     assert app.test_client().post("/login/ticket", data={"ticket": first[second.username]}).status_code == 303
 
 
-def test_ticking_nobody_or_no_candidates_issues_nothing(setup, app, accounts, proctor):
+def test_ticking_nobody_or_no_candidates_issues_nothing(setup, app, proctor):
     page = proctor.get(f"/exams/{setup.exam_id}/tickets").get_data(as_text=True)
     response = proctor.post(f"/exams/{setup.exam_id}/tickets",
                             data={"scope": "selected", "issued_mark": _mark(page)})
@@ -151,13 +146,8 @@ def test_ticking_nobody_or_no_candidates_issues_nothing(setup, app, accounts, pr
     bad_scope = proctor.post(f"/exams/{setup.exam_id}/tickets", data={"scope": "some", "issued_mark": ""})
     assert bad_scope.status_code == 400
     assert stored_tickets(app, setup.exam_id) == 0
-    with app.app_context():
-        s = db.session()
-        empty = definitions.create_exam(s, definitions.ExamSpec(
-            title="Trống", bank_id=setup.bank_id, rules=[definitions.RuleSpec(2)], duration_minutes=10,
-            pass_percent=50), user_named(s, setup.trainer.user.username))
-        s.commit()
-        empty_id = empty.id
+    empty_id = make_exam(app, setup.bank_id, author=setup.trainer.user, title="Trống", rules=[RuleSpec(2)],
+                         duration_minutes=10, pass_percent=50)
     page = proctor.get(f"/exams/{empty_id}/tickets").get_data(as_text=True)
     assert "Nobody is assigned yet." in page and "Issue tickets" not in page
     response = proctor.post(f"/exams/{empty_id}/tickets", data={"scope": "all", "issued_mark": ""})
@@ -272,7 +262,7 @@ def test_a_wrong_ticket_is_401_with_a_clear_message(setup, app, client):
     assert blank.status_code == 400 and "This field is required." in blank.get_data(as_text=True)
 
 
-def test_a_ticket_before_its_exam_opens_says_when(setup, app, accounts, proctor):
+def test_a_ticket_before_its_exam_opens_says_when(setup, app, proctor):
     with app.app_context():
         s = db.session()
         s.get(Exam, setup.exam_id).opens_at = utcnow() + timedelta(hours=1)

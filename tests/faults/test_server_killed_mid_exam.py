@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from examapp import create_app, db
-from examapp.auth.service import NewUser, create_user
 from examapp.exams.definitions import RuleSpec
 from examapp.exams.models import AttemptQuestion
-from tests.exams.factories import make_bank, make_exam
+from tests.factories import make_bank, make_exam, make_user
 from tests.faults.live_server import Client, LiveServer
 
 PASSWORD = "Kill#Test2026"
@@ -25,10 +24,8 @@ def test_every_acknowledged_answer_survives_a_killed_server(tmp_path):
     setup = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "fault-test-secret"})
     with setup.app_context():
         db.upgrade(setup.extensions["examapp.engine"])
-        s = db.session()
-        create_user(s, NewUser("admin", "admin", "Admin", None, PASSWORD))
-        create_user(s, NewUser("sitter", "candidate", "Sitter", None, PASSWORD))
-        s.commit()
+    make_user(setup, "admin", "admin", password=PASSWORD)
+    make_user(setup, "candidate", "sitter", password=PASSWORD)
     bank_id = make_bank(setup, {"T": {"medium": 40}})
     exam_id = make_exam(setup, bank_id, ("sitter",), rules=[RuleSpec(40, "T")], duration_minutes=30)
 

@@ -7,6 +7,7 @@ from examapp import db
 from examapp.access import access_of
 from examapp.auth.models import User
 from examapp.orgs.models import OrgUnit
+from tests.factories import bearer_headers, log_in, make_client, make_unit, make_user
 
 
 def assert_error(response, status, words=""):
@@ -35,15 +36,15 @@ def test_wrong_method_is_a_json_405(client):
     assert "GET" in response.headers["Allow"]
 
 
-def test_malformed_json_is_a_400(accounts):
-    headers = accounts.bearer("admin")
-    response = accounts.app.test_client().post(
+def test_malformed_json_is_a_400(app):
+    headers = bearer_headers(app, "admin")
+    response = app.test_client().post(
         "/api/v1/units", data="{not json", headers=headers | {"Content-Type": "application/json"})
     assert_error(response, 400, "not valid JSON")
 
 
-def test_form_body_where_json_is_needed_is_a_415(accounts, client):
-    response = client.post("/api/v1/units", data={"code": "X"}, headers=accounts.bearer("admin"))
+def test_form_body_where_json_is_needed_is_a_415(app, client):
+    response = client.post("/api/v1/units", data={"code": "X"}, headers=bearer_headers(app, "admin"))
     assert_error(response, 415, "application/json")
 
 
@@ -61,8 +62,8 @@ def test_a_401_says_how_to_authenticate_not_werkzeugs_default(client):
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_candidate_cannot_list_users(accounts, client):
-    assert_error(client.get("/api/v1/users", headers=accounts.bearer("candidate")), 403)
+def test_candidate_cannot_list_users(app, client):
+    assert_error(client.get("/api/v1/users", headers=bearer_headers(app, "candidate")), 403)
 
 
 def test_every_route_declares_who_may_call_it(app):
@@ -95,8 +96,8 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
 # --- units ---------------------------------------------------------------
 
 
-def test_units_make_a_tree(accounts, client):
-    headers = accounts.bearer("admin")
+def test_units_make_a_tree(app, client):
+    headers = bearer_headers(app, "admin")
     assert client.post("/api/v1/units", json={"code": "TU", "name": "Tỉnh ủy", "kind": "committee"},
                        headers=headers).status_code == 201
     assert client.post("/api/v1/units", json={"code": "CB1", "name": "Chi bộ 1", "parent": "TU"},
@@ -114,35 +115,35 @@ def test_units_make_a_tree(accounts, client):
     ({"code": "A", "name": "x", "kind": "planet"}, 400, "field 'kind'"),
     ({"name": "x"}, 400, "field 'code' is required"),
 ])
-def test_bad_unit_is_refused_and_nothing_is_written(app, accounts, client, body, status, words):
-    assert_error(client.post("/api/v1/units", json=body, headers=accounts.bearer("admin")), status, words)
+def test_bad_unit_is_refused_and_nothing_is_written(app, client, body, status, words):
+    assert_error(client.post("/api/v1/units", json=body, headers=bearer_headers(app, "admin")), status, words)
     assert count(app, OrgUnit) == 0
 
 
-def test_duplicate_unit_code_is_a_conflict(accounts, client):
-    headers = accounts.bearer("admin")
+def test_duplicate_unit_code_is_a_conflict(app, client):
+    headers = bearer_headers(app, "admin")
     client.post("/api/v1/units", json={"code": "TU", "name": "x"}, headers=headers)
     assert_error(client.post("/api/v1/units", json={"code": "TU", "name": "y"}, headers=headers),
                  409, "already exists")
 
 
-def test_trainer_cannot_add_units(accounts, client):
+def test_trainer_cannot_add_units(app, client):
     response = client.post("/api/v1/units", json={"code": "TU", "name": "x"},
-                           headers=accounts.bearer("trainer"))
+                           headers=bearer_headers(app, "trainer"))
     assert_error(response, 403)
 
 
 # --- users ---------------------------------------------------------------
 
 
-def test_admin_creates_a_user(app, accounts, client):
-    accounts.unit("TU")
-    response = client.post("/api/v1/users", headers=accounts.bearer("admin"), json={
+def test_admin_creates_a_user(app, client):
+    make_unit(app, "TU")
+    response = client.post("/api/v1/users", headers=bearer_headers(app, "admin"), json={
         "username": "lan.nt", "role": "trainer", "password": "Giang#vien2026",
         "full_name": "Nguyễn Thị Lan", "unit": "TU"})
     assert response.status_code == 201
     assert response.get_json()["unit"] == "TU"
-    assert accounts.login(app.test_client(), "lan.nt", "Giang#vien2026").status_code == 200
+    assert log_in(app.test_client(), "lan.nt", "Giang#vien2026").status_code == 200
 
 
 @pytest.mark.parametrize("body,status,words", [
@@ -154,54 +155,50 @@ def test_admin_creates_a_user(app, accounts, client):
     ({"username": "new.user", "role": "candidate", "password": "Good#pass1", "full_name": "x" * 201},
      400, "full_name"),
 ])
-def test_bad_user_is_refused_and_nothing_is_written(app, accounts, client, body, status, words):
-    headers = accounts.bearer("admin")
+def test_bad_user_is_refused_and_nothing_is_written(app, client, body, status, words):
+    headers = bearer_headers(app, "admin")
     before = count(app, User)
     assert_error(client.post("/api/v1/users", json=body, headers=headers), status, words)
     assert count(app, User) == before
 
 
-def test_duplicate_username_is_a_conflict(accounts, client):
-    taken = accounts.user()
-    response = client.post("/api/v1/users", headers=accounts.bearer("admin"), json={
+def test_duplicate_username_is_a_conflict(app, client):
+    taken = make_user(app)
+    response = client.post("/api/v1/users", headers=bearer_headers(app, "admin"), json={
         "username": taken.username, "role": "candidate", "password": "Good#pass1"})
     assert_error(response, 409, "already taken")
 
 
-def test_cookie_session_multipart_post_needs_a_csrf_token(app_config, accounts):
+def test_cookie_session_multipart_post_needs_a_csrf_token(app_config, app):
     """A form post to the API riding on a session cookie could be forged by another site."""
     app_config["WTF_CSRF_ENABLED"] = True
     from examapp import create_app
 
-    app = create_app(app_config)
-    with app.app_context():
-        from examapp.auth.service import NewUser, create_user
-
-        create_user(db.session(), NewUser("csrf.admin", "admin", "", None, "Good#pass1"))
-        db.session().commit()
-    c = app.test_client()
+    csrf_app = create_app(app_config)
+    make_user(csrf_app, "admin", "csrf.admin", password="Good#pass1")
+    c = csrf_app.test_client()
     assert c.post("/api/v1/auth/login", json={"username": "csrf.admin", "password": "Good#pass1"}
                   ).status_code == 200
     assert_error(c.post("/api/v1/units", data={"code": "X", "name": "y"}), 400, "CSRF")
     assert c.post("/api/v1/units", json={"code": "X", "name": "y"}).status_code == 201
 
 
-def test_units_page_adds_a_unit_under_a_parent(accounts):
-    accounts.unit("TU", "Tỉnh ủy")
-    c = accounts.client("admin")
+def test_units_page_adds_a_unit_under_a_parent(app):
+    make_unit(app, "TU", "Tỉnh ủy")
+    c = make_client(app, "admin")
     response = c.post("/units", data={"code": "CB2", "name": "Chi bộ 2", "parent": "TU", "kind": "cell"})
     assert response.status_code == 302
     assert "Chi bộ 2" in c.get("/units").get_data(as_text=True)
 
 
-def test_units_page_shows_the_error_and_adds_nothing(app, accounts):
-    c = accounts.client("admin")
+def test_units_page_shows_the_error_and_adds_nothing(app):
+    c = make_client(app, "admin")
     page = c.post("/units", data={"code": "bad code", "name": "X", "parent": "", "kind": "cell"})
     assert "Code must be" in page.get_data(as_text=True)
     assert count(app, OrgUnit) == 0
 
 
-def test_trainer_sees_the_tree_but_cannot_add(accounts):
-    c = accounts.client("trainer")
+def test_trainer_sees_the_tree_but_cannot_add(app):
+    c = make_client(app, "trainer")
     assert c.get("/units").status_code == 200
     assert c.post("/units", data={"code": "X", "name": "X", "kind": "cell"}).status_code == 403

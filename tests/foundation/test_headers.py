@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from examapp import create_app
+from tests.factories import make_client
 
 TEMPLATES = Path(__file__).parents[2] / "examapp" / "templates"
 
 
-def test_pages_carry_the_security_headers_and_are_not_stored(accounts):
-    c = accounts.client("admin")
+def test_pages_carry_the_security_headers_and_are_not_stored(app):
+    c = make_client(app, "admin")
     for path in ("/", "/login", "/units", "/api/v1/units", "/api/v1/nowhere"):
         headers = c.get(path).headers
         assert "script-src 'self'" in headers["Content-Security-Policy"], path

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from examapp import db
 from examapp.banks.models import QuestionBank
 from examapp.orgs.models import OrgUnit
-from tests.exams.factories import make_bank, make_exam
+from tests.factories import bearer_headers, make_bank, make_client, make_exam
 from tests.foundation.test_api import assert_error
 
 BIG = 99999999999  # beyond the 32-bit id columns: PostgreSQL refuses to compare it with one
@@ -35,9 +35,9 @@ def test_nul_in_the_login_form_is_a_400_page_in_the_readers_language(client):
     assert "ký tự NUL" in response.get_data(as_text=True)
 
 
-def test_nul_in_a_json_body_is_refused_and_nothing_is_written(app, accounts, client):
+def test_nul_in_a_json_body_is_refused_and_nothing_is_written(app, client):
     response = client.post("/api/v1/units", json={"code": "TU", "name": "Tỉnh\x00ủy"},
-                           headers=accounts.bearer("admin"))
+                           headers=bearer_headers(app, "admin"))
     assert_error(response, 400, "field 'name': text may not contain the NUL character")
     assert count(app, OrgUnit) == 0
 
@@ -47,28 +47,28 @@ def test_nul_in_a_json_body_is_refused_and_nothing_is_written(app, accounts, cli
     "/api/v1/banks/{bank}/questions?topic%00=x",
     "/api/v1/users?role=admin%00",
 ])
-def test_nul_in_a_query_string_is_a_json_400(app, accounts, client, url):
-    response = client.get(url.format(bank=make_bank(app)), headers=accounts.bearer("admin"))
+def test_nul_in_a_query_string_is_a_json_400(app, client, url):
+    response = client.get(url.format(bank=make_bank(app)), headers=bearer_headers(app, "admin"))
     assert_error(response, 400, "the request contains the NUL character")
 
 
-def test_nul_in_a_page_query_string_is_a_400_page(app, accounts):
+def test_nul_in_a_page_query_string_is_a_400_page(app):
     bank_id = make_bank(app)
-    response = accounts.client("admin").get(f"/banks/{bank_id}?q=a%00b")
+    response = make_client(app, "admin").get(f"/banks/{bank_id}?q=a%00b")
     assert response.status_code == 400
     assert "request contains the NUL character" in response.get_data(as_text=True)
 
 
-def test_nul_in_a_form_post_is_refused_and_nothing_is_written(app, accounts):
-    response = accounts.client("admin").post("/banks", data={"name": "Lịch sử\x00", "description": ""})
+def test_nul_in_a_form_post_is_refused_and_nothing_is_written(app):
+    response = make_client(app, "admin").post("/banks", data={"name": "Lịch sử\x00", "description": ""})
     assert response.status_code == 400
     assert count(app, QuestionBank) == 0
 
 
-def test_nul_in_a_path_segment_is_a_400(app, accounts, client):
+def test_nul_in_a_path_segment_is_a_400(app, client):
     exam_id = make_exam(app, make_bank(app))
     response = client.post(f"/api/v1/exams/{exam_id}/candidates/ghost%00/extend", json={"minutes": 5},
-                           headers=accounts.bearer("admin"))
+                           headers=bearer_headers(app, "admin"))
     assert_error(response, 400, "NUL")
 
 
@@ -92,23 +92,23 @@ def test_nul_in_a_bearer_token_is_a_400(client):
     ("GET", f"/api/v1/exams/{2**31}"),
     ("GET", "/api/v1/exams/0"),
 ])
-def test_an_id_outside_the_32_bit_range_is_a_404_for_every_method(accounts, client, method, url):
-    response = client.open(url, method=method, json={}, headers=accounts.bearer("admin"))
+def test_an_id_outside_the_32_bit_range_is_a_404_for_every_method(app, client, method, url):
+    response = client.open(url, method=method, json={}, headers=bearer_headers(app, "admin"))
     assert_error(response, 404)
 
 
-def test_an_out_of_range_id_on_a_page_is_a_404(accounts):
-    assert accounts.client("admin").get(f"/banks/{BIG}").status_code == 404
+def test_an_out_of_range_id_on_a_page_is_a_404(app):
+    assert make_client(app, "admin").get(f"/banks/{BIG}").status_code == 404
 
 
-def test_an_out_of_range_topic_filter_on_the_bank_page_is_ignored(app, accounts):
+def test_an_out_of_range_topic_filter_on_the_bank_page_is_ignored(app):
     bank_id = make_bank(app)
-    response = accounts.client("admin").get(f"/banks/{bank_id}?topic={BIG}&page={BIG}")
+    response = make_client(app, "admin").get(f"/banks/{bank_id}?topic={BIG}&page={BIG}")
     assert response.status_code == 200
 
 
-def test_an_out_of_range_option_id_in_an_answer_is_a_400(app, accounts):
-    candidate = accounts.client("candidate")
+def test_an_out_of_range_option_id_in_an_answer_is_a_400(app):
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, make_bank(app), (candidate.user.username,))
     paper = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     question = paper["questions"][0]["id"]
@@ -120,9 +120,9 @@ def test_an_out_of_range_option_id_in_an_answer_is_a_400(app, accounts):
     assert resumed["answers"] == {}
 
 
-def test_a_page_number_beyond_the_32_bit_range_is_a_400(app, accounts, client):
+def test_a_page_number_beyond_the_32_bit_range_is_a_400(app, client):
     response = client.get(f"/api/v1/banks/{make_bank(app)}/questions?page={BIG}",
-                          headers=accounts.bearer("admin"))
+                          headers=bearer_headers(app, "admin"))
     assert_error(response, 400, "field 'page': must be between")
 
 
@@ -130,21 +130,21 @@ def test_a_page_number_beyond_the_32_bit_range_is_a_400(app, accounts, client):
 
 
 @pytest.mark.parametrize("depth", [33, 100_000])
-def test_json_nested_too_deeply_is_a_400(app, accounts, client, depth):
+def test_json_nested_too_deeply_is_a_400(app, client, depth):
     response = client.post("/api/v1/units", data="[" * depth + "]" * depth,
-                           headers=accounts.bearer("admin") | {"Content-Type": "application/json"})
+                           headers=bearer_headers(app, "admin") | {"Content-Type": "application/json"})
     assert_error(response, 400, "the JSON body is nested more than 32 levels deep")
     assert count(app, OrgUnit) == 0
 
 
-def test_json_nested_within_the_limit_reaches_the_body_checks(accounts, client):
+def test_json_nested_within_the_limit_reaches_the_body_checks(app, client):
     body = {"code": "TU", "name": "x", "parent": [[[[["x"]]]]]}
-    assert_error(client.post("/api/v1/units", json=body, headers=accounts.bearer("admin")), 400,
+    assert_error(client.post("/api/v1/units", json=body, headers=bearer_headers(app, "admin")), 400,
                  "field 'parent'")
 
 
-def test_a_json_number_with_a_zero_fraction_is_an_integer_as_json_schema_says(app, accounts, client):
-    candidate = accounts.client("candidate")
+def test_a_json_number_with_a_zero_fraction_is_an_integer_as_json_schema_says(app, client):
+    candidate = make_client(app, "candidate")
     exam_id = make_exam(app, make_bank(app), (candidate.user.username,))
     paper = candidate.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
     question = paper["questions"][0]

@@ -11,18 +11,19 @@ from examapp.auth.models import User
 from examapp.banks.service import create_bank
 from examapp.navigation import MENU
 from examapp.orgs.service import unit_by_code
+from tests.factories import make_client, make_unit, make_user
 
 
-def _units(accounts) -> None:
-    accounts.unit("TINH", "Đảng bộ Khối")
-    accounts.unit("CS1", "Chi bộ 1", parent="TINH")
-    accounts.unit("CS1A", "Tổ 1A", parent="CS1")
-    accounts.unit("CS2", "Chi bộ 2", parent="TINH")
+def _units(app) -> None:
+    make_unit(app, "TINH", "Đảng bộ Khối")
+    make_unit(app, "CS1", "Chi bộ 1", parent="TINH")
+    make_unit(app, "CS1A", "Tổ 1A", parent="CS1")
+    make_unit(app, "CS2", "Chi bộ 2", parent="TINH")
 
 
-def test_a_leader_sees_their_unit_and_everything_below_it(app, session, accounts):
-    _units(accounts)
-    leader = accounts.user("leader", unit="CS1")
+def test_a_leader_sees_their_unit_and_everything_below_it(app, session):
+    _units(app)
+    leader = make_user(app, "leader", unit="CS1")
     ids = {code: unit_by_code(session, code).id for code in ("TINH", "CS1", "CS1A", "CS2")}
     scope = policy.units_in_scope(session, session.get(User, leader.id))
     assert scope == {ids["CS1"], ids["CS1A"]}
@@ -34,37 +35,37 @@ def test_a_leader_sees_their_unit_and_everything_below_it(app, session, accounts
 
 @pytest.mark.parametrize("role, everything", [("admin", True), ("leader", True), ("trainer", False),
                                               ("proctor", False), ("candidate", False)])
-def test_who_sees_every_unit(session, accounts, role, everything):
-    user = session.get(User, accounts.user(role).id)
+def test_who_sees_every_unit(app, session, role, everything):
+    user = session.get(User, make_user(app, role).id)
     scope = policy.units_in_scope(session, user)
     assert (scope is None) == everything and (everything or scope == set())
 
 
-def test_the_accounts_list_of_a_leader_shows_their_units_people_only(app, accounts):
-    _units(accounts)
-    accounts.user("candidate", full_name="Nguyễn Văn Một", unit="CS1A")
-    accounts.user("candidate", full_name="Trần Thị Hai", unit="CS2")
-    leader = accounts.client("leader", unit="CS1")
+def test_the_accounts_list_of_a_leader_shows_their_units_people_only(app):
+    _units(app)
+    make_user(app, "candidate", full_name="Nguyễn Văn Một", unit="CS1A")
+    make_user(app, "candidate", full_name="Trần Thị Hai", unit="CS2")
+    leader = make_client(app, "leader", unit="CS1")
     page = leader.get("/users").get_data(as_text=True)
     assert "Nguyễn Văn Một" in page and "Trần Thị Hai" not in page
     names = {u["full_name"] for u in leader.get("/api/v1/users").get_json()["users"]}
     assert "Nguyễn Văn Một" in names and "Trần Thị Hai" not in names
 
 
-def test_a_trainer_manages_only_their_own_banks(session, accounts):
-    mine, other = accounts.user("trainer"), accounts.user("trainer")
+def test_a_trainer_manages_only_their_own_banks(app, session):
+    mine, other = make_user(app, "trainer"), make_user(app, "trainer")
     bank = create_bank(session, "Lý luận chính trị", mine.id)
     session.commit()
-    admin = accounts.user("admin")
+    admin = make_user(app, "admin")
     assert policy.can_manage_bank(session.get(User, mine.id), bank)
     assert not policy.can_manage_bank(session.get(User, other.id), bank)
     assert policy.can_manage_bank(session.get(User, admin.id), bank)
 
 
 @pytest.mark.parametrize("role", ["admin", "trainer", "proctor", "leader", "candidate"])
-def test_the_menu_shows_what_the_routes_let_each_role_open(app, accounts, role):
+def test_the_menu_shows_what_the_routes_let_each_role_open(app, role):
     """A menu item's check is the same check as its route's (or the route is open to every user)."""
-    client = accounts.client(role)
+    client = make_client(app, role)
     for item in MENU:
         rule = app.view_functions[item.endpoint].access
         with app.test_request_context():

@@ -7,6 +7,7 @@ import redis
 
 from examapp import create_app
 from examapp.store import MemoryStore, RedisStore
+from tests.factories import log_in, make_bank, make_client, make_exam, make_user
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -72,11 +73,11 @@ def redis_lost(app_config):
     app_config["REDIS_URL"] = "redis://127.0.0.1:1/0"
 
 
-def test_logins_and_their_limits_keep_working_with_redis_stopped(redis_lost, app, accounts, caplog):
+def test_logins_and_their_limits_keep_working_with_redis_stopped(redis_lost, app, caplog):
     caplog.set_level(logging.WARNING, logger="examapp.store")
-    user = accounts.user("proctor")
+    user = make_user(app, "proctor")
     client = app.test_client()
-    assert accounts.login(client, user.username).status_code == 200
+    assert log_in(client, user.username).status_code == 200
     assert client.get("/api/v1/units").status_code == 200
     page = app.test_client().post("/login", data={"username": user.username, "password": "Secret#2026"})
     assert page.status_code == 302
@@ -85,17 +86,15 @@ def test_logins_and_their_limits_keep_working_with_redis_stopped(redis_lost, app
     for _ in range(2):
         assert other.post("/api/v1/auth/login",
                           json={"username": user.username, "password": "wrong-pass-1"}).status_code == 401
-    assert accounts.login(other, user.username).status_code == 429, "still limited, in this process"
+    assert log_in(other, user.username).status_code == 429, "still limited, in this process"
     said = [r for r in caplog.records if "Redis cannot be reached" in r.getMessage()]
     assert len(said) == 1, "said once, then Redis is left alone for a while"
 
 
-def test_ticket_login_and_room_codes_work_with_redis_stopped(redis_lost, app, accounts):
-    from tests.exams.factories import make_bank, make_exam
-
-    alice = accounts.user("candidate")
+def test_ticket_login_and_room_codes_work_with_redis_stopped(redis_lost, app):
+    alice = make_user(app, "candidate")
     exam_id = make_exam(app, make_bank(app), (alice.username,), room_code="R1")
-    tickets = accounts.client("proctor").post(f"/api/v1/exams/{exam_id}/tickets", json={})
+    tickets = make_client(app, "proctor").post(f"/api/v1/exams/{exam_id}/tickets", json={})
     c = app.test_client()
     assert c.post("/api/v1/auth/ticket", json={"ticket": tickets.get_json()["tickets"][0]["ticket"]}
                   ).status_code == 200

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from examapp import db
 from examapp.auth.models import User
 from examapp.users.importing import MAX_WEB_ACCOUNTS
+from tests.factories import bearer_headers, log_in, make_unit, make_user
 
 
 def user_count(app) -> int:
@@ -30,19 +31,19 @@ def xlsx(rows) -> bytes:
 VI_HEADER = ["Danh sách đảng viên dự bị năm 2026"], [], ["Tên đăng nhập", "Họ và tên", "Đơn vị", "Vai trò"]
 
 
-def test_cli_creates_a_user_and_prints_json(runner, app, accounts):
-    accounts.unit("TU")
+def test_cli_creates_a_user_and_prints_json(runner, app):
+    make_unit(app, "TU")
     result = runner.invoke(args=["users", "create", "hoa.lt", "--role", "candidate", "--password",
                                  "Dang#vien26", "--name", "Lê Thị Hoa", "--unit", "TU", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["username"] == "hoa.lt"
 
 
-def test_cli_reads_the_password_from_stdin(runner, accounts):
+def test_cli_reads_the_password_from_stdin(runner, app):
     result = runner.invoke(args=["users", "create", "hoa.lt", "--role", "candidate", "--password-stdin"],
                            input="Dang#vien26\n")
     assert result.exit_code == 0, result.output
-    assert accounts.login(accounts.app.test_client(), "hoa.lt", "Dang#vien26").status_code == 200
+    assert log_in(app.test_client(), "hoa.lt", "Dang#vien26").status_code == 200
 
 
 def test_cli_rejects_a_weak_password_with_exit_1(runner, app):
@@ -56,8 +57,8 @@ def test_cli_unknown_role_is_a_usage_error(runner):
     assert result.exit_code == 2
 
 
-def test_cli_token_prints_a_working_token(runner, accounts, client):
-    user = accounts.user("admin")
+def test_cli_token_prints_a_working_token(runner, app, client):
+    user = make_user(app, "admin")
     result = runner.invoke(args=["users", "token", user.username])
     assert result.exit_code == 0
     token = result.stdout.strip()
@@ -71,14 +72,14 @@ def test_cli_token_for_unknown_user_exits_1(runner):
     assert runner.invoke(args=["users", "token", "ghost"]).exit_code == 1
 
 
-def test_cli_list_json(runner, accounts):
-    accounts.user("trainer", username="lan.nt", full_name="Nguyễn Thị Lan")
+def test_cli_list_json(runner, app):
+    make_user(app, "trainer", username="lan.nt", full_name="Nguyễn Thị Lan")
     users = json.loads(runner.invoke(args=["users", "list", "--json"]).stdout)["users"]
     assert [u["username"] for u in users] == ["lan.nt"]
 
 
-def test_import_xlsx_with_title_rows_and_vietnamese_headers(runner, app, accounts, tmp_path):
-    accounts.unit("CB1")
+def test_import_xlsx_with_title_rows_and_vietnamese_headers(runner, app, tmp_path):
+    make_unit(app, "CB1")
     path = tmp_path / "danh_sach.xlsx"
     path.write_bytes(xlsx([*VI_HEADER, ["an.nv", "Nguyễn Văn An", "CB1", "thí sinh"],
                            ["binh.tt", "Trần Thị Bình", "CB1", "candidate"]]))
@@ -87,12 +88,12 @@ def test_import_xlsx_with_title_rows_and_vietnamese_headers(runner, app, account
     report = json.loads(result.stdout)
     assert report["created"] == 2 and set(report["generated_passwords"]) == {"an.nv", "binh.tt"}
     password = report["generated_passwords"]["an.nv"]
-    assert accounts.login(app.test_client(), "an.nv", password).status_code == 200
+    assert log_in(app.test_client(), "an.nv", password).status_code == 200
 
 
-def test_import_is_all_or_nothing_with_row_errors(runner, app, accounts, tmp_path):
-    accounts.unit("CB1")
-    taken = accounts.user()
+def test_import_is_all_or_nothing_with_row_errors(runner, app, tmp_path):
+    make_unit(app, "CB1")
+    taken = make_user(app)
     path = tmp_path / "danh_sach.xlsx"
     path.write_bytes(xlsx([*VI_HEADER,
                            ["an.nv", "Nguyễn Văn An", "CB1", "candidate"],
@@ -144,8 +145,8 @@ def test_import_missing_file_exits_2(runner):
     assert runner.invoke(args=["users", "import", "/no/such/file.xlsx"]).exit_code == 2
 
 
-def test_api_import_refuses_bad_rows_with_422(app, accounts, client):
-    headers = accounts.bearer("admin")
+def test_api_import_refuses_bad_rows_with_422(app, client):
+    headers = bearer_headers(app, "admin")
     before = user_count(app)
     data = {"file": (io.BytesIO(b"username,full name,role\nx y,Bad Name,candidate\n"), "u.csv")}
     response = client.post("/api/v1/users/import", data=data, headers=headers)
@@ -156,8 +157,8 @@ def test_api_import_refuses_bad_rows_with_422(app, accounts, client):
     assert user_count(app) == before
 
 
-def test_api_import_creates_accounts(app, accounts, client):
-    headers = accounts.bearer("admin")
+def test_api_import_creates_accounts(app, client):
+    headers = bearer_headers(app, "admin")
     data = {"file": (io.BytesIO(b"username,full name,role\nha.pt,Pham Thu Ha,candidate\n"), "u.csv")}
     response = client.post("/api/v1/users/import", data=data, headers=headers)
     assert response.status_code == 201 and response.get_json()["created"] == 1
@@ -189,10 +190,10 @@ def test_each_error_names_the_column_of_the_field_it_is_about(runner, app, tmp_p
     assert json.loads(result.stdout)["error_count"] == 2
 
 
-def test_api_import_of_more_accounts_than_a_request_can_hash_is_refused(app, accounts, client):
+def test_api_import_of_more_accounts_than_a_request_can_hash_is_refused(app, client):
     rows = "".join(f"user{n:04d},Người {n},candidate\n" for n in range(MAX_WEB_ACCOUNTS + 1))
     data = {"file": (io.BytesIO(("username,full name,role\n" + rows).encode()), "u.csv")}
-    response = client.post("/api/v1/users/import", data=data, headers=accounts.bearer("admin"))
+    response = client.post("/api/v1/users/import", data=data, headers=bearer_headers(app, "admin"))
     assert response.status_code == 400
     assert f"at most {MAX_WEB_ACCOUNTS} can be read at once" in response.get_json()["error"]["message"]
     assert user_count(app) == 1  # the admin alone

@@ -13,7 +13,7 @@ import pytest
 from examapp import db
 from examapp.auth.models import User
 from examapp.users.importing import MAX_WEB_ACCOUNTS
-from tests.helpers import PASSWORD, csrf_token
+from tests.factories import PASSWORD, csrf_token, log_in, make_client, make_unit, make_user
 
 VI = {"Accept-Language": "vi"}
 
@@ -41,28 +41,28 @@ def usernames(app) -> set[str]:
 
 
 @pytest.fixture
-def admin(accounts):
-    return accounts.client("admin")
+def admin(app):
+    return make_client(app, "admin")
 
 
-def test_an_administrator_creates_an_account_and_sees_its_generated_password_once(app, accounts, admin):
-    accounts.unit("CB1", "Chi bộ 1")
+def test_an_administrator_creates_an_account_and_sees_its_generated_password_once(app, admin):
+    make_unit(app, "CB1", "Chi bộ 1")
     form = {"username": "hoa.lt", "full_name": "Lê Thị Hoa", "role": "candidate", "unit": "CB1",
             "password": ""}
     response = admin.post("/users", data=form)
     assert response.status_code == 201
     password = shown_password(response)
     assert "shown only now" in text_of(response)
-    assert accounts.login(app.test_client(), "hoa.lt", password).status_code == 200
+    assert log_in(app.test_client(), "hoa.lt", password).status_code == 200
     listing = text_of(admin.get("/users"))
     assert "Lê Thị Hoa" in listing and password not in listing
 
 
-def test_an_account_created_with_a_typed_password_goes_to_its_page(app, accounts, admin):
+def test_an_account_created_with_a_typed_password_goes_to_its_page(app, admin):
     response = admin.post("/users", data={"username": "hoa.lt", "role": "trainer",
                                           "password": "Giang#vien26"})
     assert response.status_code == 302 and "/users/" in response.headers["Location"]
-    assert accounts.login(app.test_client(), "hoa.lt", "Giang#vien26").status_code == 200
+    assert log_in(app.test_client(), "hoa.lt", "Giang#vien26").status_code == 200
 
 
 @pytest.mark.parametrize("form,words", [
@@ -77,15 +77,15 @@ def test_a_refused_account_is_not_created_and_the_form_says_why(app, admin, form
     assert not {"hoa.lt", "hoa lt"} & usernames(app)
 
 
-def test_a_taken_username_is_refused_in_vietnamese(app, accounts, admin):
-    taken = accounts.user("candidate")
+def test_a_taken_username_is_refused_in_vietnamese(app, admin):
+    taken = make_user(app, "candidate")
     response = admin.post("/users", data={"username": taken.username, "role": "candidate"}, headers=VI)
     assert response.status_code == 400 and "đã có người dùng" in text_of(response)
 
 
-def test_leaders_read_the_list_but_change_nothing(app, accounts):
-    leader = accounts.client("leader")
-    person = accounts.user("candidate", full_name="Phạm Thu Hà")
+def test_leaders_read_the_list_but_change_nothing(app):
+    leader = make_client(app, "leader")
+    person = make_user(app, "candidate", full_name="Phạm Thu Hà")
     page = text_of(leader.get("/users"))
     assert "Phạm Thu Hà" in page and "New account" not in page and f"/users/{person.id}" not in page
     assert leader.post("/users", data={"username": "new.one", "role": "admin"}).status_code == 403
@@ -100,14 +100,14 @@ def test_leaders_read_the_list_but_change_nothing(app, accounts):
 
 
 @pytest.mark.parametrize("role", ["trainer", "proctor", "candidate"])
-def test_other_roles_do_not_see_accounts(accounts, role):
-    assert accounts.client(role).get("/users").status_code == 403
+def test_other_roles_do_not_see_accounts(app, role):
+    assert make_client(app, role).get("/users").status_code == 403
 
 
-def test_the_account_page_changes_name_role_and_unit_and_ends_sessions_on_a_new_role(app, accounts, admin):
-    accounts.unit("CB1")
-    accounts.unit("CB2")
-    person = accounts.client("candidate", unit="CB1")
+def test_the_account_page_changes_name_role_and_unit_and_ends_sessions_on_a_new_role(app, admin):
+    make_unit(app, "CB1")
+    make_unit(app, "CB2")
+    person = make_client(app, "candidate", unit="CB1")
     page = admin.get(f"/users/{person.user.id}")
     assert page.status_code == 200 and 'selected value="CB1"' in page.get_data(as_text=True)
     response = admin.post(f"/users/{person.user.id}",
@@ -119,8 +119,8 @@ def test_the_account_page_changes_name_role_and_unit_and_ends_sessions_on_a_new_
     assert person.get("/api/v1/exams").status_code == 401
 
 
-def test_an_administrator_cannot_demote_themselves_on_the_page(app, accounts, admin):
-    accounts.user("admin")
+def test_an_administrator_cannot_demote_themselves_on_the_page(app, admin):
+    make_user(app, "admin")
     response = admin.post(f"/users/{admin.user.id}", data={"full_name": "X", "role": "candidate", "unit": ""},
                           headers=VI)
     assert response.status_code == 409 and "quản trị" in text_of(response)
@@ -128,14 +128,14 @@ def test_an_administrator_cannot_demote_themselves_on_the_page(app, accounts, ad
         assert db.session().get(User, admin.user.id).role == "admin"
 
 
-def test_disable_and_enable_from_the_account_page(app, accounts, admin):
-    person = accounts.client("trainer")
+def test_disable_and_enable_from_the_account_page(app, admin):
+    person = make_client(app, "trainer")
     response = admin.post(f"/users/{person.user.id}/disable", follow_redirects=True)
     assert "disabled" in text_of(response)
     assert person.get("/banks").status_code == 302  # back to the login page
-    assert accounts.login(app.test_client(), person.user.username).status_code == 401
+    assert log_in(app.test_client(), person.user.username).status_code == 401
     admin.post(f"/users/{person.user.id}/enable")
-    assert accounts.login(app.test_client(), person.user.username).status_code == 200
+    assert log_in(app.test_client(), person.user.username).status_code == 200
 
 
 def test_an_administrator_cannot_disable_themselves_on_the_page(app, admin):
@@ -145,15 +145,15 @@ def test_an_administrator_cannot_disable_themselves_on_the_page(app, admin):
         assert db.session().get(User, admin.user.id).active is True
 
 
-def test_a_password_reset_asks_first_then_shows_the_new_password_once(app, accounts, admin):
-    person = accounts.client("candidate")
+def test_a_password_reset_asks_first_then_shows_the_new_password_once(app, admin):
+    person = make_client(app, "candidate")
     question = admin.get(f"/users/{person.user.id}/password-reset")
     assert question.status_code == 200 and "shown once" in text_of(question)
-    assert accounts.login(app.test_client(), person.user.username, PASSWORD).status_code == 200  # not yet
+    assert log_in(app.test_client(), person.user.username, PASSWORD).status_code == 200  # not yet
     response = admin.post(f"/users/{person.user.id}/password-reset")
     password = shown_password(response)
-    assert accounts.login(app.test_client(), person.user.username, password).status_code == 200
-    assert accounts.login(app.test_client(), person.user.username, PASSWORD).status_code == 401
+    assert log_in(app.test_client(), person.user.username, password).status_code == 200
+    assert log_in(app.test_client(), person.user.username, PASSWORD).status_code == 401
     assert person.get("/api/v1/exams").status_code == 401
 
 
@@ -163,9 +163,9 @@ def test_an_unknown_account_page_is_404(admin):
     assert admin.post("/users/999999/password-reset").status_code == 404
 
 
-def test_forms_without_their_csrf_token_change_nothing(csrf_on, app, accounts):
-    admin = accounts.client("admin")
-    person = accounts.user("candidate")
+def test_forms_without_their_csrf_token_change_nothing(csrf_on, app):
+    admin = make_client(app, "admin")
+    person = make_user(app, "candidate")
     assert admin.post(f"/users/{person.id}/disable").status_code == 400
     assert admin.post(f"/users/{person.id}/password-reset").status_code == 400
     assert admin.post("/users", data={"username": "new.one", "role": "admin"}).status_code == 400
@@ -184,8 +184,8 @@ def _import(client, data, name="danh_sach.xlsx", headers=None, **form):
                        content_type="multipart/form-data", headers=headers or {})
 
 
-def test_an_import_with_bad_rows_lists_them_by_row_and_column_and_creates_nothing(app, accounts, admin):
-    accounts.unit("CB1")
+def test_an_import_with_bad_rows_lists_them_by_row_and_column_and_creates_nothing(app, admin):
+    make_unit(app, "CB1")
     data = xlsx([*VI_HEADER, ["an.nv", "Nguyễn Văn An", "CB1", "thí sinh"],
                  ["binh.tt", "Trần Thị Bình", "ZZ9", "thí sinh"]])
     response = _import(admin, data, headers=VI)
@@ -195,8 +195,8 @@ def test_an_import_with_bad_rows_lists_them_by_row_and_column_and_creates_nothin
     assert not {"an.nv", "binh.tt"} & usernames(app)
 
 
-def test_an_import_dry_run_counts_and_creates_nothing_then_the_import_shows_passwords(app, accounts, admin):
-    accounts.unit("CB1")
+def test_an_import_dry_run_counts_and_creates_nothing_then_the_import_shows_passwords(app, admin):
+    make_unit(app, "CB1")
     data = xlsx([*VI_HEADER, ["an.nv", "Nguyễn Văn An", "CB1", "thí sinh"],
                  ["binh.tt", "Trần Thị Bình", "CB1", "candidate"]])
     checked = _import(admin, data, dry_run="y")
@@ -205,7 +205,7 @@ def test_an_import_dry_run_counts_and_creates_nothing_then_the_import_shows_pass
     created = _import(admin, data)
     assert created.status_code == 201 and "2 account(s) created" in text_of(created)
     password = re.search(r"<td>an\.nv</td><td><span class=\"code\">([^<]+)<", created.get_data(as_text=True))
-    assert accounts.login(app.test_client(), "an.nv", unescape(password.group(1))).status_code == 200
+    assert log_in(app.test_client(), "an.nv", unescape(password.group(1))).status_code == 200
 
 
 @pytest.mark.parametrize("name,data,status,words", [
