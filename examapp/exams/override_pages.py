@@ -4,7 +4,7 @@ Every change goes through examapp.exams.overrides."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,9 +13,10 @@ from examapp import access, db
 from examapp.auth import policy
 from examapp.db import utcnow
 from examapp.exams import definitions, overrides
+from examapp.exams import room as exam_room
 from examapp.exams.errors import ExamError
 from examapp.exams.forms import ConfirmForm, OverrideForm, to_local, to_utc
-from examapp.exams.models import Attempt, Exam
+from examapp.exams.models import Exam
 from examapp.messages import translated
 
 bp = Blueprint("override_pages", __name__)
@@ -64,9 +65,7 @@ def override_page(exam_id: int, username: str):
 def reopen(exam_id: int, attempt_id: int):
     exam = _exam(exam_id, room=True)
     s = db.session()
-    attempt = s.get(Attempt, attempt_id)
-    if attempt is None or attempt.exam_id != exam.id:
-        abort(404)
+    attempt = exam_room.attempt_in_room(s, exam, attempt_id)
     who = attempt.user.full_name or attempt.user.username
     form = ConfirmForm()
     if not (form.validate_on_submit() and form.confirmed.data):

@@ -123,6 +123,14 @@ def _room_lines(db: Session, exam: Exam, now: datetime, user_id: int | None = No
     return sorted(lines, key=lambda c: (vi_sort_key(c.full_name), c.username))
 
 
+def attempt_in_room(db: Session, exam: Exam, attempt_id: int) -> Attempt:
+    """One attempt of the exam, for the proctor acting on it; ExamNotFound if it is another exam's."""
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None or attempt.exam_id != exam.id:
+        raise ExamNotFound(msg("exam %(exam)s has no attempt %(attempt)s", exam=exam.id, attempt=attempt_id))
+    return attempt
+
+
 def room_status(db: Session, exam: Exam, now: datetime) -> list[RoomCandidate]:
     """Every candidate of the exam with their latest attempt, in name order."""
     return _room_lines(db, exam, now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,7 @@ from examapp.exams.forms import (
     ConfirmForm,
     ExtendForm,
 )
-from examapp.exams.models import Attempt, Exam
+from examapp.exams.models import Exam
 from examapp.exams.pages import confirmation_page
 
 bp = Blueprint("room_pages", __name__)
@@ -64,9 +64,7 @@ def extend(exam_id: int, username: str):
 def force_submit(exam_id: int, attempt_id: int):
     exam = _staff_exam(exam_id, room=True)
     s = db.session()
-    attempt = s.get(Attempt, attempt_id)
-    if attempt is None or attempt.exam_id != exam.id:
-        abort(404)
+    attempt = exam_room.attempt_in_room(s, exam, attempt_id)
     who = attempt.user.full_name or attempt.user.username
     asking = confirmation_page(ConfirmForm(),
                                _("End %(user)s's attempt now and grade what was saved?", user=who),
