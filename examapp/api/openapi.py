@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Flask, request
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -42,6 +42,24 @@ class Body(BaseModel):
         if problem is not None:
             raise PydanticCustomError("input_policy", str(problem))
         return value
+
+
+def _without_defaults(schema: dict[str, Any]) -> None:
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class Reply(BaseModel):
+    """Base of response models. A field the model does not declare breaks the document (no
+    additional properties), so the schema test catches a view that answers more than it says, an
+    answer key on a candidate's paper included. A field with a default is one the answer may leave
+    out; its default means nothing to a client and is not shown."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_defaults)
+
+
+# Moments as the API writes them: ISO 8601 with milliseconds and the UTC offset.
+Moment = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
 def schema_rules(*, nullable: tuple[str, ...] = (), one_of: tuple[str, ...] = (),
