@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from examapp.api.openapi import documented
 from examapp.auth.roles import ROLES
+from examapp.exams.responses import AnswerReceipt
 from tests.exams.factories import make_bank, make_exam
 from tests.foundation.test_api import assert_error
 
@@ -146,3 +149,18 @@ def test_moments_are_date_times_and_nullable_ones_say_so(spec):
         {"type": "string", "format": "date-time"}, {"type": "null"}]
     assert "score" not in schemas["AttemptState"]["required"]
     assert "default" not in schemas["AttemptState"]["properties"]["score"]
+
+
+def test_under_test_an_answer_beyond_its_model_fails_the_request(app):
+    @documented("a receipt with the key on it", response=AnswerReceipt)
+    def leaky():
+        return {"saved_at": "2026-01-01T00:00:00.000+00:00", "revision": 1, "is_correct": True}
+
+    @documented("a receipt", response=AnswerReceipt)
+    def exact():
+        return {"saved_at": "2026-01-01T00:00:00.000+00:00", "revision": 1}, 200
+
+    with app.test_request_context():
+        with pytest.raises(ValidationError, match="is_correct"):
+            leaky()
+        assert exact()[1] == 200
