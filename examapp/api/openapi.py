@@ -51,14 +51,14 @@ def _without_defaults(schema: dict[str, Any]) -> None:
 
 class Reply(BaseModel):
     """Base of response models. A field the model does not declare breaks the document (no
-    additional properties), so the schema test catches a view that answers more than it says, an
-    answer key on a candidate's paper included. A field with a default is one the answer may leave
-    out; its default means nothing to a client and is not shown."""
+    additional properties), so the schema test, and under test every request, catches a view that
+    answers more than it says, an answer key on a candidate's paper included. A field with a
+    default is one the answer may leave out; its default means nothing to a client and is not shown."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_without_defaults)
 
 
-# Moments as the API writes them: ISO 8601 with milliseconds and the UTC offset.
+# Moments as the API writes them: ISO 8601 with the UTC offset.
 Moment = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
@@ -180,10 +180,11 @@ def documented(
 ) -> Callable:
     """Describe an API view; a `body`/`query` model is parsed and passed as a keyword argument.
 
-    `status` and `media_type` are the success answer (`response` its model), `also` other success
-    statuses with the same content, `errors` the refusals particular to the route (the generic
-    ones, such as 401 and 404, follow from the route's access rule, path and inputs), `multipart`
-    the form fields of an upload (JSON Schemas; `file` is required).
+    `status` and `media_type` are the success answer (`response` its model, which a JSON success
+    answer is validated against under test), `also` other success statuses with the same content,
+    `errors` the refusals particular to the route (the generic ones, such as 401 and 404, follow
+    from the route's access rule, path and inputs), `multipart` the form fields of an upload (JSON
+    Schemas; `file` is required).
     """
 
     def wrap(view: Callable) -> Callable:
