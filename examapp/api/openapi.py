@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from flask import Flask, request
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from flask import Flask, current_app, request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -42,6 +42,24 @@ class Body(BaseModel):
         if problem is not None:
             raise PydanticCustomError("input_policy", str(problem))
         return value
+
+
+def _without_defaults(schema: dict[str, Any]) -> None:
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class Reply(BaseModel):
+    """Base of response models. A field the model does not declare breaks the document (no
+    additional properties), so the schema test, and under test every request, catches a view that
+    answers more than it says, an answer key on a candidate's paper included. A field with a
+    default is one the answer may leave out; its default means nothing to a client and is not shown."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_defaults)
+
+
+# Moments as the API writes them: ISO 8601 with the UTC offset.
+Moment = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
 def schema_rules(*, nullable: tuple[str, ...] = (), one_of: tuple[str, ...] = (),
@@ -140,6 +158,14 @@ def json_body() -> Any:
     return data
 
 
+def _hold_to_model(model: type[BaseModel], answer: Any) -> None:
+    """Under test, a JSON success answer must be what its model says, on every test's request and
+    not only on the schema test's."""
+    body, status = (answer[0], answer[1]) if isinstance(answer, tuple) else (answer, 200)
+    if isinstance(body, dict) and 200 <= status < 300:
+        model.model_validate_json(json.dumps(body), strict=True)
+
+
 def documented(
     summary: str,
     *,
@@ -154,10 +180,11 @@ def documented(
 ) -> Callable:
     """Describe an API view; a `body`/`query` model is parsed and passed as a keyword argument.
 
-    `status` and `media_type` are the success answer (`response` its model), `also` other success
-    statuses with the same content, `errors` the refusals particular to the route (the generic
-    ones, such as 401 and 404, follow from the route's access rule, path and inputs), `multipart`
-    the form fields of an upload (JSON Schemas; `file` is required).
+    `status` and `media_type` are the success answer (`response` its model, which a JSON success
+    answer is validated against under test), `also` other success statuses with the same content,
+    `errors` the refusals particular to the route (the generic ones, such as 401 and 404, follow
+    from the route's access rule, path and inputs), `multipart` the form fields of an upload (JSON
+    Schemas; `file` is required).
     """
 
     def wrap(view: Callable) -> Callable:
@@ -167,7 +194,10 @@ def documented(
                 kwargs["body"] = parse(body, json_body())
             if query is not None:
                 kwargs["query"] = parse(query, request.args.to_dict(), from_text=True)
-            return view(*args, **kwargs)
+            answer = view(*args, **kwargs)
+            if response is not None and current_app.testing:
+                _hold_to_model(response, answer)
+            return answer
 
         run.openapi = {
             "summary": summary, "body": body, "query": query, "response": response, "status": status,

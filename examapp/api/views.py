@@ -6,14 +6,18 @@ from flask import Blueprint, current_app
 from sqlalchemy import text
 
 from examapp import access, db
-from examapp.api.openapi import build_spec, documented
+from examapp.api.openapi import Reply, build_spec, documented
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+class Health(Reply):
+    status: str
+
+
 @bp.route("/health")
 @access.public
-@documented("Liveness and database reachability")
+@documented("Liveness and database reachability", response=Health)
 def health():
     db.session().execute(text("SELECT 1"))
     return {"status": "ok"}

@@ -16,6 +16,7 @@ from examapp.auth import ratelimit
 from examapp.auth.forms import ChangePasswordForm, LoginForm
 from examapp.auth.login import client_address, limits
 from examapp.auth.models import User
+from examapp.auth.responses import LoggedIn, LoggedOut
 from examapp.auth.service import AccountError, authenticate, change_password, end_every_session
 from examapp.auth.sessions import end_session, start_session
 from examapp.messages import translated
@@ -106,7 +107,7 @@ class LoginBody(Body):
 
 @api.route("/login", methods=["POST"])
 @access.public
-@documented("Log in and receive a session cookie", body=LoginBody,
+@documented("Log in and receive a session cookie", body=LoginBody, response=LoggedIn,
             errors={401: "wrong username or password",
                     429: "too many attempts (Retry-After says when to try again)"})
 def api_login(body: LoginBody):
@@ -121,7 +122,7 @@ def api_login(body: LoginBody):
 
 @api.route("/logout", methods=["POST"])
 @access.public
-@documented("End the session")
+@documented("End the session", response=LoggedOut)
 def api_logout():
     _log_out()
     return {"ok": True}

@@ -28,6 +28,7 @@ from examapp.banks.questions import (
     question_dict,
     search_questions,
 )
+from examapp.banks.responses import BankLine, BankList, ImportResult, KeyedQuestion, QuestionPage
 from examapp.banks.service import QuestionError, bank_for_manager, banks_of, create_bank, list_banks
 from importers import SUPPORTED_FORMATS
 from importers.validate import MAX_EXPLANATION, MAX_OPTION, MAX_OPTIONS, MAX_STEM, MAX_TOPIC
@@ -66,14 +67,14 @@ class ExportQuery(Body):
 
 @api.route("/banks", methods=["GET"])
 @access.allow(policy.can_manage_banks)
-@documented("Question banks the caller manages, with counts")
+@documented("Question banks the caller manages, with counts", response=BankList)
 def api_list_banks():
     return {"banks": [b.as_dict() for b in banks_of(db.session(), current_user)]}
 
 
 @api.route("/banks", methods=["POST"])
 @access.allow(policy.can_manage_banks)
-@documented("Create a question bank (owned by the caller)", body=BankBody, status=201,
+@documented("Create a question bank (owned by the caller)", body=BankBody, response=BankLine, status=201,
             errors={409: "a bank of that name exists"})
 def api_create_bank(body: BankBody):
     s = db.session()
@@ -96,6 +97,7 @@ def _form_flag(name: str) -> bool:
 @documented("Import a question file: all or nothing unless skip_invalid (200 imported, 422 rejected)",
             multipart={"file": BINARY, "dry_run": {"type": "boolean"}, "skip_invalid": {"type": "boolean"},
                        "format": {"type": "string", "enum": ["auto", *SUPPORTED_FORMATS]}},
+            response=ImportResult,
             errors={403: "another trainer's bank", 415: "the body is not multipart/form-data",
                     422: "rows are invalid and nothing was imported: the report with an error"})
 def api_import(bank_id: int):
@@ -130,7 +132,7 @@ def api_import(bank_id: int):
 @api.route("/banks/<int:bank_id>/questions", methods=["GET"])
 @access.allow(policy.can_manage_banks)
 @documented("A page of the bank's questions with the answer key (filters: q, topic, difficulty, type, "
-            "status)", query=QuestionQuery, errors={403: "another trainer's bank"})
+            "status)", query=QuestionQuery, response=QuestionPage, errors={403: "another trainer's bank"})
 def api_questions(bank_id: int, query: QuestionQuery):
     bank = _bank(bank_id)
     s = db.session()
@@ -165,7 +167,7 @@ class NewQuestionBody(Body):
 @api.route("/banks/<int:bank_id>/questions", methods=["POST"])
 @access.allow(policy.can_manage_banks)
 @documented("Add one question to the bank, checked as an edit is; it gets the bank's next number",
-            body=NewQuestionBody, status=201,
+            body=NewQuestionBody, response=KeyedQuestion, status=201,
             errors={409: "another question of this bank has this text and these options"})
 def api_add_question(bank_id: int, body: NewQuestionBody):
     bank = _bank(bank_id)

@@ -97,7 +97,8 @@ def question_in_bank(db: Session, bank: QuestionBank, question_id: int) -> Quest
     return question if question is not None and question.bank_id == bank.id else None
 
 
-def question_dict(question: Question, with_key: bool = True) -> dict:
+def question_dict(question: Question, *, with_key: bool) -> dict:
+    """A question as the API shows it; `with_key` adds each option's is_correct, for staff only."""
     options = [{"id": option_id(question.id, position), "position": position, "text": o.text,
                 **({"is_correct": o.correct} if with_key else {})}
                for position, o in enumerate(question.options, start=1)]

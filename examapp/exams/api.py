@@ -25,7 +25,22 @@ from examapp.exams import errors as exam_errors
 from examapp.exams import room as exam_room
 from examapp.exams import tickets as exam_tickets
 from examapp.exams.definitions import iso
-from examapp.exams.responses import Assignment
+from examapp.exams.responses import (
+    Assignment,
+    AttemptState,
+    ExamChange,
+    ExamDefinition,
+    ExamList,
+    ExamView,
+    ForcedSubmission,
+    Override,
+    OverrideList,
+    Room,
+    RoomClosed,
+    RoomLine,
+    TicketList,
+    TicketLogin,
+)
 from examapp.exams.ticket_login import log_in_with_ticket
 
 api = Blueprint("exams_api", __name__, url_prefix="/api/v1")
@@ -72,8 +87,8 @@ def _dec(value: float | None) -> Decimal | None:
 
 @api.route("/exams", methods=["POST"])
 @access.allow(policy.can_define_exams)
-@documented("Define an exam over a bank (trainers: own banks only)", body=ExamBody, status=201,
-            errors={403: "a trainer on another trainer's bank"})
+@documented("Define an exam over a bank (trainers: own banks only)", body=ExamBody, response=ExamDefinition,
+            status=201, errors={403: "a trainer on another trainer's bank"})
 def create_exam(body: ExamBody):
     spec = definitions.ExamSpec(
         title=body.title, bank_id=body.bank_id,
@@ -90,7 +105,7 @@ def create_exam(body: ExamBody):
 
 @api.route("/exams", methods=["GET"])
 @access.authenticated
-@documented("Exams I manage (staff) or am assigned to (candidates)")
+@documented("Exams I manage (staff) or am assigned to (candidates)", response=ExamList)
 def list_exams():
     s = db.session()
     if policy.can_see_exams(current_user):
@@ -101,7 +116,7 @@ def list_exams():
 @api.route("/exams/<int:exam_id>", methods=["GET"])
 @access.authenticated
 @documented("An exam: the full definition for staff, the candidate's view for an assigned candidate",
-            errors={404: "no such exam, or not assigned to the calling candidate"})
+            response=ExamView, errors={404: "no such exam, or not assigned to the calling candidate"})
 def get_exam(exam_id: int):
     s = db.session()
     if policy.can_see_exams(current_user):
@@ -144,7 +159,7 @@ class ExamChangesBody(Body):
 @access.allow(policy.can_define_exams)
 @documented("Change an exam (fields left out stay; null clears opens_at, closes_at, room_code); once "
             "attempts exist, bank, rules, shuffling, partial credit and fresh questions are fixed (409)",
-            body=ExamChangesBody,
+            body=ExamChangesBody, response=ExamChange,
             errors={409: "attempts exist and the change touches what their papers depend on"})
 def update_exam(exam_id: int, body: ExamChangesBody):
     given = body.model_fields_set
@@ -240,6 +255,7 @@ class OverrideBody(Body):
 @access.allow(policy.can_see_exams)
 @documented("Give one candidate their own window, extra time or extra attempts (fields left out stay; "
             "null puts one back to the exam's); 409 once the exam has shown its answers", body=OverrideBody,
+            response=Override,
             errors={409: "the exam has shown its answers, or the new close would end a running attempt"})
 def set_override(exam_id: int, body: OverrideBody):
     s = db.session()
@@ -251,7 +267,7 @@ def set_override(exam_id: int, body: OverrideBody):
 
 @api.route("/exams/<int:exam_id>/overrides", methods=["GET"])
 @access.allow(policy.can_see_exams)
-@documented("The exam's candidates with an override")
+@documented("The exam's candidates with an override", response=OverrideList)
 def list_overrides(exam_id: int):
     s = db.session()
     exam = definitions.exam_for_staff(s, exam_id, current_user)
@@ -268,7 +284,8 @@ class TicketsBody(Body):
 @api.route("/exams/<int:exam_id>/tickets", methods=["POST"])
 @access.allow(policy.can_run_rooms)
 @documented("Issue one-time login tickets for the exam's candidates (all, or the given usernames)",
-            body=TicketsBody, status=201, errors={403: "staff accounts among the usernames"})
+            body=TicketsBody, response=TicketList, status=201,
+            errors={403: "staff accounts among the usernames"})
 def issue_tickets(exam_id: int, body: TicketsBody):
     s = db.session()
     exam = definitions.exam_for_staff(s, exam_id, current_user, room=True)
@@ -284,7 +301,7 @@ class TicketLoginBody(Body):
 @api.route("/auth/ticket", methods=["POST"])
 @access.public
 @documented("Log in with a candidate ticket (one use, valid while its exam is open)", body=TicketLoginBody,
-            errors={401: "the ticket is unknown, used, or outside its exam's window",
+            response=TicketLogin, errors={401: "the ticket is unknown, used, or outside its exam's window",
                     429: "too many wrong tickets from this address (Retry-After says when to try again)"})
 def ticket_login(body: TicketLoginBody):
     user, exam = log_in_with_ticket(body.ticket)
@@ -296,7 +313,7 @@ def ticket_login(body: TicketLoginBody):
 
 @api.route("/exams/<int:exam_id>/room", methods=["GET"])
 @access.allow(policy.can_run_rooms)
-@documented("The live exam room: every candidate with progress, time left or score")
+@documented("The live exam room: every candidate with progress, time left or score", response=Room)
 def room(exam_id: int):
     s = db.session()
     now = utcnow()
@@ -314,7 +331,7 @@ class ExtendBody(Body):
 
 @api.route("/exams/<int:exam_id>/candidates/<username>/extend", methods=["POST"])
 @access.allow(policy.can_run_rooms)
-@documented("Give one candidate extra minutes", body=ExtendBody,
+@documented("Give one candidate extra minutes", body=ExtendBody, response=RoomLine,
             errors={404: "no such exam, or the username is not one of its candidates"})
 def extend(exam_id: int, username: str, body: ExtendBody):
     s = db.session()
@@ -325,7 +342,7 @@ def extend(exam_id: int, username: str, body: ExtendBody):
 
 @api.route("/attempts/<int:attempt_id>/force-submit", methods=["POST"])
 @access.allow(policy.can_run_rooms)
-@documented("End a candidate's attempt now and grade what was saved",
+@documented("End a candidate's attempt now and grade what was saved", response=ForcedSubmission,
             errors={409: "the attempt has already been submitted"})
 def force_submit(attempt_id: int):
     s = db.session()
@@ -339,7 +356,7 @@ def force_submit(attempt_id: int):
 @api.route("/attempts/<int:attempt_id>/reopen", methods=["POST"])
 @access.allow(policy.can_run_rooms)
 @documented("Put back in progress an attempt a proctor or the room closing ended before its deadline, "
-            "with the time it had left (409 with the reason otherwise)",
+            "with the time it had left (409 with the reason otherwise)", response=AttemptState,
             errors={409: "the attempt is in progress, was submitted by the candidate, ran to its deadline, "
                          "is not the latest, or its window has closed"})
 def reopen(attempt_id: int):
@@ -351,7 +368,7 @@ def reopen(attempt_id: int):
 
 @api.route("/exams/<int:exam_id>/close", methods=["POST"])
 @access.allow(policy.can_run_rooms)
-@documented("Close the exam room now; attempts in progress are submitted")
+@documented("Close the exam room now; attempts in progress are submitted", response=RoomClosed)
 def close(exam_id: int):
     s = db.session()
     now = utcnow()

@@ -14,7 +14,7 @@ from examapp.api.openapi import Body, documented, schema_rules
 from examapp.db import utcnow
 from examapp.exams import answers, attempts, finalising, room_codes
 from examapp.exams.definitions import iso
-from examapp.exams.responses import AnswerReceipt, Paper
+from examapp.exams.responses import AnswerReceipt, AttemptState, Paper
 
 api = Blueprint("attempts_api", __name__, url_prefix="/api/v1")
 
@@ -85,7 +85,7 @@ def save_answer(attempt_id: int, question_id: int, body: AnswerBody):
 
 @api.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @access.authenticated
-@documented("Submit the attempt (idempotent); the result as the review policy allows",
+@documented("Submit the attempt (idempotent); the result as the review policy allows", response=AttemptState,
             errors={404: "no such attempt of the caller's"})
 def submit_attempt(attempt_id: int):
     s = db.session()
@@ -96,7 +96,7 @@ def submit_attempt(attempt_id: int):
 
 @api.route("/attempts/<int:attempt_id>", methods=["GET"])
 @access.authenticated
-@documented("An attempt's state, deadline and server time; the result once submitted",
+@documented("An attempt's state, deadline and server time; the result once submitted", response=AttemptState,
             errors={404: "no such attempt of the caller's"})
 def get_attempt(attempt_id: int):
     s = db.session()

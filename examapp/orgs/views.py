@@ -15,6 +15,7 @@ from examapp.api.openapi import Body, documented
 from examapp.auth import policy
 from examapp.messages import translated
 from examapp.orgs.forms import KIND_LABELS, UnitForm
+from examapp.orgs.responses import NewUnit, UnitTree
 from examapp.orgs.service import CODE_RE, UnitError, UnitExists, create_unit, unit_choices, unit_tree
 
 bp = Blueprint("orgs", __name__)
@@ -52,14 +53,15 @@ class UnitBody(Body):
 
 @api.route("/units", methods=["GET"])
 @access.authenticated
-@documented("The organisation tree")
+@documented("The organisation tree", response=UnitTree)
 def list_units():
     return {"units": [n.as_dict() for n in unit_tree(db.session())]}
 
 
 @api.route("/units", methods=["POST"])
 @access.allow(policy.can_manage_units)
-@documented("Add a unit to the tree", body=UnitBody, status=201, errors={409: "the code is taken"})
+@documented("Add a unit to the tree", body=UnitBody, response=NewUnit, status=201,
+            errors={409: "the code is taken"})
 def add_unit(body: UnitBody):
     s = db.session()
     try:

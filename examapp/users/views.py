@@ -16,6 +16,13 @@ from examapp.auth.passwords import MIN_LENGTH
 from examapp.auth.roles import ROLES
 from examapp.auth.service import USERNAME_RE, NewUser
 from examapp.users.importing import MAX_WEB_ACCOUNTS, import_users
+from examapp.users.responses import (
+    AccountImport,
+    AccountList,
+    ChangedAccount,
+    CreatedAccount,
+    PasswordReset,
+)
 from examapp.users.service import (
     AccountChange,
     account,
@@ -60,7 +67,7 @@ class UserChangeBody(Body):
 
 @api.route("/users", methods=["GET"])
 @access.allow(policy.can_see_accounts)
-@documented("List accounts (optionally ?role=)", query=UsersQuery)
+@documented("List accounts (optionally ?role=)", query=UsersQuery, response=AccountList)
 def api_list_users(query: UsersQuery):
     role = query.role
     if role is not None and role not in ROLES:
@@ -71,7 +78,7 @@ def api_list_users(query: UsersQuery):
 @api.route("/users/import", methods=["POST"])
 @access.allow(policy.can_manage_accounts)
 @documented("Create accounts from an xlsx/ods/csv file, all or nothing",
-            multipart={"file": BINARY, "dry_run": {"type": "boolean"}}, status=201,
+            multipart={"file": BINARY, "dry_run": {"type": "boolean"}}, response=AccountImport, status=201,
             also={200: "dry run: what would be created"},
             errors={422: "rows are invalid and nothing was created: the report with an error"})
 def api_import_users():
@@ -94,7 +101,8 @@ def api_import_users():
 @api.route("/users", methods=["POST"])
 @access.allow(policy.can_manage_accounts)
 @documented("Create an account; without a password one is generated and returned once "
-            "(generated_password)", body=UserBody, status=201, errors={409: "the username is taken"})
+            "(generated_password)", body=UserBody, response=CreatedAccount, status=201,
+            errors={409: "the username is taken"})
 def api_create_user(body: UserBody):
     new = NewUser(body.username, body.role, body.full_name, body.unit, body.password)
     user, generated = create_account(db.session(), new, current_user)
@@ -120,7 +128,8 @@ def _one_role(roles: str | list[str]) -> str:
 @access.allow(policy.can_manage_accounts)
 @documented("Change an account: active, role, unit, full name. Disabling and a new role end its "
             "sessions; an administrator cannot disable or demote themselves, nor the last one (409)",
-            body=UserChangeBody, errors={409: "it would disable or demote yourself or the last admin"})
+            body=UserChangeBody, response=ChangedAccount,
+            errors={409: "it would disable or demote yourself or the last admin"})
 def api_change_user(user_id: int, body: UserChangeBody):
     user = _account(user_id)
     given = body.model_fields_set
@@ -137,7 +146,8 @@ def api_change_user(user_id: int, body: UserChangeBody):
 @api.route("/users/<int:user_id>/password-reset", methods=["POST"])
 @access.allow(policy.can_manage_accounts)
 @documented("Give the account a generated password, returned once (the old one stops working and its "
-            "sessions end)", errors={409: "your own password: change it on the password page"})
+            "sessions end)", response=PasswordReset,
+            errors={409: "your own password: change it on the password page"})
 def api_reset_password(user_id: int):
     user = _account(user_id)
     password = reset_password(db.session(), user, current_user)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from examapp.api.openapi import documented
 from examapp.auth.roles import ROLES
+from examapp.exams.responses import AnswerReceipt
 from tests.factories import make_bank, make_client, make_exam
 from tests.foundation.test_api import assert_error
 
@@ -89,3 +92,75 @@ def test_a_cookie_session_post_without_its_csrf_token_is_still_refused(csrf_on, 
     exam_id = make_exam(app, make_bank(app))
     admin = make_client(app, "admin")
     assert_error(admin.post(f"/api/v1/exams/{exam_id}/close"), 400, "CSRF")
+
+
+def success_schemas(spec: dict):
+    """(operation, status, schema) of every 2xx JSON answer the document declares."""
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            for status, answer in op["responses"].items():
+                schema = answer.get("content", {}).get("application/json", {}).get("schema")
+                if status.startswith("2") and schema is not None:
+                    yield f"{method.upper()} {path}", status, schema
+
+
+def resolve(spec: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def test_every_json_answer_has_a_schema_of_its_fields(spec):
+    answers = list(success_schemas(spec))
+    assert len(answers) > 25
+    bare = [f"{label} {status}" for label, status, schema in answers
+            if resolve(spec, schema) == {"type": "object"} or "$ref" not in schema]
+    assert not bare, "answers without a response model: " + ", ".join(bare)
+
+
+def test_an_answer_declares_every_field_it_may_carry(spec):
+    loose = [f"{label} {status}" for label, status, schema in answers_of_objects(spec)
+             if schema.get("additionalProperties") is not False]
+    assert not loose, "answers that allow undeclared fields: " + ", ".join(loose)
+
+
+def answers_of_objects(spec: dict):
+    for label, status, schema in success_schemas(spec):
+        schema = resolve(spec, schema)
+        for option in schema.get("anyOf", [schema]):
+            yield label, status, resolve(spec, option)
+
+
+def test_a_candidates_paper_cannot_carry_the_answer_key(spec):
+    schemas = spec["components"]["schemas"]
+    for name in ("Paper", "PaperQuestion", "PaperOption", "CandidateExamView"):
+        fields = set(schemas[name]["properties"])
+        assert not fields & {"is_correct", "correct", "key", "answer"}, name
+    assert schemas["PaperOption"]["additionalProperties"] is False
+    paper = operation(spec, "post", "/exams/{exam_id}/attempts")["responses"]["201"]
+    assert paper["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Paper"}
+
+
+def test_moments_are_date_times_and_nullable_ones_say_so(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["Paper"]["properties"]["deadline"] == {
+        "type": "string", "format": "date-time", "title": "Deadline"}
+    assert schemas["ExamDefinition"]["properties"]["opens_at"]["anyOf"] == [
+        {"type": "string", "format": "date-time"}, {"type": "null"}]
+    assert "score" not in schemas["AttemptState"]["required"]
+    assert "default" not in schemas["AttemptState"]["properties"]["score"]
+
+
+def test_under_test_an_answer_beyond_its_model_fails_the_request(app):
+    @documented("a receipt with the key on it", response=AnswerReceipt)
+    def leaky():
+        return {"saved_at": "2026-01-01T00:00:00.000+00:00", "revision": 1, "is_correct": True}
+
+    @documented("a receipt", response=AnswerReceipt)
+    def exact():
+        return {"saved_at": "2026-01-01T00:00:00.000+00:00", "revision": 1}, 200
+
+    with app.test_request_context():
+        with pytest.raises(ValidationError, match="is_correct"):
+            leaky()
+        assert exact()[1] == 200
