@@ -226,8 +226,9 @@ class PaperQuestion(Reply):
     options: list[PaperOption]
 
 
-class Paper(Reply):
-    """A candidate's paper: no answer key, no correctness."""
+class AttemptTimes(Reply):
+    """Which attempt this is, and its clock: the deadline and the server's time, which the page
+    counts down from."""
 
     attempt_id: int
     exam_id: int
@@ -236,6 +237,11 @@ class Paper(Reply):
     started_at: Moment
     deadline: Moment
     server_time: Moment
+
+
+class Paper(AttemptTimes):
+    """A candidate's paper: no answer key, no correctness."""
+
     grace_seconds: float
     questions: list[PaperQuestion]
     answers: dict[str, list[int]] = Field(description="option ids saved, by question id")
@@ -256,18 +262,11 @@ class ReviewedQuestion(PaperQuestion):
     explanation: str | None
 
 
-class AttemptState(Reply):
+class AttemptState(AttemptTimes):
     """An attempt's state, and its result as the exam's review policy allows: none shows no score,
     score adds score, max_score, percent and passed, answers_after_close adds the review once the
     exam has closed for every candidate."""
 
-    attempt_id: int
-    exam_id: int
-    status: str
-    number: int
-    started_at: Moment
-    deadline: Moment
-    server_time: Moment
     submitted_at: Moment | None
     finished_by: str | None
     score: float = None
