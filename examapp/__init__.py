@@ -12,7 +12,7 @@ __all__ = ["create_app"]
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; nothing connects or runs at import time."""
-    from examapp import access, api, cli, db, headers, i18n, inputs, navigation, store
+    from examapp import access, admission, api, cli, db, headers, i18n, inputs, navigation, store
     from examapp import config as settings
     from examapp.auth import login
     from examapp.exams import sweeper
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     i18n.init_app(app)
     inputs.init_app(app)
+    admission.init_app(app)
     api.init_app(app)
     access.init_app(app)
     navigation.init_app(app)

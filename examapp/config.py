@@ -37,6 +37,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_WINDOW_SECONDS": int(_env("LOGIN_WINDOW_SECONDS", "900")),
         "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "IDENTITY_SECONDS": float(_env("IDENTITY_SECONDS", "300")),
+        "ADMISSION_QUEUE": int(_env("ADMISSION_QUEUE", "32")),
         "SWEEP_INTERVAL_SECONDS": float(_env("SWEEP_INTERVAL_SECONDS", "30")),
         "SESSION_IDLE_MINUTES": float(_env("SESSION_IDLE_MINUTES", "60")),
         "SESSION_MAX_HOURS": float(_env("SESSION_MAX_HOURS", "12")),

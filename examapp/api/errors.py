@@ -16,7 +16,7 @@ CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large",
     415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests",
-    500: "internal_error",
+    500: "internal_error", 503: "unavailable",
 }
 UNAUTHORIZED = ("log in first (POST /api/v1/auth/login) or send a valid API token in the header "
                 "Authorization: Bearer <token>")
@@ -93,7 +93,8 @@ def _refused(exc: Refusal):
     if _wants_json():
         response = error_body(exc.status, str(exc), exc.code)
     else:
-        page = render_template("error.html", status=exc.status, message=translated(exc))
+        page = render_template("error.html", status=exc.status, message=translated(exc),
+                               retry_after=exc.retry_after)
         response = make_response(page, exc.status)
     if exc.retry_after is not None:
         response.headers["Retry-After"] = str(exc.retry_after)

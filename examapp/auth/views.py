@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import Field
 
-from examapp import access, db
+from examapp import access, admission, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import Body, documented
 from examapp.auth import ratelimit
@@ -56,6 +56,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@admission.sheds_when_busy
 @access.public
 def login():
     form = LoginForm()
@@ -106,6 +107,7 @@ class LoginBody(Body):
 
 
 @api.route("/login", methods=["POST"])
+@admission.sheds_when_busy
 @access.public
 @documented("Log in and receive a session cookie", body=LoginBody, response=LoggedIn,
             errors={401: "wrong username or password",

@@ -14,7 +14,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from examapp import access, db
+from examapp import access, admission, db
 from examapp.api.errors import ApiError
 from examapp.api.openapi import BINARY, Body, documented, schema_rules
 from examapp.auth import policy
@@ -299,6 +299,7 @@ class TicketLoginBody(Body):
 
 
 @api.route("/auth/ticket", methods=["POST"])
+@admission.sheds_when_busy
 @access.public
 @documented("Log in with a candidate ticket (one use, valid while its exam is open)", body=TicketLoginBody,
             response=TicketLogin, errors={401: "the ticket is unknown, used, or outside its exam's window",

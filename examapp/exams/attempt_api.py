@@ -9,7 +9,7 @@ from flask import Blueprint, current_app
 from flask_login import current_user
 from pydantic import ConfigDict, Field
 
-from examapp import access, db
+from examapp import access, admission, db
 from examapp.api.openapi import Body, documented, schema_rules
 from examapp.db import utcnow
 from examapp.exams import answers, attempts, finalising, room_codes
@@ -44,6 +44,7 @@ def _paper_dict(paper: attempts.AttemptPaper) -> dict[str, Any]:
 
 
 @api.route("/exams/<int:exam_id>/attempts", methods=["POST"])
+@admission.sheds_when_busy
 @access.authenticated
 @documented("Start an attempt, or resume the one in progress (201 new, 200 resumed)", body=StartBody,
             response=Paper, status=201, also={200: "the attempt in progress, resumed"},

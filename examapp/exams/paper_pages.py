@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from examapp import access, db
+from examapp import access, admission, db
 from examapp.db import utcnow
 from examapp.exams import answers, errors, finalising, room_codes
 from examapp.exams import attempts as exam_attempts
@@ -55,6 +55,7 @@ def my_exams():
 
 
 @bp.route("/my-exams/<int:exam_id>", methods=["GET", "POST"])
+@admission.sheds_when_busy
 @access.authenticated
 def start_page(exam_id: int):
     s = db.session()

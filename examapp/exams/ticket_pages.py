@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from examapp import access, db
+from examapp import access, admission, db
 from examapp.auth import policy
 from examapp.auth.forms import LoginForm
 from examapp.exams import definitions, errors
@@ -114,6 +114,7 @@ def _login_page(form: TicketLoginForm, problem: str | None):
 
 
 @bp.route("/login/ticket", methods=["GET", "POST"])
+@admission.sheds_when_busy
 @access.public
 def ticket_login():
     form = TicketLoginForm()
