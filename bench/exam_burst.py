@@ -48,7 +48,7 @@ from examapp.banks.models import Option, Question, QuestionBank, Topic  # noqa: 
 from examapp.db import normalise_url, utcnow  # noqa: E402
 from examapp.exams import definitions  # noqa: E402
 from examapp.exams.candidates import CandidateRow, assign_candidates  # noqa: E402
-from examapp.exams.tickets import issue_tickets  # noqa: E402
+from examapp.exams.tickets import issue_tickets, ticket_key  # noqa: E402
 
 PASSWORD = "Bench#Burst2026"
 ROOM_CODE = "BURST"
@@ -191,8 +191,9 @@ class Seeded:
     tickets: dict[str, str]
 
 
-def seed(url: str, candidates: int) -> Seeded:
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "seed", "REDIS_URL": None})
+def seed(url: str, candidates: int, secret: str) -> Seeded:
+    """The room, with tickets keyed by `secret`: the servers' EXAMAPP_SECRET_KEY, or none would log in."""
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": secret, "REDIS_URL": None})
     with app.app_context():
         db.upgrade(app.extensions["examapp.engine"])
         s = db.session()
@@ -225,7 +226,8 @@ def seed(url: str, candidates: int) -> Seeded:
             duration_minutes=60, pass_percent=Decimal(50), opens_at=now - timedelta(minutes=1),
             closes_at=now + timedelta(hours=2), room_code=ROOM_CODE), admin)
         assign_candidates(s, exam, [CandidateRow(u) for u in usernames], admin.id)
-        tickets = {t.username: t.ticket for t in issue_tickets(s, exam, admin.id)}
+        tickets = {t.username: t.ticket for t in issue_tickets(s, exam, admin.id,
+                                                             key=ticket_key(app.config["SECRET_KEY"]))}
         s.commit()
         exam_id = exam.id
     app.extensions["examapp.engine"].dispose()
@@ -400,7 +402,8 @@ async def run(args: argparse.Namespace) -> int:
     calls = Calls()
     try:
         t = time.perf_counter()
-        seeded = seed(url, args.candidates)
+        secret = uuid.uuid4().hex
+        seeded = seed(url, args.candidates, secret)
         print(f"seeded {args.candidates} candidates, an exam of {QUESTIONS} questions and tickets in "
               f"{time.perf_counter() - t:.1f} s", file=sys.stderr)
         libpq = make_url(url)
@@ -410,7 +413,7 @@ async def run(args: argparse.Namespace) -> int:
             conn.execute("CREATE TABLE floor_answer (attempt_id int, question_id int, choice text, "
                          "revision int, saved_at timestamptz, PRIMARY KEY (attempt_id, question_id))")
         await measure_floors(floor_env, calls, args, servers, "before")
-        app_env = {"EXAMAPP_ENV": "production", "EXAMAPP_SECRET_KEY": uuid.uuid4().hex,
+        app_env = {"EXAMAPP_ENV": "production", "EXAMAPP_SECRET_KEY": secret,
                    "EXAMAPP_DATABASE_URL": url, "EXAMAPP_REDIS_URL": args.redis,
                    "EXAMAPP_INSTANCE_PATH": f"/tmp/{name}",
                    # every virtual candidate comes from 127.0.0.1: the per-address login budget is the

@@ -245,7 +245,8 @@ def make_tickets(app: Flask, exam_id: int, usernames: Sequence[str] | None = Non
     """Fresh tickets for the exam's candidates (or the named ones): {username: ticket}."""
     with _session(app) as s:
         issued = tickets.issue_tickets(s, s.get(Exam, exam_id), None,
-                                       None if usernames is None else list(usernames))
+                                       None if usernames is None else list(usernames),
+                                       key=tickets.ticket_key(app.config["SECRET_KEY"]))
         return {t.username: t.ticket for t in issued}
 
 

@@ -31,6 +31,6 @@ def test_the_exam_burst_seeds_its_room(tmp_path):
         import exam_burst
     finally:
         sys.path.remove(str(ROOT / "bench"))
-    seeded = exam_burst.seed(f"sqlite:///{tmp_path / 'burst.sqlite3'}", 3)
+    seeded = exam_burst.seed(f"sqlite:///{tmp_path / 'burst.sqlite3'}", 3, "bench-secret")
     assert len(seeded.usernames) == 3 and set(seeded.tickets) == set(seeded.usernames)
     assert seeded.exam_id > 0

@@ -176,3 +176,39 @@ def test_existing_questions_are_numbered_per_bank_in_the_order_they_were_added(e
     command.downgrade(config, "0009")
     with empty_engine.connect() as conn:
         assert "number" not in {c["name"] for c in inspect(conn).get_columns("question")}
+
+
+def test_unused_tickets_from_before_keyed_digests_are_removed_and_used_ones_kept(empty_engine):
+    """Their codes are unknown, so they cannot be rehashed; each way, unused tickets go."""
+    config = alembic_config(empty_engine)
+    command.upgrade(config, "0010")
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+
+    def add_tickets(conn, first_id: int) -> None:
+        for n, used_at in ((0, None), (1, now)):
+            conn.execute(text("INSERT INTO exam_ticket (id, exam_id, user_id, ticket_hash, issued_at, "
+                              "used_at) VALUES (:id, 1, :user, :hash, :now, :used)"),
+                         {"id": first_id + n, "user": n + 1, "hash": f"{first_id + n:064x}", "now": now,
+                          "used": used_at})
+
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO question_bank (id, name, description, created_at) "
+                          "VALUES (1, 'Lịch sử', '', :now)"), {"now": now})
+        for user_id in (1, 2):
+            conn.execute(text("INSERT INTO user_account (id, username, full_name, role, active, created_at) "
+                              "VALUES (:id, :name, 'Lan', 'candidate', true, :now)"),
+                         {"id": user_id, "name": f"lan{user_id}", "now": now})
+        conn.execute(text(
+            "INSERT INTO exam (id, kind, title, bank_id, duration_minutes, pass_percent, max_attempts, "
+            "shuffle_questions, shuffle_options, review_policy, certificate, partial_credit, created_at) "
+            "VALUES (1, 'exam', 'Kỳ thi', 1, 30, 50, 2, true, true, 'score', false, false, :now)"),
+            {"now": now})
+        add_tickets(conn, 1)
+    command.upgrade(config, "0011")
+    with empty_engine.begin() as conn:
+        assert conn.execute(text("SELECT id FROM exam_ticket")).scalars().all() == [2]
+        conn.execute(text("DELETE FROM exam_ticket"))
+        add_tickets(conn, 11)
+    command.downgrade(config, "0010")
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM exam_ticket")).scalars().all() == [12]

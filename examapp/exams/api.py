@@ -41,7 +41,7 @@ from examapp.exams.responses import (
     TicketList,
     TicketLogin,
 )
-from examapp.exams.ticket_login import log_in_with_ticket
+from examapp.exams.ticket_login import app_ticket_key, log_in_with_ticket
 
 api = Blueprint("exams_api", __name__, url_prefix="/api/v1")
 
@@ -289,7 +289,7 @@ class TicketsBody(Body):
 def issue_tickets(exam_id: int, body: TicketsBody):
     s = db.session()
     exam = definitions.exam_for_staff(s, exam_id, current_user, room=True)
-    issued = exam_tickets.issue_tickets(s, exam, current_user.id, body.usernames)
+    issued = exam_tickets.issue_tickets(s, exam, current_user.id, body.usernames, key=app_ticket_key())
     return {"tickets": [{"username": t.username, "full_name": t.full_name, "ticket": t.ticket}
                         for t in issued]}, 201
 

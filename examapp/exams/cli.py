@@ -46,6 +46,7 @@ def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], a
     from examapp.exams import tickets
     from examapp.exams.errors import ExamError
     from examapp.exams.models import Exam
+    from examapp.exams.ticket_login import app_ticket_key
     from examapp.exams.ticket_sheet import tickets_csv
 
     s = db.session()
@@ -53,7 +54,7 @@ def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], a
     if exam is None:
         fail(as_json, EXIT_REJECTED, f"there is no exam {exam_id}")
     try:
-        issued = tickets.issue_tickets(s, exam, None, list(usernames) or None)
+        issued = tickets.issue_tickets(s, exam, None, list(usernames) or None, key=app_ticket_key())
     except ExamError as exc:
         fail(as_json, EXIT_REJECTED, str(exc))
     if out:

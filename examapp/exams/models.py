@@ -114,7 +114,7 @@ class ExamCandidate(Base):
 
 
 class ExamTicket(Base):
-    """A one-time login code for one candidate of one exam; only its SHA-256 is stored."""
+    """A one-time login code for one candidate of one exam; only its keyed digest is stored (tickets.py)."""
 
     __tablename__ = "exam_ticket"
     __table_args__ = (UniqueConstraint("exam_id", "user_id"),)

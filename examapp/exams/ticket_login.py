@@ -23,6 +23,11 @@ from examapp.store import store, ticket_failures_key
 PREFIX_LENGTH = 2
 
 
+def app_ticket_key() -> bytes:
+    """This app's key of ticket digests, from its SECRET_KEY (tickets.ticket_key)."""
+    return tickets.ticket_key(current_app.config["SECRET_KEY"])
+
+
 def log_in_with_ticket(ticket: str) -> tuple[User, Exam]:
     """Consume the ticket and start its candidate's session; returns the candidate and the exam.
 
@@ -36,7 +41,7 @@ def log_in_with_ticket(ticket: str) -> tuple[User, Exam]:
         raise errors.TooManyTickets(ttl)
     s = db.session()
     try:
-        user, exam = tickets.user_for_ticket(s, ticket, utcnow())
+        user, exam = tickets.user_for_ticket(s, ticket, utcnow(), key=app_ticket_key())
     except errors.TicketRefused:
         store().hit(key, int(current_app.config["LOGIN_WINDOW_SECONDS"]))
         raise

@@ -1,6 +1,6 @@
 """Candidate ticket pages: issuing and printing tickets (admins, proctors) and logging in with one.
 
-Plain tickets exist only in the response to issuing them (the database keeps their SHA-256), so the
+Plain tickets exist only in the response to issuing them (the database keeps only their keyed digests), so the
 printable page is that response, and its CSV download posts the list back to be checked and formatted.
 Nothing keeps the plain tickets on the server or in the session.
 """
@@ -19,7 +19,7 @@ from examapp.exams import tickets as exam_tickets
 from examapp.exams.errors import ExamError
 from examapp.exams.forms import IssueTicketsForm, TicketLoginForm
 from examapp.exams.models import Exam
-from examapp.exams.ticket_login import log_in_with_ticket
+from examapp.exams.ticket_login import app_ticket_key, log_in_with_ticket
 from examapp.exams.ticket_sheet import tickets_csv
 from examapp.exams.tickets import IssuedTicket, TicketLine
 from examapp.messages import translated
@@ -70,7 +70,8 @@ def tickets_page(exam_id: int):
         else:
             usernames = None if form.scope.data == "all" else request.form.getlist("username")
             try:
-                issued = exam_tickets.issue_tickets(s, exam, current_user.id, usernames)
+                issued = exam_tickets.issue_tickets(s, exam, current_user.id, usernames,
+                                                     key=app_ticket_key())
             except ExamError as exc:
                 db.settle(exc)
                 problem, status = translated(exc), exc.status
@@ -100,7 +101,8 @@ def tickets_download(exam_id: int):
     if len(usernames) != len(tickets) or len(usernames) > MAX_DOWNLOAD:
         abort(400, _("The list of tickets was not sent whole; download it from the page shown after "
                      "issuing."))
-    checked = exam_tickets.current_tickets(db.session(), exam, list(zip(usernames, tickets, strict=True)))
+    checked = exam_tickets.current_tickets(db.session(), exam, list(zip(usernames, tickets, strict=True)),
+                                           key=app_ticket_key())
     # The byte order mark tells Excel the file is UTF-8, so Vietnamese names show as written.
     return Response("\ufeff" + tickets_csv(checked), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="exam-{exam.id}-tickets.csv"', **NO_STORE})

@@ -73,7 +73,8 @@ def test_a_ticket_of_a_staff_account_does_not_log_in(app, bank_id):
     with app.app_context():
         s = db.session()
         s.add(ExamTicket(exam_id=exam_id, user_id=boss.id,
-                         ticket_hash=tickets._ticket_hash("ABCDEFGHJK")))
+                         ticket_hash=tickets.ticket_digest(tickets.ticket_key(app.config["SECRET_KEY"]),
+                                                           "ABCDEFGHJK")))
         s.commit()
     c = app.test_client()
     response = c.post("/api/v1/auth/ticket", json={"ticket": "ABCDE-FGHJK"})
