@@ -26,15 +26,18 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
-    production = app.config.get("ENV_NAME") == "production"
+    always = dict(ALWAYS)
+    if app.config.get("ENV_NAME") == "production":
+        always["Strict-Transport-Security"] = HSTS
 
     @app.after_request
     def _secure(response: Response) -> Response:
         headers = response.headers
-        for name, value in ALWAYS.items():
-            headers.setdefault(name, value)
-        if production:
-            headers.setdefault("Strict-Transport-Security", HSTS)
+        # One pass over the headers a view set, not one per header added: this runs on every save.
+        present = {name.lower() for name, _value in headers.items()}
+        for name, value in always.items():
+            if name.lower() not in present:
+                headers.add(name, value)
         if request.endpoint != "static":
             headers["Cache-Control"] = "no-store"
         return response

@@ -9,7 +9,7 @@ from examapp import db
 from examapp.auth.identity import Identity, identities
 from examapp.auth.ratelimit import LoginLimits
 from examapp.auth.service import user_for_token
-from examapp.auth.sessions import session_counts
+from examapp.auth.sessions import CookieSessions, session_counts
 from examapp.store import store
 
 login_manager = LoginManager()
@@ -18,7 +18,8 @@ login_manager.login_view = "auth.login"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> Identity | None:
-    identity = identities.get(db.session(), int(user_id), current_app.config["IDENTITY_SECONDS"], store())
+    identity = identities.get(current_app.extensions["examapp.engine"], int(user_id),
+                              current_app.config["IDENTITY_SECONDS"], store())
     if identity is None or not identity.active or not session_counts(identity):
         return None
     return identity
@@ -51,5 +52,6 @@ def client_address() -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     login_manager.init_app(app)
     login_manager.session_protection = "basic"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, session
+from flask import Flask, current_app, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 
 from examapp.auth import policy
@@ -62,3 +63,18 @@ def session_counts(identity: Identity) -> bool:
     if now - seen_at >= SEEN_RESOLUTION_SECONDS:
         session[SEEN_AT] = now
     return True
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per secret instead of
+    twice a request (it holds only settings, so the threads of a process may share it)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, object] = {}
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        serializer = self._serializers.get(key)
+        if serializer is None:
+            serializer = self._serializers[key] = super().get_signing_serializer(app)
+        return serializer
