@@ -45,6 +45,18 @@ def browser():
         chromium.close()
 
 
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    """Log in through the page and wait until the session is set: the form is sent in the background
+    (busy-retry.js), so the click returns before the next page is there."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
 @dataclass
 class LiveExam:
     base_url: str

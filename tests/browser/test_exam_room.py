@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from examapp import db
 from examapp.auth.models import User
 from examapp.exams.models import Attempt
-from tests.browser.conftest import CANDIDATE, PROCTOR, ROOM_CODE
+from tests.browser.conftest import CANDIDATE, PROCTOR, ROOM_CODE, log_in
 from tests.factories import make_attempt
 
 pytestmark = pytest.mark.browser
@@ -20,10 +20,7 @@ def test_room_refreshes_itself_and_force_submit_asks_first(browser, live_exam):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.goto(f"{live_exam.base_url}/login")
-    page.get_by_label("Username").fill(PROCTOR[0])
-    page.get_by_label("Password").fill(PROCTOR[1])
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_exam.base_url, *PROCTOR)
     page.goto(f"{live_exam.base_url}/exams/{live_exam.exam_id}/room")
     expect(page.locator(".room-counts")).to_contain_text("Not started: 1")
 

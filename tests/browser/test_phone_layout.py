@@ -6,16 +6,9 @@ import pytest
 
 from examapp import db
 from examapp.exams.models import Exam
-from tests.browser.conftest import CANDIDATE, TRAINER
+from tests.browser.conftest import CANDIDATE, TRAINER, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def fits(page) -> bool:

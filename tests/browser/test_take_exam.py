@@ -14,7 +14,7 @@ from examapp import db
 from examapp.db import utcnow
 from examapp.exams import attempts, room
 from examapp.exams.models import Attempt
-from tests.browser.conftest import CANDIDATE, ROOM_CODE, LiveExam
+from tests.browser.conftest import CANDIDATE, ROOM_CODE, LiveExam, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +28,7 @@ def context(browser):
 
 
 def _start(page: Page, live: LiveExam) -> int:
-    page.goto(f"{live.base_url}/login")
-    page.get_by_label("Username").fill(CANDIDATE[0])
-    page.get_by_label("Password").fill(CANDIDATE[1])
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live.base_url, *CANDIDATE)
     page.goto(f"{live.base_url}/my-exams")
     page.get_by_role("link", name="Start").click()
     page.get_by_label("Room code").fill(ROOM_CODE)
