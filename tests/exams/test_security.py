@@ -108,9 +108,12 @@ def test_an_option_of_another_question_is_refused(app, room):
     assert count(app, Answer) == 0
 
 
-def test_two_options_on_a_single_answer_question_are_refused(app, room):
-    alice, _, _, paper = room
-    single = next(q for q in paper["questions"] if q["type"] == "single")
+def test_two_options_on_a_single_answer_question_are_refused(app):
+    alice = make_client(app, "candidate")  # every question single: the paper is sure to have one
+    exam_id = make_exam(app, make_bank(app, kinds=("single",)), (alice.user.username,))
+    paper = alice.post(f"/api/v1/exams/{exam_id}/attempts", json={}).get_json()
+    single = paper["questions"][0]
+    assert single["type"] == "single"
     response = alice.put(f"/api/v1/attempts/{paper['attempt_id']}/answers/{single['id']}",
                          json={"options": [o["id"] for o in single["options"][:2]]})
     assert response.status_code == 422
