@@ -19,7 +19,7 @@ from examapp.api.errors import ApiError
 from examapp.api.openapi import BINARY, Body, documented, schema_rules
 from examapp.auth import policy
 from examapp.db import utcnow
-from examapp.exams import attempts, definitions, editing, overrides
+from examapp.exams import attempts, definitions, editing, overrides, papers
 from examapp.exams import candidates as exam_candidates
 from examapp.exams import errors as exam_errors
 from examapp.exams import room as exam_room
@@ -35,6 +35,7 @@ from examapp.exams.responses import (
     ForcedSubmission,
     Override,
     OverrideList,
+    PapersDrawn,
     Room,
     RoomClosed,
     RoomLine,
@@ -236,6 +237,18 @@ def add_candidates_file(exam_id: int):
     rows = exam_candidates.read_candidate_file(upload.read(), upload.filename)
     result = exam_candidates.assign_candidates(s, exam, rows, current_user.id)
     return result.as_dict()
+
+
+@api.route("/exams/<int:exam_id>/papers", methods=["POST"])
+@access.allow(policy.can_see_exams)
+@documented("Draw ahead the first paper of every candidate who has not started and has none (assigning "
+            "does this by itself; this is for candidates assigned before, or after the bank grew back)",
+            response=PapersDrawn, errors={409: "the bank has fewer active questions than the blueprint asks"})
+def draw_papers(exam_id: int):
+    s = db.session()
+    exam = definitions.exam_for_staff(s, exam_id, current_user)
+    drawn_now = papers.prepare_papers(s, exam)
+    return {"exam_id": exam.id, "drawn_now": drawn_now, **papers.paper_counts(s, exam.id).as_dict()}
 
 
 # ---------------------------------------------------------------- overrides

@@ -8,7 +8,6 @@ deadline plus a short grace. An acknowledged answer is one committed upsert.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from examapp.auth import policy
 from examapp.auth.identity import Actor
-from examapp.banks.models import Question
+from examapp.exams import papers
 from examapp.exams.definitions import iso
-from examapp.exams.drawing import draw_questions, order_options
 from examapp.exams.errors import (
     ExamConflict,
     ExamError,
@@ -39,15 +37,9 @@ from examapp.exams.models import (
     AttemptQuestion,
     Exam,
     ExamCandidate,
-    ExamRule,
 )
 from examapp.exams.windows import attempts_allowed, check_window, deadline_for, window_of
 from examapp.messages import msg
-
-# A paper's option ids are drawn at random for each paper, so that neither their order nor their
-# values say anything of the options' places in the bank (where the key often sits) or of the key.
-OPTION_IDS = range(1, 2**31)
-_ids = secrets.SystemRandom()
 
 
 @dataclass(frozen=True)
@@ -173,25 +165,13 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
     if used >= allowed:
         raise ExamConflict(msg("you have used all %(max)s attempt(s) of this exam", max=allowed))
     check_room_code(exam, room_code)
-    seed = secrets.randbits(63)
-    rules = list(exam.rules)
-    seen = _questions_seen(db, exam.id, user.id) if exam.fresh_questions and used else frozenset()
-    drawn = draw_questions(_rule_pools(db, exam, rules), [r.count for r in rules], seed,
-                           exam.shuffle_questions, seen)
-    ids = [d.question_id for d in drawn]
-    texts: dict[int, tuple[str, str, str | None]] = {}
-    options: dict[int, dict[int, dict[str, Any]]] = {}
-    for qid, kind, text, own, explanation in db.connection().execute(
-            select(Question.id, Question.type, Question.text, Question.options, Question.explanation)
-            .where(Question.id.in_(ids))):
-        texts[qid] = (kind, text, explanation)
-        options[qid] = {position: {"position": position, "text": o.text, "is_correct": o.correct}
-                        for position, o in enumerate(own, start=1)}
-    points = {r.position: r.points for r in rules}
-    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=seed,
+    paper = papers.take_paper(db, exam.id, user.id) if used == 0 else None
+    if paper is None:
+        seen = _questions_seen(db, exam.id, user.id) if exam.fresh_questions and used else frozenset()
+        paper = papers.draw_paper(db, exam, papers.new_seed(), seen)
+    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=paper.seed,
                       status=IN_PROGRESS, started_at=now,
-                      deadline=deadline_for(exam, now, candidate),
-                      max_score=sum((points[d.rule_position] for d in drawn), Decimal(0)))
+                      deadline=deadline_for(exam, now, candidate), max_score=paper.max_score)
     try:
         with db.begin_nested():
             db.add(attempt)
@@ -202,21 +182,12 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
         if other is None:
             raise ExamConflict(msg("this attempt was started twice at once; try again")) from None
         return other, None
-    rows = []
-    for position, d in enumerate(drawn, start=1):
-        kind, text, explanation = texts[d.question_id]
-        own = options.get(d.question_id, {})
-        order = order_options(list(own), seed, d.question_id,
-                              exam.shuffle_options and kind != "true_false")
-        ids = _ids.sample(OPTION_IDS, len(order))
-        rows.append({"attempt_id": attempt.id, "question_id": d.question_id, "position": position,
-                     "rule_position": d.rule_position, "type": kind, "text": text,
-                     "points": points[d.rule_position], "explanation": explanation,
-                     "options": [{"id": i, **own[p]} for i, p in zip(ids, order, strict=True)]})
     # executemany: one cached statement, sent in batches; .values(rows) compiles anew every start
-    db.connection().execute(insert(AttemptQuestion.__table__), rows)
+    db.connection().execute(insert(AttemptQuestion.__table__), [
+        {"attempt_id": attempt.id, **{k: v for k, v in row.items() if k != "version"}} for row in paper.rows])
     return attempt, [PaperQuestion(r["question_id"], r["position"], r["type"], r["text"], r["points"],
-                                   [PaperOption(o["id"], o["text"]) for o in r["options"]]) for r in rows]
+                                   [PaperOption(o["id"], o["text"]) for o in r["options"]])
+                     for r in paper.rows]
 
 
 def _questions_seen(db: Session, exam_id: int, user_id: int) -> frozenset[int]:
@@ -224,23 +195,6 @@ def _questions_seen(db: Session, exam_id: int, user_id: int) -> frozenset[int]:
     return frozenset(db.scalars(
         select(AttemptQuestion.question_id).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .where(Attempt.exam_id == exam_id, Attempt.user_id == user_id)))
-
-
-def _rule_pools(db: Session, exam: Exam, rules: list[ExamRule]) -> list[list[int]]:
-    """The active question ids each rule may draw from now; refuses if the bank shrank since."""
-    bank = db.execute(select(Question.id, Question.topic_id, Question.difficulty).where(
-        Question.bank_id == exam.bank_id, Question.status == "active")).all()
-    pools = []
-    for rule in rules:
-        pool = [qid for qid, topic, difficulty in bank
-                if rule.topic_id in (None, topic) and rule.difficulty in (None, difficulty)]
-        if len(pool) < rule.count:
-            raise ExamConflict(msg(
-                "rule %(n)s of this exam asks for %(count)s questions but the bank has only "
-                "%(available)s active now; tell the exam's author",
-                n=rule.position, count=rule.count, available=len(pool)))
-        pools.append(pool)
-    return pools
 
 
 # ---------------------------------------------------------------- the paper

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,8 +15,10 @@ from examapp.auth import policy
 from examapp.auth.identity import Actor
 from examapp.auth.models import User
 from examapp.db import in_batches
+from examapp.exams import papers
 from examapp.exams.definitions import MAX_EXTRA_MINUTES, iso
 from examapp.exams.errors import (
+    ExamConflict,
     ExamForbidden,
     ExamInvalid,
     ExamNotFound,
@@ -121,10 +124,12 @@ class AssignResult:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     total: int = 0  # candidates of the exam after the change
+    papers_drawn: int = 0  # first papers drawn ahead for the added candidates
 
     def as_dict(self) -> dict[str, Any]:
         return {"added": len(self.added), "updated": len(self.updated), "total": self.total,
-                "added_usernames": self.added, "updated_usernames": self.updated}
+                "added_usernames": self.added, "updated_usernames": self.updated,
+                "papers_drawn": self.papers_drawn}
 
 
 def listed(names: list[str], limit: int = 20) -> str:
@@ -181,11 +186,14 @@ def _assign(db: Session, exam: Exam, users: list[tuple[User, float | None]],
             result.updated.append(user.username)
     if new_rows:
         db.execute(insert(ExamCandidate), new_rows)
+        # a bank shrunk below the blueprint draws nothing ahead: their starts will say why
+        with suppress(ExamConflict):
+            result.papers_drawn = papers.prepare_papers(db, exam, [row["user_id"] for row in new_rows])
     db.flush()
     result.total = db.scalar(select(func.count()).select_from(ExamCandidate)
                              .where(ExamCandidate.exam_id == exam.id))
     record(db, actor_id, "exam.candidates", f"exam:{exam.id}", added=len(result.added),
-           updated=len(result.updated))
+           updated=len(result.updated), papers_drawn=result.papers_drawn)
     return result
 
 

@@ -1,4 +1,4 @@
-"""`examapp exams ...`: finalise attempts whose time ran out; print candidate tickets.
+"""`examapp exams ...`: finalise attempts whose time ran out; print candidate tickets; draw papers ahead.
 
 Services are imported inside the commands, so listing them and --help need no database code.
 """
@@ -16,7 +16,7 @@ from examapp.console import EXIT_REJECTED, EXIT_USAGE, emit, fail
 
 @click.group()
 def exams() -> None:
-    """Exams: sweeping finished attempts, candidate tickets."""
+    """Exams: sweeping finished attempts, candidate tickets, papers drawn ahead."""
 
 
 @exams.command("sweep")
@@ -75,6 +75,32 @@ def tickets_command(exam_id: int, out: str | None, usernames: tuple[str, ...], a
             {"username": t.username, "name": t.full_name, "ticket": t.ticket} for t in issued]})
     else:
         sys.stdout.write(tickets_csv(issued))
+
+
+@exams.command("papers")
+@click.argument("exam_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def papers_command(exam_id: int, as_json: bool) -> None:
+    """Draw ahead the first paper of every candidate of EXAM_ID who has not started and has none."""
+    from examapp import db
+    from examapp.exams import papers
+    from examapp.exams.errors import ExamError
+    from examapp.exams.models import Exam
+
+    s = db.session()
+    exam = s.get(Exam, exam_id)
+    if exam is None:
+        fail(as_json, EXIT_REJECTED, f"there is no exam {exam_id}")
+    try:
+        drawn_now = papers.prepare_papers(s, exam)
+    except ExamError as exc:
+        fail(as_json, EXIT_REJECTED, str(exc))
+    s.commit()
+    counts = papers.paper_counts(s, exam_id)
+    emit(as_json, {"exam_id": exam_id, "drawn_now": drawn_now, **counts.as_dict()},
+         f"drew {drawn_now} paper(s) ahead; {counts.drawn} candidate(s) have a paper waiting, "
+         f"{counts.missing} without")
 
 
 commands = [exams]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from examapp.audit.service import record
 from examapp.auth.identity import Actor
 from examapp.banks.models import QuestionBank
+from examapp.exams import papers
 from examapp.exams.attempts import (
     answers_shown_from,
 )
@@ -173,6 +174,11 @@ def update_exam(db: Session, exam: Exam, spec_changes: Mapping[str, Any], actor:
         exam.rules.clear()
         db.flush()  # the old rows go before the new ones take their positions
         exam.rules.extend(rule_rows(spec, topics, points))
+    redrawn = {}
+    if locked:  # no candidate has started (or this was refused above): the papers drawn ahead go
+        db.flush()
+        papers.discard_papers(db, exam.id)
+        redrawn = {"papers_redrawn": papers.prepare_papers(db, exam)}
     moved = _move_running_deadlines(db, exam, running, before.duration_minutes)
     results_changed = 0
     if attempts and "pass_percent" in changes:
@@ -185,7 +191,7 @@ def update_exam(db: Session, exam: Exam, spec_changes: Mapping[str, Any], actor:
     db.flush()
     record(db, actor.id, "exam.update", f"exam:{exam.id}",
            changes={name: [_plain(getattr(before, name)), _plain(getattr(spec, name))] for name in changes},
-           deadlines_moved=moved, results_changed=results_changed)
+           deadlines_moved=moved, results_changed=results_changed, **redrawn)
     return ExamUpdate(exam, list(changes), moved, results_changed)
 
 

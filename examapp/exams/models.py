@@ -127,6 +127,22 @@ class ExamTicket(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PreparedPaper(Base):
+    """A candidate's first paper drawn ahead (papers.py): AttemptQuestion rows waiting for the start,
+    each with the version of the question it was drawn from."""
+
+    __tablename__ = "prepared_paper"
+    __table_args__ = (UniqueConstraint("exam_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    max_score: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Attempt(Base):
     """One sitting of an exam; the seed reproduces its paper, the deadline is the server's."""
 

@@ -17,7 +17,7 @@ from examapp import access, db
 from examapp.auth import policy
 from examapp.banks.models import QuestionBank, Topic
 from examapp.db import utcnow
-from examapp.exams import definitions, editing, errors
+from examapp.exams import definitions, editing, errors, papers
 from examapp.exams.definitions import ExamSpec, RuleSpec
 from examapp.exams.errors import ExamError, ExamInvalid
 from examapp.exams.forms import (
@@ -173,7 +173,23 @@ def exam_page(exam_id: int):
                            difficulty_labels=dict(DIFFICULTY_CHOICES),
                            total_points=sum(r.count * r.points for r in exam.rules),
                            may_edit=policy.can_define_exams(current_user),
-                           attempts=editing.attempt_count(db.session(), exam), confirm_form=ConfirmForm())
+                           attempts=editing.attempt_count(db.session(), exam), confirm_form=ConfirmForm(),
+                           papers=papers.paper_counts(db.session(), exam.id))
+
+
+@bp.route("/exams/<int:exam_id>/papers", methods=["POST"])
+@access.allow(policy.can_see_exams)
+def draw_papers(exam_id: int):
+    exam = _staff_exam(exam_id)
+    s = db.session()
+    try:
+        drawn = papers.prepare_papers(s, exam)
+    except ExamError as exc:
+        db.settle(exc)
+        flash(translated(exc), "error")
+        return redirect(url_for(".exam_page", exam_id=exam.id), 303)
+    flash(ngettext("%(num)s paper drawn ahead.", "%(num)s papers drawn ahead.", drawn), "success")
+    return redirect(url_for(".exam_page", exam_id=exam.id), 303)
 
 
 def _plain_decimal(value: Decimal | float) -> Decimal:

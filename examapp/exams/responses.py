@@ -106,6 +106,14 @@ class Assignment(Reply):
     total: int = Field(description="candidates of the exam after the change")
     added_usernames: list[str]
     updated_usernames: list[str]
+    papers_drawn: int = Field(description="first papers drawn ahead for the added candidates")
+
+
+class PapersDrawn(Reply):
+    exam_id: int
+    drawn_now: int = Field(description="papers drawn by this call")
+    drawn: int = Field(description="candidates who have not started, with their first paper drawn ahead")
+    missing: int = Field(description="candidates who have not started and have no paper drawn ahead")
 
 
 class OverrideWindow(Reply):
