@@ -6,11 +6,14 @@ At tiny sizes: what they measure is not checked here, only that they still work.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import PG_ADMIN_URL
+import pytest
+
+from tests.conftest import PG_ADMIN_URL, REDIS_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,3 +37,17 @@ def test_the_exam_burst_seeds_its_room(tmp_path):
     seeded = exam_burst.seed(f"sqlite:///{tmp_path / 'burst.sqlite3'}", 3, "bench-secret")
     assert len(seeded.usernames) == 3 and set(seeded.tickets) == set(seeded.usernames)
     assert seeded.exam_id > 0
+
+
+@pytest.mark.skipif(not (PG_ADMIN_URL and REDIS_URL), reason="the room runs on PostgreSQL and Redis only")
+def test_the_room_shape_checks_every_acknowledged_answer_against_postgresql():
+    done = subprocess.run(
+        [sys.executable, "bench/exam_burst.py", "--shape", "room", "--candidates", "6", "--room-rates", "20",
+         "--arrival-seconds", "1", "--saves", "3", "--floor-seconds", "0.5", "--open-seconds", "0.5",
+         "--workers", "2", "--pg", PG_ADMIN_URL, "--redis", REDIS_URL],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "candidates with a paper: 6 of 6" in done.stdout, done.stdout
+    checked = re.search(r"checked against PostgreSQL: attempts (\d+), submitted (\d+), "
+                        r"answers acknowledged (\d+), lost (\d+), score mismatches (\d+)", done.stdout)
+    assert checked and checked.groups() == ("6", "6", "18", "0", "0"), done.stdout
