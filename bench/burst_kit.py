@@ -106,6 +106,18 @@ async def call(http: aiohttp.ClientSession, calls: Calls, kind: str, method: str
         return 0, {}, None
 
 
+async def admitted(http: aiohttp.ClientSession, calls: Calls, kind: str, url: str, body: dict,
+                    cookie: str | None, due: float, rng: random.Random):
+    """Send until the server stops answering 503, waiting out each Retry-After like the page."""
+    while True:
+        status, reply, response = await call(http, calls, kind, "POST", url, cookie, body, began=due,
+                                             busy_ok=True)
+        if status != 503 or response is None:
+            return status, reply, response
+        await asyncio.sleep(int(response.headers.get("Retry-After", "2")) * rng.uniform(1.0, 1.25))
+        due = time.perf_counter()
+
+
 async def closed_loop(jobs, concurrency: int, max_seconds: float = float("inf")) -> int:
     """Run coroutine factories with at most `concurrency` in flight; stop starting new ones after
     `max_seconds` (so the benchmark stays bounded); returns how many were never started."""

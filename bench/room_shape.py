@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import aiohttp
 import psycopg
-from burst_kit import PASSWORD, QUESTIONS, ROOM_CODE, Calls, Seeded, call, cpu_by_group, pct
+from burst_kit import PASSWORD, QUESTIONS, ROOM_CODE, Calls, Seeded, admitted, call, cpu_by_group, pct
 
 WINDOW = 30.0  # seconds per window of the save p99 once everyone sits
 
@@ -59,18 +59,6 @@ async def _until(when: float) -> None:
         await asyncio.sleep(delay)
 
 
-async def _admitted(http: aiohttp.ClientSession, calls: Calls, kind: str, url: str, body: dict,
-                    cookie: str | None, due: float, rng: random.Random):
-    """Send until the server stops answering 503, waiting out each Retry-After like the page."""
-    while True:
-        status, reply, response = await call(http, calls, kind, "POST", url, cookie, body, began=due,
-                                             busy_ok=True)
-        if status != 503 or response is None:
-            return status, reply, response
-        await asyncio.sleep(int(response.headers.get("Retry-After", "2")) * rng.uniform(1.0, 1.25))
-        due = time.perf_counter()
-
-
 async def _sit(http: aiohttp.ClientSession, calls: Calls, base: str, seeded: Seeded, c: Candidate,
                saves: int, interval: float) -> None:
     rng = random.Random(c.username)
@@ -80,11 +68,11 @@ async def _sit(http: aiohttp.ClientSession, calls: Calls, base: str, seeded: See
                                                                       "password": PASSWORD}
     else:
         kind, path, body = "login (ticket)", "/api/v1/auth/ticket", {"ticket": seeded.tickets[c.username]}
-    status, _, response = await _admitted(http, calls, kind, base + path, body, None, c.arrival, rng)
+    status, _, response = await admitted(http, calls, kind, base + path, body, None, c.arrival, rng)
     if status != 200 or response is None or "session" not in response.cookies:
         return
     c.cookie = response.cookies["session"].value
-    status, paper, _ = await _admitted(http, calls, "start", f"{base}/api/v1/exams/{seeded.exam_id}/attempts",
+    status, paper, _ = await admitted(http, calls, "start", f"{base}/api/v1/exams/{seeded.exam_id}/attempts",
                                        {"room_code": ROOM_CODE}, c.cookie, time.perf_counter(), rng)
     if status not in (200, 201):
         return

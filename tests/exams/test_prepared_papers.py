@@ -251,14 +251,19 @@ def test_a_bank_too_small_is_refused_with_its_reason_and_draws_nothing(app, bank
     assert _count(app, exam_id) == 0
 
 
-def test_the_cli_draws_the_missing_papers(app, runner, bank_id):
-    exam_id = make_exam(app, bank_id)
+def _candidate_without_paper(app, exam_id: int) -> None:
+    """A candidate assigned behind the service's back, as when the bank was too small at the time."""
     user = make_user(app)
     with app.app_context():
         s = db.session()
         s.execute(papers.ExamCandidate.__table__.insert().values(exam_id=exam_id, user_id=user.id,
                                                                  extra_minutes=0.0, added_at=utcnow()))
         s.commit()
+
+
+def test_the_cli_draws_the_missing_papers(app, runner, bank_id):
+    exam_id = make_exam(app, bank_id)
+    _candidate_without_paper(app, exam_id)
     result = runner.invoke(args=["exams", "papers", str(exam_id), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"exam_id": exam_id, "drawn_now": 1, "drawn": 1, "missing": 0}
@@ -270,12 +275,7 @@ def test_the_cli_draws_the_missing_papers(app, runner, bank_id):
 def test_the_exam_page_counts_papers_and_draws_the_missing_ones(csrf_on, app, bank_id):
     admin = make_client(app, "admin")
     exam_id = make_exam(app, bank_id)
-    user = make_user(app)
-    with app.app_context():
-        s = db.session()
-        s.execute(papers.ExamCandidate.__table__.insert().values(exam_id=exam_id, user_id=user.id,
-                                                                 extra_minutes=0.0, added_at=utcnow()))
-        s.commit()
+    _candidate_without_paper(app, exam_id)
     page = admin.get(f"/exams/{exam_id}").get_data(as_text=True)
     assert "Papers drawn ahead" in page and "1 has none yet" in page
     missing_token = admin.post(f"/exams/{exam_id}/papers", data={})
