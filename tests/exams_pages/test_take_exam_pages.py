@@ -229,6 +229,7 @@ def test_the_review_shows_each_questions_explanation_after_closing_and_never_bef
         s = db.session()
         for q in s.query(Question):
             q.explanation = f"Because of article {q.id}."
+            q.version += 1  # as an edit does: a paper drawn ahead before it is drawn again
         s.commit()
     change_exam(app, setup.exam_id, review_policy="answers_after_close")
     attempt_id = start(setup.candidate, setup.exam_id)
