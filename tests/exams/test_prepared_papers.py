@@ -62,6 +62,24 @@ def _attempt_layout(app, attempt_id: int) -> list[tuple[int, int, list[str]]]:
         return [(r.question_id, r.rule_position, [o["text"] for o in r.options]) for r in rows]
 
 
+def _retire_all(app, bank_id: int) -> None:
+    with app.app_context():
+        s = db.session()
+        for question in s.scalars(select(Question).where(Question.bank_id == bank_id)):
+            question.status = "retired"
+        s.commit()
+
+
+def _candidate_without_paper(app, exam_id: int) -> None:
+    """A candidate assigned behind the service's back, as when the bank was too small at the time."""
+    user = make_user(app)
+    with app.app_context():
+        s = db.session()
+        s.execute(papers.ExamCandidate.__table__.insert().values(exam_id=exam_id, user_id=user.id,
+                                                                 extra_minutes=0.0, added_at=utcnow()))
+        s.commit()
+
+
 def test_assigning_draws_each_first_paper_by_the_blueprint(app, bank_id):
     users = [make_user(app) for _ in range(3)]
     exam_id = make_exam(app, bank_id, [u.username for u in users])
@@ -201,11 +219,7 @@ def test_assigning_again_draws_nothing_twice_and_a_small_bank_draws_nothing(app,
     seed = _prepared(app, exam_id, user.id).seed
     add_candidates(app, exam_id, [user.username], extra_minutes=5)
     assert _prepared(app, exam_id, user.id).seed == seed and _count(app, exam_id) == 1
-    with app.app_context():
-        s = db.session()
-        for question in s.scalars(select(Question).where(Question.bank_id == bank_id)):
-            question.status = "retired"
-        s.commit()
+    _retire_all(app, bank_id)
     late = make_user(app)
     add_candidates(app, exam_id, [late.username])  # the assignment still succeeds
     assert _prepared(app, exam_id, late.id) is None
@@ -214,13 +228,8 @@ def test_assigning_again_draws_nothing_twice_and_a_small_bank_draws_nothing(app,
 def test_staff_draw_the_missing_papers_through_the_api(app, bank_id):
     trainer = make_client(app, "trainer")
     exam_id = make_exam(app, make_bank(app, owner=trainer.user), author=trainer.user)
-    users = [make_user(app) for _ in range(3)]
-    with app.app_context():
-        s = db.session()
-        for u in users:  # candidates put in without drawing, as before papers were drawn ahead
-            s.execute(papers.ExamCandidate.__table__.insert().values(exam_id=exam_id, user_id=u.id,
-                                                                     extra_minutes=0.0, added_at=utcnow()))
-        s.commit()
+    for _ in range(3):
+        _candidate_without_paper(app, exam_id)
     answer = trainer.post(f"/api/v1/exams/{exam_id}/papers", json={})
     assert answer.status_code == 200
     assert answer.get_json() == {"exam_id": exam_id, "drawn_now": 3, "drawn": 3, "missing": 0}
@@ -238,27 +247,13 @@ def test_a_bank_too_small_is_refused_with_its_reason_and_draws_nothing(app, bank
     trainer = make_client(app, "trainer")
     own_bank = make_bank(app, owner=trainer.user)
     exam_id = make_exam(app, own_bank, author=trainer.user)
-    with app.app_context():
-        s = db.session()
-        for question in s.scalars(select(Question).where(Question.bank_id == own_bank)):
-            question.status = "retired"
-        s.commit()
+    _retire_all(app, own_bank)
     user = make_user(app)
     add_candidates(app, exam_id, [user.username])
     answer = trainer.post(f"/api/v1/exams/{exam_id}/papers", json={})
     assert answer.status_code == 409
     assert "active now" in answer.get_json()["error"]["message"]
     assert _count(app, exam_id) == 0
-
-
-def _candidate_without_paper(app, exam_id: int) -> None:
-    """A candidate assigned behind the service's back, as when the bank was too small at the time."""
-    user = make_user(app)
-    with app.app_context():
-        s = db.session()
-        s.execute(papers.ExamCandidate.__table__.insert().values(exam_id=exam_id, user_id=user.id,
-                                                                 extra_minutes=0.0, added_at=utcnow()))
-        s.commit()
 
 
 def test_the_cli_draws_the_missing_papers(app, runner, bank_id):
