@@ -112,9 +112,12 @@ class QueueGauge:
         queued = self.queued()
         if queued <= self.limit:
             return None
-        # Longer the further behind; spread so that a refused room does not come back at once.
-        base = 2 * queued // self.limit
-        return min(MAX_RETRY_SECONDS, base + random.randint(1, 3))
+        # Longer the further behind, but short when just over the limit: a queue of about the
+        # limit drains in well under a second, and the last arrivals of a room should not wait out
+        # several seconds for a server that has caught up. Spread so a refused room does not come
+        # back at once.
+        base = queued // self.limit
+        return min(MAX_RETRY_SECONDS, base + random.randint(0, 1))
 
 
 def _admit() -> None:
