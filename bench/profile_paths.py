@@ -75,7 +75,8 @@ def profiled(label: str, calls: list, top: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg", default=os.environ.get("EXAMAPP_TEST_DATABASE_URL",
                                                        "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
@@ -98,13 +99,14 @@ def main() -> None:
         clients = [Client(app) for _ in seeded.usernames]
         logins = [(c, c.environ("POST", "/api/v1/auth/login",
                                 {"username": u, "password": burst_kit.PASSWORD}), 200)
-                  for c, u in zip(clients[:half], seeded.usernames[:half])]
+                  for c, u in zip(clients[:half], seeded.usernames[:half], strict=True)]
         tickets = [(c, c.environ("POST", "/api/v1/auth/ticket", {"ticket": seeded.tickets[u]}), 200)
-                   for c, u in zip(clients[half:], seeded.usernames[half:])]
+                   for c, u in zip(clients[half:], seeded.usernames[half:], strict=True)]
         profiled("password login", logins, args.top)
         profiled("ticket login", tickets, args.top)
         start_path = f"/api/v1/exams/{seeded.exam_id}/attempts"
-        starts = [(c, c.environ("POST", start_path, {"room_code": burst_kit.ROOM_CODE}), 201) for c in clients]
+        starts = [(c, c.environ("POST", start_path, {"room_code": burst_kit.ROOM_CODE}), 201)
+                  for c in clients]
         papers = []
         cpu = time.process_time()
         for client, environ, _ in starts:
