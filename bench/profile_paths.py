@@ -56,22 +56,55 @@ class Client:
         return int(status[0].split()[0]), body
 
 
-def profiled(label: str, calls: list, top: int) -> None:
-    """Run the prepared `(client, environ, expected status)` calls under cProfile, then report."""
-    profile = cProfile.Profile()
+def profiled(label: str, calls: list, top: int) -> list[bytes]:
+    """Run the prepared `(client, environ, expected status)` calls under cProfile (none when `top`
+    is 0: the CPU per call without the profiler's own), report, and return the bodies."""
+    profile = cProfile.Profile() if top else _Off()
+    bodies = []
     cpu = time.process_time()
     profile.enable()
     for client, environ, expected in calls:
         status, body = client.run(environ)
         if status != expected:
             raise SystemExit(f"{label}: {status} {body[:300]!r}")
+        bodies.append(body)
     profile.disable()
     per_call = (time.process_time() - cpu) / len(calls) * 1000
+    if not top:
+        print(f"{label}: {len(calls)} calls, {per_call:.2f} ms CPU each")
+        return bodies
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
     stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(top)
     print(f"\n=== {label}: {len(calls)} calls, {per_call:.2f} ms CPU each under the profiler ===")
     print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
+    return bodies
+
+
+def floor_save(url: str, args: argparse.Namespace) -> None:
+    """The same count of saves on the floor: a bare Flask route committing one upsert."""
+    import psycopg
+
+    os.environ["FLOOR_PG"] = burst_kit.libpq(url)
+    with psycopg.connect(os.environ["FLOOR_PG"], autocommit=True) as conn:
+        conn.execute("CREATE TABLE floor_answer (attempt_id int, question_id int, choice text, "
+                     "revision int, saved_at timestamptz, PRIMARY KEY (attempt_id, question_id))")
+    import floor_app
+
+    client = Client(floor_app.app)
+    saves = [(client, client.environ("PUT", f"/save/{n % 400}/{n // 400}", {"choice": "B"}), 200)
+             for n in range(args.saves)]
+    profiled("floor save (warming up)", saves[: len(saves) // 2], 0)
+    profiled("floor save", saves[len(saves) // 2:], args.top)
+    floor_app.pool().close()
+
+
+class _Off:
+    def enable(self) -> None:
+        pass
+
+    def disable(self) -> None:
+        pass
 
 
 def main() -> None:
@@ -82,7 +115,8 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--candidates", type=int, default=60)
     parser.add_argument("--saves", type=int, default=2000)
-    parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--top", type=int, default=45,
+                        help="functions to list per path; 0: no profiler, CPU per call only")
     args = parser.parse_args()
     name, url = burst_kit.scratch_database(args.pg)
     try:
@@ -107,11 +141,7 @@ def main() -> None:
         start_path = f"/api/v1/exams/{seeded.exam_id}/attempts"
         starts = [(c, c.environ("POST", start_path, {"room_code": burst_kit.ROOM_CODE}), 201)
                   for c in clients]
-        papers = []
-        cpu = time.process_time()
-        for client, environ, _ in starts:
-            papers.append(json.loads(client.run(environ)[1]))
-        print(f"\n(starts unprofiled: {(time.process_time() - cpu) / len(starts) * 1000:.2f} ms CPU each)")
+        papers = [json.loads(body) for body in profiled("start", starts, args.top)]
         saves = []
         for n in range(args.saves):
             client, paper = clients[n % len(clients)], papers[n % len(clients)]
@@ -119,12 +149,10 @@ def main() -> None:
             saves.append((client, client.environ(
                 "PUT", f"/api/v1/attempts/{paper['attempt_id']}/answers/{question['id']}",
                 {"options": [question["options"][0]["id"]]}), 200))
-        cpu = time.process_time()
-        for client, environ, _ in saves[: len(saves) // 2]:
-            client.run(environ)
-        print(f"(saves unprofiled: {(time.process_time() - cpu) / (len(saves) // 2) * 1000:.2f} ms CPU each)")
+        profiled("save (warming up)", saves[: len(saves) // 2], 0)
         profiled("save", saves[len(saves) // 2:], args.top)
         app.extensions["examapp.engine"].dispose()
+        floor_save(url, args)
     finally:
         burst_kit.drop_database(args.pg, name)
         burst_kit.forget_login_counters(args.redis)
