@@ -10,6 +10,7 @@ from examapp.banks.models import (
     StagedUpload,
     Topic,
 )
+from examapp.contests.models import Contest, ContestRound, ContestUnit, Entry, Participant, Prediction
 from examapp.db import Base
 from examapp.exams.models import (
     Answer,
@@ -23,7 +24,8 @@ from examapp.exams.models import (
 from examapp.orgs.models import OrgUnit
 
 __all__ = [
-    "Answer", "ApiToken", "Attempt", "AttemptQuestion", "AuditLog", "Base", "Exam", "ExamCandidate",
-    "ExamRule", "ExamTicket", "ImportJob", "OrgUnit", "Question", "QuestionBank",
+    "Answer", "ApiToken", "Attempt", "AttemptQuestion", "AuditLog", "Base", "Contest", "ContestRound",
+    "ContestUnit", "Entry", "Exam", "ExamCandidate",
+    "ExamRule", "ExamTicket", "ImportJob", "OrgUnit", "Participant", "Prediction", "Question", "QuestionBank",
     "QuestionRevision", "StagedUpload", "Topic", "User",
 ]

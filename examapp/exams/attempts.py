@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from examapp.auth import policy
 from examapp.auth.identity import Actor
-from examapp.exams import papers
+from examapp.exams import events, papers
 from examapp.exams.definitions import iso
 from examapp.exams.errors import (
     ExamConflict,
@@ -38,7 +38,13 @@ from examapp.exams.models import (
     Exam,
     ExamCandidate,
 )
-from examapp.exams.windows import attempts_allowed, check_window, deadline_for, window_of
+from examapp.exams.windows import (
+    StartTerms,
+    attempts_allowed,
+    check_window,
+    deadline_within,
+    window_of,
+)
 from examapp.messages import msg
 
 
@@ -160,10 +166,10 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
                  room_code: str | None, used: int) -> tuple[Attempt, list[PaperQuestion] | None]:
     # The window and the attempts first: before the exam opens, a right and a wrong room code get
     # the same answer, so the code cannot be tested ahead.
-    check_window(window_of(exam, candidate), now)
-    allowed = attempts_allowed(exam, candidate)
-    if used >= allowed:
-        raise ExamConflict(msg("you have used all %(max)s attempt(s) of this exam", max=allowed))
+    terms = start_terms(db, exam, candidate, now, used)
+    check_window(terms.window, now)
+    if terms.used >= terms.allowed:
+        raise ExamConflict(msg("you have used all %(max)s attempt(s) of this exam", max=terms.allowed))
     check_room_code(exam, room_code)
     paper = papers.take_paper(db, exam.id, user.id) if used == 0 else None
     if paper is None:
@@ -171,7 +177,8 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
         paper = papers.draw_paper(db, exam, papers.new_seed(), seen)
     attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, seed=paper.seed,
                       status=IN_PROGRESS, started_at=now,
-                      deadline=deadline_for(exam, now, candidate), max_score=paper.max_score)
+                      deadline=deadline_within(exam, now, candidate.extra_minutes, terms.window),
+                      max_score=paper.max_score)
     try:
         with db.begin_nested():
             db.add(attempt)
@@ -188,6 +195,16 @@ def _new_attempt(db: Session, exam: Exam, candidate: ExamCandidate, user: Actor,
     return attempt, [PaperQuestion(r["question_id"], r["position"], r["type"], r["text"], r["points"],
                                    [PaperOption(o["id"], o["text"]) for o in r["options"]])
                      for r in paper.rows]
+
+
+def start_terms(db: Session, exam: Exam, candidate: ExamCandidate, now: datetime, used: int) -> StartTerms:
+    """The window a new attempt starts in and its attempts: the exam's (and the candidate's
+    overrides), unless a receiver of `attempt_terms` governs the exam's kind."""
+    for _, terms in events.attempt_terms.send(exam, db=db, candidate=candidate, user_id=candidate.user_id,
+                                              now=now, used=used):
+        if terms is not None:
+            return terms
+    return StartTerms(window_of(exam, candidate), attempts_allowed(exam, candidate), used)
 
 
 def _questions_seen(db: Session, exam_id: int, user_id: int) -> frozenset[int]:

@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session
 
 signals = Namespace()
 attempt_finalised = signals.signal("attempt-finalised")
+# Asked before a new attempt of an exam starts, with the exam as sender and `db`, `candidate`,
+# `user_id`, `now` and `used` (the attempts started so far): a receiver that governs the exam's
+# kind (contests: the round open now and its tries) answers windows.StartTerms, or refuses.
+attempt_terms = signals.signal("attempt-terms")
 
 _NOTED = "examapp.finalised_attempts"  # in Session.info: [(attempt id, the transaction it was graded in)]
 

@@ -52,6 +52,15 @@ def deadline_for(exam: Exam, started_at: datetime, candidate: ExamCandidate | No
     return deadline_within(exam, started_at, extra, window_of(exam, candidate))
 
 
+@dataclass(frozen=True)
+class StartTerms:
+    """What a new attempt must start within: a window, the attempts allowed in it, those used."""
+
+    window: Window
+    allowed: int
+    used: int
+
+
 def deadline_within(exam: Exam, started_at: datetime, extra_minutes: float | None,
                     window: Window) -> datetime:
     """min(start + duration + extra time, the window's close)."""

@@ -1,0 +1,1 @@
+"""Public contests: registration without an account, rounds, predictions, entries and boards."""
