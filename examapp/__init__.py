@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from examapp import access, admission, api, cli, db, headers, i18n, inputs, navigation, store
     from examapp import config as settings
     from examapp.auth import login
+    from examapp.contests import tries as contest_tries
     from examapp.exams import sweeper
 
     instance = os.environ.get("EXAMAPP_INSTANCE_PATH") or None
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     cli.init_app(app)
     sweeper.init_app(app)
+    contest_tries.init_app(app)
     return app
 
 
@@ -53,6 +55,7 @@ def _register_blueprints(app: Flask) -> None:
     from examapp.auth import views as auth_views
     from examapp.banks import api as bank_api
     from examapp.banks import pages as bank_pages
+    from examapp.contests import api as contest_api
     from examapp.exams import api as exam_api
     from examapp.exams import (
         attempt_api,
@@ -70,7 +73,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (main_views, auth_views, org_views, user_pages, user_views, bank_pages, bank_api,
                    exam_pages, candidate_pages, paper_pages, room_pages, ticket_pages, override_pages,
-                   exam_api, attempt_api, api_views):
+                   exam_api, attempt_api, contest_api, api_views):
         for name in ("bp", "api"):
             blueprint = getattr(module, name, None)
             if blueprint is not None:

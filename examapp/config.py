@@ -38,6 +38,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "IDENTITY_SECONDS": float(_env("IDENTITY_SECONDS", "300")),
         "ADMISSION_QUEUE": int(_env("ADMISSION_QUEUE", "32")),
+        # Contest sign-ups: a factory's Wi-Fi puts many workers behind one address.
+        "CONTEST_REGISTRATIONS_PER_ADDRESS": int(_env("CONTEST_REGISTRATIONS_PER_ADDRESS", "100")),
+        "CONTEST_TRIES_PER_PHONE": int(_env("CONTEST_TRIES_PER_PHONE", "5")),
+        "CONTEST_LIMIT_WINDOW_SECONDS": int(_env("CONTEST_LIMIT_WINDOW_SECONDS", "3600")),
         "SWEEP_INTERVAL_SECONDS": float(_env("SWEEP_INTERVAL_SECONDS", "30")),
         "SESSION_IDLE_MINUTES": float(_env("SESSION_IDLE_MINUTES", "60")),
         "SESSION_MAX_HOURS": float(_env("SESSION_MAX_HOURS", "12")),

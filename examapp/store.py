@@ -55,6 +55,15 @@ def room_code_failures_key(exam_id: int, user_id: int) -> str:
     return f"roomcode:{exam_id}:{user_id}"
 
 
+def registration_address_key(contest_id: int, address: str) -> str:
+    return f"contest:{contest_id}:register:addr:{address}"
+
+
+def registration_phone_key(contest_id: int, phone: str) -> str:
+    """Registrations and return codes tried for one phone number."""
+    return f"contest:{contest_id}:register:phone:{phone}"
+
+
 class Store(Protocol):
     def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
         """Count one event in a fixed window; returns (count so far, seconds until it resets)."""

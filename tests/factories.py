@@ -287,3 +287,38 @@ T0 = utcnow().replace(microsecond=0)
 def at(minutes: float = 0.0, seconds: float = 0.0, base: datetime | None = None) -> datetime:
     """A moment relative to a fixed start, for the services' `now`."""
     return (base or T0) + timedelta(minutes=minutes, seconds=seconds)
+
+
+# ---------------------------------------------------------------- contests
+
+
+def make_contest(app: Flask, bank_id: int, *, rounds: Sequence[tuple[datetime, datetime]] | None = None,
+                 **settings) -> int:
+    """A contest over the bank (by an admin): DEFAULT_RULES, 10 minutes a try, one round open from
+    an hour ago for a day unless `rounds` gives (opens, closes) pairs; `settings` override
+    ContestSpec fields."""
+    from examapp.contests.definitions import ContestSpec, RoundSpec, create_contest
+
+    now = utcnow()
+    spans = rounds or [(now - timedelta(hours=1), now + timedelta(days=1))]
+    exam = ExamSpec(title="Hội thi tìm hiểu pháp luật", bank_id=bank_id, rules=DEFAULT_RULES,
+                    duration_minutes=10.0, pass_percent=Decimal(0))
+    spec = ContestSpec(exam=exam, rounds=[RoundSpec(f"Tuần {n}", o, c) for n, (o, c) in
+                                          enumerate(spans, start=1)], **settings)
+    with _session(app) as s:
+        author = s.scalar(select(User).where(User.role == "admin")) or create_user(
+            s, NewUser(f"contestadmin{next(_numbers)}", "admin", "Contest Admin", None, None))
+        return create_contest(s, spec, author).id
+
+
+def register_participant(client: FlaskClient, contest_id: int, phone: str | None = None,
+                         unit: str = "Công ty A", name: str = "Nguyễn Văn An", **fields) -> dict:
+    """Register through the API; the answer with `headers` (bearer) added."""
+    phone = phone or f"09{next(_numbers) % 10**8:08d}"
+    response = client.post(f"/api/v1/contests/{contest_id}/register",
+                           json={"name": name, "phone": phone, "unit": unit, **fields})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    body["headers"] = {"Authorization": f"Bearer {body['token']}"}
+    body["phone"] = phone
+    return body

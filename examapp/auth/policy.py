@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from examapp.exams.models import Attempt, Exam
 
 ADMIN, TRAINER, PROCTOR, LEADER, CANDIDATE = "admin", "trainer", "proctor", "leader", "candidate"
+# A contest's registration: an account without a password, for that contest's tries only.
+PARTICIPANT = "participant"
 
 
 class Someone(Protocol):
@@ -63,6 +65,10 @@ def can_see_exams(user: Someone) -> bool:
 
 def can_run_rooms(user: Someone) -> bool:
     return user.role in (ADMIN, PROCTOR)
+
+
+def takes_contests(user: Someone) -> bool:
+    return user.role == PARTICIPANT
 
 
 def sits_exams(user: Someone) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from examapp.auth.models import User
 from examapp.db import Base, UTCDateTime, utcnow
 from examapp.exams.models import Exam
 
@@ -39,6 +40,8 @@ class Contest(Base):
     prediction_target: Mapped[str | None] = mapped_column(String(30))
     freeze_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     prizes: Mapped[int] = mapped_column(default=3)
+    # Set when a board update could not reach Redis: the next read rebuilds the boards.
+    boards_stale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     exam: Mapped[Exam] = relationship()
     rounds: Mapped[list[ContestRound]] = relationship(order_by="ContestRound.number",
@@ -90,6 +93,7 @@ class Participant(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[ContestUnit] = relationship()
+    user: Mapped[User] = relationship()
 
 
 class Prediction(Base):
@@ -118,3 +122,7 @@ class Entry(Base):
     time_ms: Mapped[int] = mapped_column(BigInteger)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     tries: Mapped[int] = mapped_column(default=1)
+    # When the entry last changed: a board rebuild re-applies the entries that changed while it ran.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    participant: Mapped[Participant] = relationship()

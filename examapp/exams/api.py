@@ -86,12 +86,8 @@ def _dec(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-@api.route("/exams", methods=["POST"])
-@access.allow(policy.can_define_exams)
-@documented("Define an exam over a bank (trainers: own banks only)", body=ExamBody, response=ExamDefinition,
-            status=201, errors={403: "a trainer on another trainer's bank"})
-def create_exam(body: ExamBody):
-    spec = definitions.ExamSpec(
+def exam_spec(body: ExamBody) -> definitions.ExamSpec:
+    return definitions.ExamSpec(
         title=body.title, bank_id=body.bank_id,
         rules=[definitions.RuleSpec(r.count, r.topic, r.difficulty, _dec(r.points)) for r in body.rules],
         duration_minutes=body.duration_minutes, pass_percent=_dec(body.pass_percent),
@@ -99,8 +95,15 @@ def create_exam(body: ExamBody):
         shuffle_questions=body.shuffle_questions, shuffle_options=body.shuffle_options,
         room_code=body.room_code, certificate=body.certificate, review_policy=body.review_policy,
         partial_credit=body.partial_credit, grading=body.grading, fresh_questions=body.fresh_questions)
+
+
+@api.route("/exams", methods=["POST"])
+@access.allow(policy.can_define_exams)
+@documented("Define an exam over a bank (trainers: own banks only)", body=ExamBody, response=ExamDefinition,
+            status=201, errors={403: "a trainer on another trainer's bank"})
+def create_exam(body: ExamBody):
     s = db.session()
-    exam = definitions.create_exam(s, spec, current_user)
+    exam = definitions.create_exam(s, exam_spec(body), current_user)
     return definitions.exam_dict(exam), 201
 
 

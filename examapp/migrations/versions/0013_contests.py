@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("prediction_target", sa.String(30), nullable=True),
         sa.Column("freeze_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("prizes", sa.Integer(), nullable=False),
+        sa.Column("boards_stale_at", UTCDateTime(timezone=True), nullable=True),
         _fk("contest", "id", "exam"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contest")),
     )
@@ -104,6 +105,7 @@ def upgrade() -> None:
         sa.Column("time_ms", sa.BigInteger(), nullable=False),
         sa.Column("submitted_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("tries", sa.Integer(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         _fk("contest_entry", "participant_id", "contest_participant"),
         _fk("contest_entry", "round_id", "contest_round"),
         _fk("contest_entry", "attempt_id", "attempt"),

@@ -1,0 +1,100 @@
+"""What the contests API answers, as pydantic models (never a phone number, never a key)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from examapp.api.openapi import Moment, Reply
+
+
+class RoundLine(Reply):
+    number: int
+    name: str
+    opens_at: Moment
+    closes_at: Moment
+
+
+class UnitLine(Reply):
+    name: str
+    quota: int | None
+
+
+class PredictionRule(Reply):
+    question: str
+    target: str = Field(description="all_correct_entries or participants")
+
+
+class ContestView(Reply):
+    """A contest as its public page shows it."""
+
+    id: int
+    title: str
+    duration_minutes: float
+    question_count: int
+    registration_opens_at: Moment | None
+    registration_closes_at: Moment | None
+    tries_per_round: int
+    fields: list[str] = Field(description="registration fields asked beyond name, phone and unit")
+    units: list[UnitLine] | None = Field(description="the units to choose from; null: any unit, as written")
+    prediction: PredictionRule | None
+    freeze_at: Moment | None
+    prizes: int
+    rounds: list[RoundLine]
+    ranking: list[str] = Field(description="the ranking rule, step by step")
+
+
+class ContestCreated(Reply):
+    id: int
+
+
+class Registered(Reply):
+    token: str = Field(description="a bearer token for this participant's tries and board")
+    participant_id: int
+    return_code: str = Field(description="one-time code to come back on another device; shown once")
+
+
+class Returned(Reply):
+    token: str
+    return_code: str = Field(description="the next one-time return code (the one sent is used up)")
+
+
+class PredictionGiven(Reply):
+    round: int
+    value: int
+    given_at: Moment
+
+
+class BoardLine(Reply):
+    rank: int
+    participant_id: int
+    name: str
+    unit: str
+    score: float
+    time_seconds: float
+
+
+class BoardView(Reply):
+    entries: list[BoardLine]
+    total: int
+    frozen: bool
+    round: int | None
+
+
+class MyPlace(Reply):
+    rank: int | None
+    score: float | None
+    around: list[BoardLine]
+
+
+class UnitBoardLine(Reply):
+    rank: int
+    unit: str
+    participants: int
+    mean: float
+    winners: int
+    quota: int | None
+
+
+class UnitBoard(Reply):
+    by: str
+    units: list[UnitBoardLine]

@@ -1,0 +1,282 @@
+"""Contest boards in Redis: the only code that knows their keys.
+
+Every key of a contest carries the hash tag {contest:ID}, so Redis Cluster keeps a contest on one
+slot and the update script may touch all of its boards at once. A board is a sorted set whose
+members all score 0 and sort by their text: `ranking.encode` writes a standing so that text order is
+rule order (score, prediction distance, time, submission), then "|participant id". Redis then
+answers top N (ZRANGE), a participant's place (ZRANK) and the rank a tie shares (ZLEXCOUNT of the
+members before its key) in O(log n).
+
+Keys, under the store's prefix:
+  {contest:ID}:all, {contest:ID}:all:u:UNIT    the overall board, and per unit
+  {contest:ID}:r:N, {contest:ID}:r:N:u:UNIT     round N's board, and per unit
+  {contest:ID}:cur      hash "board key|participant" -> that participant's member (to replace it)
+  {contest:ID}:people   hash participant -> [name, unit id, unit name] as shown
+  {contest:ID}:unit:n, {contest:ID}:unit:sum    per unit: participants on the overall board, their
+                                                 points in hundredths (for the mean)
+  {contest:ID}:meta     hash: built (the boards are complete), updates (a counter)
+  {contest:ID}:keys     set of every key above, so a rebuild can replace them all
+The database stays the truth: boards missing `built` or marked stale in the database are rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import redis
+
+from examapp.contests.ranking import MAX_POINTS_HUNDREDTHS, MAX_TIME_MS, Standing
+
+TIMEOUT_SECONDS = 1.0
+
+_APPLY = """
+if redis.call('HEXISTS', KEYS[5], 'built') == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+for i = 7, #KEYS do
+  local field = KEYS[i] .. '|' .. ARGV[1]
+  local old = redis.call('HGET', KEYS[1], field)
+  local new = ARGV[i - 3]
+  if old ~= new then
+    if old then redis.call('ZREM', KEYS[i], old) end
+    redis.call('ZADD', KEYS[i], 0, new)
+    redis.call('HSET', KEYS[1], field, new)
+    redis.call('SADD', KEYS[6], KEYS[i])
+    if i == 7 then
+      local points = 999999999 - tonumber(string.sub(new, 1, 9))
+      if old then
+        points = points - (999999999 - tonumber(string.sub(old, 1, 9)))
+      else
+        redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+      end
+      redis.call('HINCRBY', KEYS[4], ARGV[3], points)
+    end
+  end
+end
+redis.call('HINCRBY', KEYS[5], 'updates', 1)
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class Person:
+    """What a board shows of a participant (never the phone)."""
+
+    participant_id: int
+    name: str
+    unit_id: int
+    unit: str
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """A participant's standings after a try changed their entry of a round."""
+
+    contest_id: int
+    round_number: int
+    person: Person
+    round_standing: Standing
+    overall_standing: Standing
+    on_public_boards: bool
+
+
+@dataclass(frozen=True)
+class BoardSource:
+    """Everything a contest's boards are built from: standings per round and overall, people."""
+
+    rounds: dict[int, list[Standing]]
+    overall: list[Standing]
+    people: dict[int, Person]
+
+
+def encode(standing: Standing) -> str:
+    """The standing as a fixed-width text that sorts as the rule does, then its participant."""
+    points = max(0, min(int(standing.score * 100), MAX_POINTS_HUNDREDTHS))
+    return (f"{MAX_POINTS_HUNDREDTHS - points:09d}{standing.distance:013d}"
+            f"{max(0, min(standing.time_ms, MAX_TIME_MS)):010d}{standing.submitted_ms:013d}"
+            f"|{standing.participant_id}")
+
+
+def decode(member: str) -> tuple[str, int, Decimal, int]:
+    """(rank key, participant id, score, time in ms) of an encoded standing."""
+    key, _, participant = member.partition("|")
+    score = Decimal(MAX_POINTS_HUNDREDTHS - int(key[:9])) / 100
+    return key, int(participant), score, int(key[22:32])
+
+
+@dataclass(frozen=True)
+class Line:
+    rank: int
+    participant_id: int
+    name: str
+    unit: str
+    score: Decimal
+    time_seconds: float
+
+    def as_dict(self) -> dict:
+        return {"rank": self.rank, "participant_id": self.participant_id, "name": self.name,
+                "unit": self.unit, "score": float(self.score), "time_seconds": self.time_seconds}
+
+
+@dataclass(frozen=True)
+class Board:
+    lines: list[Line]
+    total: int
+
+
+class Boards:
+    """A contest's boards on one Redis (or Redis Cluster) client."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "examapp:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._apply = client.register_script(_APPLY)
+
+    # ------------------------------------------------------------ keys
+
+    def _key(self, contest_id: int, name: str) -> str:
+        return f"{self.prefix}{{contest:{contest_id}}}:{name}"
+
+    def board_key(self, contest_id: int, round_number: int | None = None, unit_id: int | None = None) -> str:
+        name = "all" if round_number is None else f"r:{round_number}"
+        return self._key(contest_id, name if unit_id is None else f"{name}:u:{unit_id}")
+
+    def _fixed(self, contest_id: int) -> list[str]:
+        return [self._key(contest_id, n) for n in ("cur", "people", "unit:n", "unit:sum", "meta", "keys")]
+
+    # ------------------------------------------------------------ writing
+
+    def apply(self, change: EntryChange) -> bool:
+        """Put a participant's new standings on the boards; False when the boards are not built
+        (the next read rebuilds them from the database)."""
+        c, person = change.contest_id, change.person
+        number, unit = change.round_number, person.unit_id
+        boards = [self.board_key(c), self.board_key(c, unit_id=unit),
+                  self.board_key(c, number), self.board_key(c, number, unit)]
+        members = [encode(change.overall_standing)] * 2 + [encode(change.round_standing)] * 2
+        return bool(self._apply(keys=self._fixed(c) + boards,
+                                args=[person.participant_id, _person_json(person), person.unit_id, *members]))
+
+    def rebuild(self, contest_id: int, source: BoardSource) -> int:
+        """Replace every board of the contest by those of `source`, at once; returns the entries."""
+        c = contest_id
+        tmp = f"{self.prefix}{{contest:{c}}}:tmp:"
+        live: dict[str, str] = {}
+        pipe = self.client.pipeline(transaction=False)
+
+        def stage(key: str) -> str:
+            staged = tmp + key.rsplit("}:", 1)[1]
+            if key not in live:
+                pipe.delete(staged)
+                live[key] = staged
+            return staged
+
+        cur, people, unit_n, unit_sum, meta, keys_key = self._fixed(c)
+        for pid, person in source.people.items():
+            pipe.hset(stage(people), str(pid), _person_json(person))
+        counts: dict[int, int] = {}
+        sums: dict[int, int] = {}
+        boards: list[tuple[int | None, Iterable[Standing]]] = [(None, source.overall),
+                                                                        *source.rounds.items()]
+        for number, standings in boards:
+            for standing in standings:
+                person = source.people[standing.participant_id]
+                member = encode(standing)
+                for key in (self.board_key(c, number), self.board_key(c, number, person.unit_id)):
+                    pipe.zadd(stage(key), {member: 0})
+                    pipe.hset(stage(cur), f"{key}|{standing.participant_id}", member)
+                if number is None:
+                    counts[person.unit_id] = counts.get(person.unit_id, 0) + 1
+                    sums[person.unit_id] = sums.get(person.unit_id, 0) + int(standing.score * 100)
+        for unit, n in counts.items():
+            pipe.hset(stage(unit_n), str(unit), n)
+            pipe.hset(stage(unit_sum), str(unit), sums[unit])
+        pipe.hset(stage(meta), mapping={"built": 1, "updates": 0})
+        pipe.execute()
+        old = set(self.client.smembers(keys_key))
+        swap = self.client.pipeline(transaction=True)
+        for key in old - set(live):
+            swap.delete(key)
+        for key, staged in live.items():
+            swap.rename(staged, key)
+        swap.delete(keys_key)
+        swap.sadd(keys_key, *live)
+        swap.execute()
+        return sum(len(s) for _, s in boards)
+
+    def forget(self, contest_id: int) -> None:
+        """Drop the contest's boards (the next read rebuilds them)."""
+        keys = list(self.client.smembers(self._key(contest_id, "keys")))
+        self.client.delete(*keys, self._key(contest_id, "meta"), self._key(contest_id, "keys"))
+
+    # ------------------------------------------------------------ reading
+
+    def built(self, contest_id: int) -> bool:
+        return bool(self.client.hexists(self._key(contest_id, "meta"), "built"))
+
+    def top(self, contest_id: int, limit: int, round_number: int | None = None,
+            unit_id: int | None = None) -> Board:
+        key = self.board_key(contest_id, round_number, unit_id)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrange(key, 0, limit - 1)
+        pipe.zcard(key)
+        members, total = pipe.execute()
+        return Board(self._lines(contest_id, key, members, first_index=0), total)
+
+    def around(self, contest_id: int, participant_id: int, round_number: int | None = None,
+               unit_id: int | None = None, span: int = 2) -> tuple[Line | None, list[Line]]:
+        """The participant's line and the lines `span` above and below it (None: not on the board)."""
+        key = self.board_key(contest_id, round_number, unit_id)
+        member = self.client.hget(self._key(contest_id, "cur"), f"{key}|{participant_id}")
+        if member is None:
+            return None, []
+        index = self.client.zrank(key, member)
+        if index is None:
+            return None, []
+        start = max(0, index - span)
+        lines = self._lines(contest_id, key, self.client.zrange(key, start, index + span), start)
+        mine = next((line for line in lines if line.participant_id == participant_id), None)
+        return mine, lines
+
+    def _lines(self, contest_id: int, key: str, members: list[str], first_index: int) -> list[Line]:
+        if not members:
+            return []
+        decoded = [decode(m) for m in members]
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hmget(self._key(contest_id, "people"), [str(pid) for _, pid, _, _ in decoded])
+        if first_index:
+            pipe.zlexcount(key, "-", f"({decoded[0][0]}|")
+        replies = pipe.execute()
+        people = replies[0]
+        rank = (replies[1] + 1) if first_index else 1
+        lines: list[Line] = []
+        for i, ((rank_key, pid, score, time_ms), shown) in enumerate(zip(decoded, people, strict=True)):
+            if i and rank_key != decoded[i - 1][0]:
+                rank = first_index + i + 1
+            name, _, unit = json.loads(shown) if shown else ("?", 0, "")
+            lines.append(Line(rank, pid, name, unit, score, time_ms / 1000))
+        return lines
+
+    def unit_stats(self, contest_id: int, winners_from: int) -> dict[int, tuple[int, int, int]]:
+        """Per unit id: (participants on the overall board, their points in hundredths, how many of
+        them are among the first `winners_from` of the overall board)."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(self._key(contest_id, "unit:n"))
+        pipe.hgetall(self._key(contest_id, "unit:sum"))
+        counts, sums = pipe.execute()
+        winners: dict[int, int] = {}
+        if winners_from > 0:
+            top = self.top(contest_id, winners_from)
+            ids = [str(line.participant_id) for line in top.lines]
+            shown = self.client.hmget(self._key(contest_id, "people"), ids) if ids else []
+            for person in shown:
+                if person:
+                    unit = json.loads(person)[1]
+                    winners[unit] = winners.get(unit, 0) + 1
+        return {int(u): (int(n), int(sums.get(u, 0)), winners.get(int(u), 0)) for u, n in counts.items()}
+
+
+def _person_json(person: Person) -> str:
+    return json.dumps([person.name, person.unit_id, person.unit], ensure_ascii=False)
