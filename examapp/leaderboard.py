@@ -3,7 +3,8 @@
 Every key of a contest carries the hash tag {contest:ID}, so Redis Cluster keeps a contest on one
 slot and the update script may touch all of its boards at once. A board is a sorted set whose
 members all score 0 and sort by their text: `ranking.encode` writes a standing so that text order is
-rule order (score, prediction distance, time, submission), then "|participant id". Redis then
+rule order (score, prediction distance, time, submission), then "|participant id" (ten digits, so
+that ties list in id order). Redis then
 answers top N (ZRANGE), a participant's place (ZRANK) and the rank a tie shares (ZLEXCOUNT of the
 members before its key) in O(log n).
 
@@ -96,7 +97,7 @@ def encode(standing: Standing) -> str:
     points = max(0, min(int(standing.score * 100), MAX_POINTS_HUNDREDTHS))
     return (f"{MAX_POINTS_HUNDREDTHS - points:09d}{standing.distance:013d}"
             f"{max(0, min(standing.time_ms, MAX_TIME_MS)):010d}{standing.submitted_ms:013d}"
-            f"|{standing.participant_id}")
+            f"|{standing.participant_id:010d}")  # fixed width: ties list by participant id
 
 
 def decode(member: str) -> tuple[str, int, Decimal, int]:

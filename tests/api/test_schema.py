@@ -31,10 +31,12 @@ from tests.factories import (
     bearer_headers,
     make_attempt,
     make_bank,
+    make_contest,
     make_exam,
     make_token,
     make_unit,
     make_user,
+    register_participant,
 )
 
 EXAMPLES = int(os.environ.get("EXAMAPP_SCHEMA_EXAMPLES", "6"))
@@ -43,12 +45,17 @@ CANDIDATE_OPERATIONS = {
     "POST /api/v1/exams/{exam_id}/attempts", "GET /api/v1/attempts/{attempt_id}",
     "PUT /api/v1/attempts/{attempt_id}/answers/{question_id}", "POST /api/v1/attempts/{attempt_id}/submit",
 }
+# A contest participant's own operations, run with the seeded participant's registration token.
+PARTICIPANT_OPERATIONS = {
+    "POST /api/v1/contests/{contest_id}/prediction", "GET /api/v1/contests/{contest_id}/leaderboard/me",
+}
 # Operations that end what the others work on (the attempt, the room, the exam) go last.
 ENDINGS = ("submit", "force-submit", "close")
 
 
-def seed(app) -> tuple[dict[str, object], str]:
-    """The seeded rows' path values, and the username of the candidate whose attempt is running."""
+def seed(app) -> tuple[dict[str, object], str, dict[str, str]]:
+    """The seeded rows' path values, the username of the candidate whose attempt is running, and
+    the headers of a contest participant."""
     bank_id = make_bank(app)
     unit = make_unit(app, "CB1")
     sitter, assigned, other = (make_user(app, "candidate", unit=unit) for _ in range(3))
@@ -56,9 +63,12 @@ def seed(app) -> tuple[dict[str, object], str]:
     with app.app_context():
         attempt = make_attempt(app, exam_id, sitter)
         question_id = attempts.attempt_paper(db.session(), attempt, utcnow()).questions[0].id
+    contest_id = make_contest(app, bank_id, prediction_question="Bao nhiêu?",
+                              prediction_target="participants")
+    participant = register_participant(app.test_client(), contest_id)
     ids = {"bank_id": bank_id, "exam_id": exam_id, "attempt_id": attempt.id, "question_id": question_id,
-           "username": assigned.username, "user_id": other.id}
-    return ids, sitter.username
+           "username": assigned.username, "user_id": other.id, "contest_id": contest_id}
+    return ids, sitter.username, participant["headers"]
 
 
 def _order(operation) -> tuple[bool, str]:
@@ -94,14 +104,20 @@ def check(operation, seeded: dict[str, object], headers: dict[str, str]) -> str 
 
 
 def test_every_operation_answers_as_the_document_says(csrf_on, app):
-    ids, candidate = seed(app)
+    ids, candidate, participant = seed(app)
     staff = bearer_headers(app, "admin")
     own = {"Authorization": f"Bearer {make_token(app, candidate)}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = sorted((result.ok() for result in schema.get_all_operations()), key=_order)
     assert len(operations) > 25
+
+    def caller(label: str) -> dict[str, str]:
+        if label in CANDIDATE_OPERATIONS:
+            return own
+        return participant if label in PARTICIPANT_OPERATIONS else staff
+
     found = [check(operation, {name: ids[name] for name in re.findall(r"{(\w+)}", operation.path)},
-                   own if operation.label in CANDIDATE_OPERATIONS else staff)
+                   caller(operation.label))
              for operation in operations]
     failures = [failure for failure in found if failure]
     assert not failures, "\n\n".join(failures)
