@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from examapp.banks import api as bank_api
     from examapp.banks import pages as bank_pages
     from examapp.contests import api as contest_api
+    from examapp.contests import pages as contest_pages
     from examapp.exams import api as exam_api
     from examapp.exams import (
         attempt_api,
@@ -73,7 +74,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (main_views, auth_views, org_views, user_pages, user_views, bank_pages, bank_api,
                    exam_pages, candidate_pages, paper_pages, room_pages, ticket_pages, override_pages,
-                   exam_api, attempt_api, contest_api, api_views):
+                   exam_api, attempt_api, contest_api, contest_pages, api_views):
         for name in ("bp", "api"):
             blueprint = getattr(module, name, None)
             if blueprint is not None:

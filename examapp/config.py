@@ -42,6 +42,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "CONTEST_REGISTRATIONS_PER_ADDRESS": int(_env("CONTEST_REGISTRATIONS_PER_ADDRESS", "100")),
         "CONTEST_TRIES_PER_PHONE": int(_env("CONTEST_TRIES_PER_PHONE", "5")),
         "CONTEST_LIMIT_WINDOW_SECONDS": int(_env("CONTEST_LIMIT_WINDOW_SECONDS", "3600")),
+        # Live boards: "auto" serves streams under gevent or the development server, 503 elsewhere.
+        "STREAMS": _env("STREAMS", "auto"),
+        "STREAM_SECONDS": float(_env("STREAM_SECONDS", "300")),
         "SWEEP_INTERVAL_SECONDS": float(_env("SWEEP_INTERVAL_SECONDS", "30")),
         "SESSION_IDLE_MINUTES": float(_env("SESSION_IDLE_MINUTES", "60")),
         "SESSION_MAX_HOURS": float(_env("SESSION_MAX_HOURS", "12")),

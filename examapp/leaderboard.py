@@ -17,6 +17,7 @@ Keys, under the store's prefix:
                                                  points in hundredths (for the mean)
   {contest:ID}:meta     hash: built (the boards are complete), updates (a counter)
   {contest:ID}:keys     set of every key above, so a rebuild can replace them all
+  {contest:ID}:changed  the pub/sub channel saying the boards moved
 The database stays the truth: boards missing `built` or marked stale in the database are rebuilt.
 """
 
@@ -211,6 +212,20 @@ class Boards:
         """Drop the contest's boards (the next read rebuilds them)."""
         keys = list(self.client.smembers(self._key(contest_id, "keys")))
         self.client.delete(*keys, self._key(contest_id, "meta"), self._key(contest_id, "keys"))
+
+    # ------------------------------------------------------------ live updates
+
+    def channel_pattern(self) -> str:
+        return f"{self.prefix}{{contest:*}}:changed"
+
+    def contest_of_channel(self, channel: str) -> int | None:
+        head, _, tail = channel.rpartition("}:changed")
+        number = head.rpartition("{contest:")[2]
+        return int(number) if not tail and number.isdigit() else None
+
+    def publish(self, contest_id: int) -> None:
+        """Tell every app process that the contest's boards moved (their streams send them on)."""
+        self.client.publish(self._key(contest_id, "changed"), "1")
 
     # ------------------------------------------------------------ reading
 

@@ -80,6 +80,7 @@ def app_config(database_url, tmp_path) -> dict:
         "REDIS_URL": None,
         "WTF_CSRF_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
+        "STREAM_SECONDS": 0.5,  # a live board's stream ends soon, so a test reading it whole ends
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app
 from flask_login import current_user
 from pydantic import AwareDatetime, Field
 
@@ -13,7 +13,7 @@ from examapp import access, db
 from examapp.api.openapi import Body, documented
 from examapp.auth import policy
 from examapp.auth.login import client_address
-from examapp.contests import boards, definitions, limits, registration
+from examapp.contests import boards, definitions, limits, registration, stream
 from examapp.contests.definitions import ContestSpec, RoundSpec, UnitSpec, contest_dict
 from examapp.contests.responses import (
     BoardView,
@@ -206,3 +206,20 @@ def unit_board(contest_id: int, query: UnitsQuery):
     s = db.session()
     contest = definitions.get_contest(s, contest_id)
     return {"by": query.by, "units": boards.unit_table(s, contest, query.by)}
+
+
+@api.route("/contests/<int:contest_id>/leaderboard/stream", methods=["GET"])
+@access.public
+@documented("The board live, by Server-Sent Events: event `board` with the top entries, at most once a "
+            "second; 503 where streams are not served (poll the board instead)",
+            media_type="text/event-stream", errors={503: "streams are served by the stream workers"})
+def board_stream(contest_id: int):
+    definitions.get_contest(db.session(), contest_id)
+    if not stream.streams_allowed():
+        raise stream.StreamsElsewhere()
+    hub = stream.hub()
+    mailbox = hub.join(contest_id)
+    first = hub.board(contest_id)
+    return Response(stream.events(contest_id, first, mailbox, float(current_app.config["STREAM_SECONDS"])),
+                    mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from examapp.contests import entries, ranking
 from examapp.contests.models import Contest, ContestUnit, Entry, Participant
 from examapp.db import utcnow
-from examapp.leaderboard import Board, Boards, BoardSource, Line
+from examapp.leaderboard import Board, Boards, BoardSource, EntryChange, Line
 from examapp.text import vi_sort_key
 
 log = logging.getLogger(__name__)
@@ -46,22 +46,24 @@ def mark_stale(db: Session, contest_id: int) -> None:
     db.commit()
 
 
-def on_finalised(attempt_id: int) -> None:
-    """The finalised-attempt receiver: fold the try into its entry, then put it on the boards."""
+def on_finalised(attempt_id: int) -> EntryChange | None:
+    """The finalised-attempt receiver: fold the try into its entry, then put it on the boards; the
+    change when the public boards moved."""
     engine = current_app.extensions["examapp.engine"]
     with Session(engine, expire_on_commit=False) as db:
         change = entries.fold_try(db, attempt_id)
         if change is None or not change.on_public_boards:
-            return
+            return None
         boards = redis_boards()
         if boards is None:
-            return
+            return change
         try:
             boards.apply(change)
         except redis.RedisError as exc:
             log.warning("contest %s: the boards missed a try (%s); they are rebuilt when Redis answers",
                         change.contest_id, exc)
             mark_stale(db, change.contest_id)
+        return change
 
 
 def rebuild(db: Session, boards: Boards, contest: Contest) -> int:

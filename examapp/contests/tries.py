@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from examapp.contests import boards
+from examapp.contests import boards, stream
 from examapp.contests.definitions import round_at
 from examapp.contests.errors import PredictionRequired
 from examapp.contests.models import Contest, Participant, Prediction
@@ -47,4 +47,6 @@ def init_app(app: Flask) -> None:
 
 
 def _on_finalised(attempt_id: int) -> None:
-    boards.on_finalised(attempt_id)
+    change = boards.on_finalised(attempt_id)
+    if change is not None:
+        stream.announce(change.contest_id)
