@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from examapp.auth.models import User
 from examapp.auth.service import NewUser, create_user
 from examapp.banks.demo import seed_banks
+from examapp.contests.demo import seed_contest
 from examapp.exams.demo import seed_exam
 from examapp.orgs.service import create_unit
 
@@ -45,4 +46,7 @@ def seed(db: Session) -> list[tuple[str, str, str]]:
     room_code = seed_exam(db)
     if room_code:
         log.info("demo exam for candidate1 and candidate2: room code %s", room_code)
+    contest_id = seed_contest(db)
+    if contest_id:
+        log.info("demo contest, open to anyone: /contests/%s", contest_id)
     return [(u, p, r) for u, _, r, _, p in DEMO_USERS]
