@@ -10,7 +10,15 @@ from examapp.banks.models import (
     StagedUpload,
     Topic,
 )
-from examapp.contests.models import Contest, ContestRound, ContestUnit, Entry, Participant, Prediction
+from examapp.contests.models import (
+    Contest,
+    ContestResult,
+    ContestRound,
+    ContestUnit,
+    Entry,
+    Participant,
+    Prediction,
+)
 from examapp.db import Base
 from examapp.exams.models import (
     Answer,
@@ -24,8 +32,8 @@ from examapp.exams.models import (
 from examapp.orgs.models import OrgUnit
 
 __all__ = [
-    "Answer", "ApiToken", "Attempt", "AttemptQuestion", "AuditLog", "Base", "Contest", "ContestRound",
-    "ContestUnit", "Entry", "Exam", "ExamCandidate",
-    "ExamRule", "ExamTicket", "ImportJob", "OrgUnit", "Participant", "Prediction", "Question", "QuestionBank",
-    "QuestionRevision", "StagedUpload", "Topic", "User",
+    "Answer", "ApiToken", "Attempt", "AttemptQuestion", "AuditLog", "Base", "Contest", "ContestResult",
+    "ContestRound", "ContestUnit", "Entry", "Exam", "ExamCandidate", "ExamRule", "ExamTicket", "ImportJob",
+    "OrgUnit", "Participant", "Prediction", "Question", "QuestionBank", "QuestionRevision", "StagedUpload",
+    "Topic", "User",
 ]

@@ -31,3 +31,16 @@ def csv_text(value: str) -> str:
 def csv_writer(out: IO[str]):
     """A csv.writer that quotes every cell, so a reader splitting at the file's own commas never cuts one."""
     return csv.writer(out, quoting=csv.QUOTE_ALL)
+
+
+def xlsx_value(sheet, value: object):
+    """A value for a write-only openpyxl sheet: formula-like text becomes a string cell with
+    Excel's quote prefix, so it stays text even when edited."""
+    if not looks_like_formula(value):
+        return value  # openpyxl writes other str values as plain strings already
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examapp.banks.models import Option, Question, QuestionBank, Topic
-from reports.cells import looks_like_formula
+from reports.cells import xlsx_value
 
 LETTERS = "ABCDEFGH"
 COLUMNS = ("question", *(f"option_{letter.lower()}" for letter in LETTERS), "answer", "type", "topic",
@@ -47,7 +47,7 @@ def export_bank(db: Session, bank: QuestionBank, include_retired: bool = False) 
     sheet.append(header)
     for fields in db.execute(questions.order_by(Question.id)):
         row = question_row(*fields)
-        sheet.append([_guarded(sheet, value) for value in row])
+        sheet.append([xlsx_value(sheet, value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -67,15 +67,3 @@ def question_row(text: str, kind: str, options: Sequence[Option], topic: str, di
 
 def _number(points: Decimal) -> int | float:
     return int(points) if points == points.to_integral_value() else float(points)
-
-
-def _guarded(sheet, value: str | int | float | None):
-    """Formula-like text becomes a string cell with Excel's quote prefix, so it stays text when edited."""
-    if not looks_like_formula(value):
-        return value  # openpyxl writes other str values as plain strings already
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    cell.quotePrefix = True
-    return cell

@@ -10,18 +10,22 @@ from flask_login import current_user
 from pydantic import AwareDatetime, Field
 
 from examapp import access, db
-from examapp.api.openapi import Body, documented
+from examapp.api.openapi import XLSX, Body, documented
 from examapp.auth import policy
 from examapp.auth.login import client_address
-from examapp.contests import boards, definitions, limits, registration, stream
+from examapp.contests import boards, definitions, integrity, limits, registration, results, stream
 from examapp.contests.definitions import ContestSpec, RoundSpec, UnitSpec, contest_dict
 from examapp.contests.responses import (
     BoardView,
     ContestCreated,
     ContestView,
+    Integrity,
     MyPlace,
+    Participation,
     PredictionGiven,
     Registered,
+    ResultsDocument,
+    ResultsPublished,
     Returned,
     UnitBoard,
 )
@@ -223,3 +227,70 @@ def board_stream(contest_id: int):
     return Response(stream.events(contest_id, first, mailbox, float(current_app.config["STREAM_SECONDS"])),
                     mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+class ResultsBody(Body):
+    round: int | None = Field(default=None, ge=1, le=definitions.MAX_ROUNDS)
+    target: int | None = Field(default=None, ge=0, le=10**12)
+
+
+@api.route("/contests/<int:contest_id>/results", methods=["POST"])
+@access.allow(policy.can_define_exams)
+@documented("Compute and publish a round's results (or, without a round, the whole contest's): frozen, "
+            "with the SHA-256 of their inputs", body=ResultsBody, response=ResultsPublished, status=201,
+            errors={403: "not this contest's organiser", 409: "not closed yet, or published already"})
+def publish_results(contest_id: int, body: ResultsBody):
+    s = db.session()
+    result = results.publish(s, contest_id, current_user, utcnow(), body.round, body.target)
+    s.commit()
+    found = boards.redis_boards()
+    if found is not None:  # the true number now breaks ties, and a published contest is unfrozen
+        boards.rebuild(s, found, definitions.get_contest(s, contest_id))
+    stream.announce(contest_id)
+    return results.summary(result), 201
+
+
+class RoundQuery(Body):
+    round: int | None = Field(default=None, ge=1, le=definitions.MAX_ROUNDS)
+
+
+@api.route("/contests/<int:contest_id>/results", methods=["GET"])
+@access.public
+@documented("Published results of a round, or of the whole contest without `round`", query=RoundQuery,
+            response=ResultsDocument, errors={404: "not published yet"})
+def get_results(contest_id: int, query: RoundQuery):
+    result = results.published(db.session(), contest_id, query.round)
+    return {**result.document, "published_at": iso(result.published_at)}
+
+
+@api.route("/contests/<int:contest_id>/results.xlsx", methods=["GET"])
+@access.allow(policy.can_define_exams)
+@documented("Published results as a spreadsheet: ranking, units (cells safe from formula injection)",
+            query=RoundQuery, media_type=XLSX, errors={403: "not this contest's organiser",
+                                                         404: "not published yet"})
+def results_xlsx(contest_id: int, query: RoundQuery):
+    s = db.session()
+    results.organiser_contest(s, contest_id, current_user)
+    result = results.published(s, contest_id, query.round)
+    name = f"contest-{contest_id}-{'round-' + str(query.round) if query.round else 'overall'}.xlsx"
+    return Response(results.workbook(result.document), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@api.route("/contests/<int:contest_id>/participation", methods=["GET"])
+@access.allow(policy.can_define_exams)
+@documented("Participation per unit per round against each unit's quota", response=Participation,
+            errors={403: "not this contest's organiser"})
+def participation(contest_id: int):
+    s = db.session()
+    contest = results.organiser_contest(s, contest_id, current_user)
+    return {"rounds": results.participation(s, contest)}
+
+
+@api.route("/contests/<int:contest_id>/integrity", methods=["GET"])
+@access.allow(policy.can_define_exams)
+@documented("Integrity signals for organisers (shown, never disqualifying)", response=Integrity,
+            errors={403: "not this contest's organiser"})
+def integrity_signals(contest_id: int):
+    s = db.session()
+    return integrity.signals(s, results.organiser_contest(s, contest_id, current_user))

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from examapp.contests import ranking
-from examapp.contests.models import Contest, ContestRound, Entry, Participant, Prediction
+from examapp.contests.models import Contest, ContestResult, ContestRound, Entry, Participant, Prediction
 from examapp.contests.ranking import Standing
 from examapp.db import utcnow
 from examapp.exams.models import SUBMITTED, Attempt
@@ -115,10 +115,15 @@ def fold_try(db: Session, attempt_id: int) -> EntryChange | None:
     return None
 
 
+def _overall_published(db: Session, contest: Contest) -> bool:
+    return db.scalar(select(ContestResult.id).where(ContestResult.contest_id == contest.id,
+                                                    ContestResult.round_number.is_(None))) is not None
+
+
 def board_source(db: Session, contest: Contest, public: bool = True) -> BoardSource:
     """The standings as the public boards show them: with `public`, tries submitted after the freeze
-    are left out until the results are published (contests.results sets `freeze_at` aside)."""
-    cutoff = contest.freeze_at if public else None
+    are left out until the whole contest's results are published."""
+    cutoff = contest.freeze_at if public and not _overall_published(db, contest) else None
     participants = db.scalars(select(Participant).options(joinedload(Participant.unit))
                               .where(Participant.contest_id == contest.id)).all()
     people = {p.id: Person(p.id, p.name, p.unit_id, p.unit.name) for p in participants}

@@ -126,3 +126,19 @@ class Entry(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     participant: Mapped[Participant] = relationship()
+
+
+class ContestResult(Base):
+    """Published results of a round (round_number) or of the whole contest (None): frozen, with the
+    SHA-256 of their inputs so anyone can check that the ranking published was not edited later."""
+
+    __tablename__ = "contest_result"
+    __table_args__ = (UniqueConstraint("contest_id", "round_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id", ondelete="CASCADE"))
+    round_number: Mapped[int | None] = mapped_column()
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -98,3 +98,109 @@ class UnitBoardLine(Reply):
 class UnitBoard(Reply):
     by: str
     units: list[UnitBoardLine]
+
+
+class PrizeLine(Reply):
+    rank: int
+    participant_id: int
+    name: str
+    unit: str
+    score: float
+    time_seconds: float
+    distance: int = Field(description="how far the prediction was from the true number (0 without one)")
+
+
+class InputLine(Reply):
+    participant_id: int
+    name: str
+    unit: str
+    score: str = Field(description="exact, as hashed")
+    time_ms: int
+    submitted_ms: int
+    distance: int
+    prediction: int | None
+
+
+class UnitResult(Reply):
+    unit: str
+    participants: int
+    quota: int | None
+    quota_percent: float | None
+    winners: int
+    mean: float
+
+
+class CollectivePrizes(Reply):
+    most_participants: str | None
+    most_winners: str | None
+
+
+class ResultsPublished(Reply):
+    published_at: Moment
+    sha256: str
+    round: int | None
+    prizes: list[PrizeLine]
+
+
+class ResultsDocument(Reply):
+    """Published results: SHA-256 of canonical JSON of contest, round, targets and inputs."""
+
+    contest: int
+    title: str
+    round: int | None
+    rule: list[str]
+    targets: dict[str, int | None]
+    sha256: str
+    inputs: list[InputLine]
+    ranking: list[PrizeLine]
+    prizes: list[PrizeLine]
+    units: list[UnitResult]
+    collective_prizes: CollectivePrizes
+    published_at: Moment
+
+
+class UnitParticipation(Reply):
+    unit: str
+    quota: int | None
+    participants: int
+    quota_percent: float | None
+
+
+class RoundParticipation(Reply):
+    round: int
+    name: str
+    units: list[UnitParticipation]
+
+
+class Participation(Reply):
+    rounds: list[RoundParticipation]
+
+
+class SharedAddress(Reply):
+    address: str
+    registrations: int
+
+
+class TooFast(Reply):
+    participant_id: int
+    name: str
+    round: int
+    attempt_id: int
+    seconds: float
+    percent: float
+
+
+class ChanceThenPerfect(Reply):
+    participant_id: int
+    name: str
+    round: int
+    first_percent: float
+    attempt_id: int
+
+
+class Integrity(Reply):
+    """Leads for organisers; nothing is disqualified by them."""
+
+    shared_addresses: list[SharedAddress]
+    too_fast: list[TooFast]
+    chance_then_perfect: list[ChanceThenPerfect]

@@ -113,9 +113,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("participant_id", "round_id", name=op.f("uq_contest_entry_participant_id")),
     )
     op.create_index(op.f("ix_contest_entry_round_id"), "contest_entry", ["round_id"])
+    op.create_table(
+        "contest_result",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contest_id", sa.Integer(), nullable=False),
+        sa.Column("round_number", sa.Integer(), nullable=True),
+        sa.Column("published_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_by_id", sa.Integer(), nullable=True),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        _fk("contest_result", "contest_id", "contest"),
+        _fk("contest_result", "published_by_id", "user_account", ondelete=None),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contest_result")),
+        sa.UniqueConstraint("contest_id", "round_number", name=op.f("uq_contest_result_contest_id")),
+    )
 
 
 def downgrade() -> None:
-    for table in ("contest_entry", "contest_prediction", "contest_participant", "contest_unit",
+    for table in ("contest_result", "contest_entry", "contest_prediction", "contest_participant", "contest_unit",
                   "contest_round", "contest"):
         op.drop_table(table)
