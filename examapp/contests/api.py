@@ -240,13 +240,7 @@ class ResultsBody(Body):
             "with the SHA-256 of their inputs", body=ResultsBody, response=ResultsPublished, status=201,
             errors={403: "not this contest's organiser", 409: "not closed yet, or published already"})
 def publish_results(contest_id: int, body: ResultsBody):
-    s = db.session()
-    result = results.publish(s, contest_id, current_user, utcnow(), body.round, body.target)
-    s.commit()
-    found = boards.redis_boards()
-    if found is not None:  # the true number now breaks ties, and a published contest is unfrozen
-        boards.rebuild(s, found, definitions.get_contest(s, contest_id))
-    stream.announce(contest_id)
+    result = results.publish(db.session(), contest_id, current_user, utcnow(), body.round, body.target)
     return results.summary(result), 201
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from examapp.errors import Refusal
+from examapp.exams.errors import ExamConflict
 
 
 class ContestError(Refusal):
@@ -23,7 +24,9 @@ class ContestConflict(ContestError):
     status = 409
 
 
-class PredictionRequired(ContestConflict):
+class PredictionRequired(ExamConflict):
+    """Refuses a start (as the exams' conflicts do, so the start page says why)."""
+
     code = "prediction_required"
 
 

@@ -71,7 +71,6 @@ def register(contest_id: int):
             if exc.retry_after:
                 headers["Retry-After"] = str(exc.retry_after)
         else:
-            s.commit()
             start_session(s.get(User, done.participant.user_id))
             return render_template("contests/registered.html", contest=contest, code=done.return_code,
                                    participant=done.participant), 201
@@ -100,7 +99,6 @@ def come_back(contest_id: int):
             participant = s.scalar(select(Participant).where(
                 Participant.contest_id == contest.id,
                 Participant.phone == registration.normalise_phone(form.phone.data)))
-            s.commit()
             start_session(s.get(User, participant.user_id))
             return render_template("contests/registered.html", contest=contest, code=code,
                                    participant=participant, returned=True)
@@ -131,7 +129,6 @@ def play(contest_id: int):
         except ContestError as exc:
             problem, status = translated(exc), exc.status
         else:
-            s.commit()
             return redirect(url_for("paper_pages.start_page", exam_id=contest.id))
     elif form.is_submitted():
         status = 400

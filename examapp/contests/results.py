@@ -93,6 +93,9 @@ def publish(db: Session, contest_id: int, user: Actor, now: datetime, round_numb
             if rnd.target_value is None or target is not None:
                 rnd.target_value = target if target is not None else true_number(db, contest, rnd)
         db.flush()
+    # The boards are rebuilt at their next read: the true number now breaks ties on score, and
+    # the whole contest's results lift the freeze.
+    contest.boards_stale_at = now
     document = results_document(db, contest, round_number)
     result = ContestResult(contest_id=contest.id, round_number=round_number, published_at=now,
                            published_by_id=user.id, sha256=document["sha256"], document=document)
