@@ -14,10 +14,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from examapp.contests import ranking
-from examapp.contests.models import Contest, ContestResult, ContestRound, Entry, Participant, Prediction
+from examapp.contests.models import (
+    Contest,
+    ContestResult,
+    ContestRound,
+    ContestUnit,
+    Entry,
+    Participant,
+    Prediction,
+)
 from examapp.contests.ranking import Standing
 from examapp.db import utcnow
 from examapp.exams.models import SUBMITTED, Attempt
@@ -124,25 +132,33 @@ def board_source(db: Session, contest: Contest, public: bool = True) -> BoardSou
     """The standings as the public boards show them: with `public`, tries submitted after the freeze
     are left out until the whole contest's results are published."""
     cutoff = contest.freeze_at if public and not _overall_published(db, contest) else None
-    participants = db.scalars(select(Participant).options(joinedload(Participant.unit))
-                              .where(Participant.contest_id == contest.id)).all()
-    people = {p.id: Person(p.id, p.name, p.unit_id, p.unit.name) for p in participants}
-    by_user = {p.user_id: p.id for p in participants}
+    # Columns, not ORM objects: a board of 100,000 entries is rebuilt within seconds.
+    people: dict[int, Person] = {}
+    by_user: dict[int, int] = {}
+    rows = (select(Participant.id, Participant.user_id, Participant.name, Participant.unit_id,
+                   ContestUnit.name).join(ContestUnit, ContestUnit.id == Participant.unit_id)
+            .where(Participant.contest_id == contest.id))
+    for pid, user_id, name, unit_id, unit in db.execute(rows):
+        people[pid] = Person(pid, name, unit_id, unit)
+        by_user[user_id] = pid
     predictions = {(pid, rid): v for pid, rid, v in db.execute(
         select(Prediction.participant_id, Prediction.round_id, Prediction.value)
         .join(Participant, Participant.id == Prediction.participant_id)
         .where(Participant.contest_id == contest.id))}
-    query = select(Attempt).where(Attempt.exam_id == contest.id, Attempt.status == SUBMITTED,
-                                  Attempt.score.is_not(None))
+    query = select(Attempt.user_id, Attempt.started_at, Attempt.submitted_at, Attempt.score).where(
+        Attempt.exam_id == contest.id, Attempt.status == SUBMITTED, Attempt.score.is_not(None))
     if cutoff is not None:
         query = query.where(Attempt.submitted_at < cutoff)
+    spans = [(r.opens_at, r.closes_at, r) for r in contest.rounds]
     best: dict[tuple[int, int], Standing] = {}
-    for attempt in db.scalars(query):
-        rnd, pid = round_of(contest, attempt.started_at), by_user.get(attempt.user_id)
+    for user_id, started_at, submitted_at, score in db.execute(query):
+        pid = by_user.get(user_id)
+        rnd = next((r for opens, closes, r in spans if opens <= started_at < closes), None)
         if rnd is None or pid is None:
             continue
-        standing = _try_standing(pid, attempt, ranking.distance(predictions.get((pid, rnd.id)),
-                                                                 rnd.target_value))
+        time_ms = max(0, int((submitted_at - started_at).total_seconds() * 1000))
+        standing = Standing(pid, score, time_ms, submitted_at,
+                            ranking.distance(predictions.get((pid, rnd.id)), rnd.target_value))
         if ranking.better(standing, best.get((rnd.number, pid))):
             best[(rnd.number, pid)] = standing
     rounds: dict[int, list[Standing]] = {r.number: [] for r in contest.rounds}
