@@ -28,6 +28,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "DATABASE_URL": _env("DATABASE_URL")
         or f"sqlite:///{Path(instance_path) / 'examapp.sqlite3'}",
         "REDIS_URL": _env("REDIS_URL"),
+        # Several deployments (or benchmarks) may share one Redis under their own prefixes.
+        "REDIS_PREFIX": _env("REDIS_PREFIX", "examapp:"),
         "SECRET_KEY": _env("SECRET_KEY"),
         "GRACE_SECONDS": min(max(grace, 0.0), 10.0),
         "MAX_CONTENT_LENGTH": int(_env("UPLOAD_LIMIT_BYTES", str(DEFAULT_UPLOAD_LIMIT))),
@@ -45,6 +47,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # Live boards: "auto" serves streams under gevent or the development server, 503 elsewhere.
         "STREAMS": _env("STREAMS", "auto"),
         "STREAM_SECONDS": float(_env("STREAM_SECONDS", "300")),
+        # A public board is answered from what was read within this many seconds.
+        "BOARD_CACHE_SECONDS": float(_env("BOARD_CACHE_SECONDS", "1")),
         "SWEEP_INTERVAL_SECONDS": float(_env("SWEEP_INTERVAL_SECONDS", "30")),
         "SESSION_IDLE_MINUTES": float(_env("SESSION_IDLE_MINUTES", "60")),
         "SESSION_MAX_HOURS": float(_env("SESSION_MAX_HOURS", "12")),

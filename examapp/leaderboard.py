@@ -62,6 +62,35 @@ return 1
 """
 
 
+# Reads in one round trip: "top" N, or "around" a participant's member (by the cur hash) with the
+# rank its key shares (members before its key). Answers {total, first index, members, the people
+# shown for them, members before the first one's key}.
+_READ = """
+local members, start, better = {}, 0, 0
+if ARGV[1] == 'top' then
+  members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+else
+  local mine = redis.call('HGET', KEYS[3], ARGV[3])
+  local index = mine and redis.call('ZRANK', KEYS[1], mine)
+  if not index then return {0, 0, {}, {}, 0} end
+  start = math.max(0, index - tonumber(ARGV[2]))
+  members = redis.call('ZRANGE', KEYS[1], start, index + tonumber(ARGV[2]))
+end
+local ids = {}
+for i, m in ipairs(members) do
+  ids[i] = tostring(tonumber(string.sub(m, string.find(m, '|', 1, true) + 1)))
+end
+local people = {}
+if #ids > 0 then people = redis.call('HMGET', KEYS[2], unpack(ids)) end
+if start > 0 and #members > 0 then
+  local first = members[1]
+  local key = string.sub(first, 1, string.find(first, '|', 1, true))
+  better = redis.call('ZLEXCOUNT', KEYS[1], '-', '(' .. key)
+end
+return {redis.call('ZCARD', KEYS[1]), start, members, people, better}
+"""
+
+
 @dataclass(frozen=True)
 class Person:
     """What a board shows of a participant (never the phone)."""
@@ -135,6 +164,7 @@ class Boards:
         self.client = client
         self.prefix = prefix
         self._apply = client.register_script(_APPLY)
+        self._read = client.register_script(_READ)
 
     # ------------------------------------------------------------ keys
 
@@ -234,39 +264,30 @@ class Boards:
 
     def top(self, contest_id: int, limit: int, round_number: int | None = None,
             unit_id: int | None = None) -> Board:
+        """The first `limit` lines and how many are on the board, in one round trip."""
         key = self.board_key(contest_id, round_number, unit_id)
-        pipe = self.client.pipeline(transaction=False)
-        pipe.zrange(key, 0, limit - 1)
-        pipe.zcard(key)
-        members, total = pipe.execute()
-        return Board(self._lines(contest_id, key, members, first_index=0), total)
+        total, _, members, people, _ = self._read(keys=[key, self._key(contest_id, "people")],
+                                                  args=["top", limit])
+        return Board(self._lines(members, people, 0, 1), total)
 
     def around(self, contest_id: int, participant_id: int, round_number: int | None = None,
                unit_id: int | None = None, span: int = 2) -> tuple[Line | None, list[Line]]:
-        """The participant's line and the lines `span` above and below it (None: not on the board)."""
+        """The participant's line and the lines `span` above and below it (None: not on the board),
+        in one round trip."""
         key = self.board_key(contest_id, round_number, unit_id)
-        member = self.client.hget(self._key(contest_id, "cur"), f"{key}|{participant_id}")
-        if member is None:
+        _, start, members, people, better = self._read(
+            keys=[key, self._key(contest_id, "people"), self._key(contest_id, "cur")],
+            args=["around", span, f"{key}|{participant_id}"])
+        if not members:
             return None, []
-        index = self.client.zrank(key, member)
-        if index is None:
-            return None, []
-        start = max(0, index - span)
-        lines = self._lines(contest_id, key, self.client.zrange(key, start, index + span), start)
+        lines = self._lines(members, people, start, better + 1)
         mine = next((line for line in lines if line.participant_id == participant_id), None)
         return mine, lines
 
-    def _lines(self, contest_id: int, key: str, members: list[str], first_index: int) -> list[Line]:
-        if not members:
-            return []
+    @staticmethod
+    def _lines(members: list[str], people: list[str | None], first_index: int, first_rank: int) -> list[Line]:
         decoded = [decode(m) for m in members]
-        pipe = self.client.pipeline(transaction=False)
-        pipe.hmget(self._key(contest_id, "people"), [str(pid) for _, pid, _, _ in decoded])
-        if first_index:
-            pipe.zlexcount(key, "-", f"({decoded[0][0]}|")
-        replies = pipe.execute()
-        people = replies[0]
-        rank = (replies[1] + 1) if first_index else 1
+        rank = first_rank
         lines: list[Line] = []
         for i, ((rank_key, pid, score, time_ms), shown) in enumerate(zip(decoded, people, strict=True)):
             if i and rank_key != decoded[i - 1][0]:

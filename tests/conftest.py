@@ -81,6 +81,7 @@ def app_config(database_url, tmp_path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
         "STREAM_SECONDS": 0.5,  # a live board's stream ends soon, so a test reading it whole ends
+        "BOARD_CACHE_SECONDS": 0,  # each board read reads the board (tests/contests/test_boards.py: cached)
     }
 
 

@@ -167,6 +167,12 @@ def _frozen(contest) -> bool:
 @access.public
 @documented("The board: overall, of a round, or of one unit", query=BoardQuery, response=BoardView)
 def leaderboard(contest_id: int, query: BoardQuery):
+    key = ("top", contest_id, query.limit, query.round, query.unit and definitions.unit_key(query.unit))
+    seconds = current_app.config["BOARD_CACHE_SECONDS"]
+    return boards.remembered(key, lambda: _board(contest_id, query), seconds)
+
+
+def _board(contest_id: int, query: BoardQuery) -> dict:
     s = db.session()
     contest = definitions.get_contest(s, contest_id)
     number = definitions.find_round(contest, query.round, utcnow()).number if query.round else None
@@ -190,10 +196,14 @@ class MeQuery(Body):
 @documented("My place on the board, with my neighbours", query=MeQuery, response=MyPlace)
 def my_place(contest_id: int, query: MeQuery):
     s = db.session()
-    contest = definitions.get_contest(s, contest_id)
-    participant = registration.participant_of(s, contest_id, current_user.id)
-    number = definitions.find_round(contest, query.round, utcnow()).number if query.round else None
-    mine, around = boards.read_around(s, contest, participant.id, number)
+    known = current_app.extensions.setdefault("examapp.participant_ids", {})
+    participant_id = registration.participant_id_of(s, contest_id, current_user.id, known)
+    found = boards.quick_around(contest_id, participant_id) if query.round is None else None
+    if found is None:
+        contest = definitions.get_contest(s, contest_id)
+        number = definitions.find_round(contest, query.round, utcnow()).number if query.round else None
+        found = boards.read_around(s, contest, participant_id, number)
+    mine, around = found
     return {"rank": mine and mine.rank, "score": mine and float(mine.score),
             "around": [line.as_dict() for line in around]}
 

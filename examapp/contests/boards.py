@@ -10,6 +10,9 @@ the database, and the first read once Redis answers rebuilds its boards (one pro
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +30,8 @@ from examapp.text import vi_sort_key
 log = logging.getLogger(__name__)
 
 REBUILD_LOCK_SECONDS = 60
+# How long boards found built and fresh are read without asking the database again.
+HEALTHY_SECONDS = 1.0
 # Entries changed this long before a rebuild began are re-applied after it (clocks of app hosts).
 REBUILD_OVERLAP_SECONDS = 10
 
@@ -88,10 +93,53 @@ def _reapply_changed_since(db: Session, boards: Boards, contest: Contest, began:
             boards.apply(change)
 
 
+class Recent:
+    """What was answered lately, for `seconds`: a board moves at most once a second for its viewers,
+    so thousands of them reading it cost one read a second per process. Bounded, oldest out first."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            found = self.items.get(key)
+            if found is None or found[0] < time.monotonic():
+                return None
+            return found[1]
+
+    def put(self, key, value, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self.lock:
+            self.items[key] = (time.monotonic() + seconds, value)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def _recent(name: str) -> Recent:
+    """This app's memory of `name`: "answers" made lately, and contests whose Redis boards were
+    lately found built and fresh ("healthy": their reads skip the database)."""
+    return current_app.extensions.setdefault(f"examapp.boards.{name}", Recent())
+
+
+def remembered(key, make, seconds: float):
+    """The answer made for `key` within the last `seconds`, or a new one."""
+    answers = _recent("answers")
+    found = answers.get(key)
+    if found is None:
+        found = make()
+        answers.put(key, found, seconds)
+    return found
+
+
 def ensure_built(db: Session, boards: Boards, contest: Contest) -> bool:
     """True when the Redis boards can be read: built and not stale (rebuilding them if needed);
     False while another process rebuilds them."""
     if contest.boards_stale_at is None and boards.built(contest.id):
+        _recent("healthy").put(contest.id, True, HEALTHY_SECONDS)
         return True
     lock = boards.client.set(boards.board_key(contest.id) + ":rebuilding", "1", nx=True,
                              ex=REBUILD_LOCK_SECONDS)
@@ -134,6 +182,18 @@ def read_board(db: Session, contest: Contest, limit: int, round_number: int | No
             log.warning("contest %s: board read from the database (%s)", contest.id, exc)
     lines = _database_board(entries.board_source(db, contest), round_number, unit_id)
     return View(Board(lines[:limit], len(lines)), False)
+
+
+def quick_around(contest_id: int, participant_id: int) -> tuple[Line | None, list[Line]] | None:
+    """The overall board around a participant straight from Redis, when its boards were lately
+    found fresh; None when the caller must take the full way (read_around)."""
+    boards = redis_boards()
+    if boards is None or not _recent("healthy").get(contest_id):
+        return None
+    try:
+        return boards.around(contest_id, participant_id)
+    except redis.RedisError:
+        return None
 
 
 def read_around(db: Session, contest: Contest, participant_id: int, round_number: int | None = None,

@@ -180,6 +180,18 @@ def participant_of(db: Session, contest_id: int, user_id: int) -> Participant:
     return participant
 
 
+def participant_id_of(db: Session, contest_id: int, user_id: int, known: dict) -> int:
+    """`participant_of(...).id`, remembered in `known`: a participant's id never changes."""
+    key = (contest_id, user_id)
+    found = known.get(key)
+    if found is None:
+        found = participant_of(db, contest_id, user_id).id
+        if len(known) > 100_000:
+            known.clear()
+        known[key] = found
+    return found
+
+
 def tries_in_round(db: Session, exam_id: int, user_id: int, rnd: ContestRound) -> int:
     return db.scalar(select(func.count()).select_from(Attempt).where(
         Attempt.exam_id == exam_id, Attempt.user_id == user_id,

@@ -208,3 +208,17 @@ def test_the_cli_rebuilds_a_board(app_config, redis_url, redis_prefix, app):
     missing = live.test_cli_runner().invoke(args=["leaderboard", "rebuild", "999", "--json"])
     assert missing.exit_code == 1 and "no contest 999" in missing.output
     live.extensions["examapp.engine"].dispose()
+
+
+def test_a_public_board_is_read_at_most_once_a_second(app_config, redis_url, redis_prefix, app):
+    live = create_app(dict(app_config, REDIS_URL=redis_url, REDIS_PREFIX=redis_prefix, BOARD_CACHE_SECONDS=0.5))
+    client = live.test_client()
+    contest_id = make_contest(live, make_bank(live))
+    assert _board(client, contest_id)["total"] == 0
+    _sit(client, contest_id, register_participant(client, contest_id)["headers"], right=1)
+    assert _board(client, contest_id)["total"] == 0  # the answer of a moment ago
+    import time
+
+    time.sleep(0.6)
+    assert _board(client, contest_id)["total"] == 1
+    live.extensions["examapp.engine"].dispose()
