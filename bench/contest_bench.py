@@ -51,7 +51,8 @@ UNITS = 50
 
 def _token(user_id: int) -> tuple[dict, str]:
     token = secrets.token_urlsafe(32)
-    return {"user_id": user_id, "token_hash": hashlib.sha256(token.encode()).hexdigest(), "label": "bench"}, token
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return {"user_id": user_id, "token_hash": digest, "label": "bench"}, token
 
 
 def seed(url: str, args: argparse.Namespace, secret: str) -> tuple[int, dict[int, str]]:
@@ -73,7 +74,8 @@ def seed(url: str, args: argparse.Namespace, secret: str) -> tuple[int, dict[int
         contest = create_contest(s, ContestSpec(
             exam=ExamSpec(title="Hội thi", bank_id=bank.id, rules=[RuleSpec(10, "Pháp luật")],
                           duration_minutes=30, pass_percent=Decimal(0)),
-            rounds=[RoundSpec("Tuần 1", now - timedelta(hours=2), now + timedelta(days=2))], tries_per_round=3,
+            rounds=[RoundSpec("Tuần 1", now - timedelta(hours=2), now + timedelta(days=2))],
+            tries_per_round=3,
             units=[UnitSpec(f"Công ty số {n}") for n in range(UNITS)], prizes=10), admin)
         s.flush()
         units = [u.id for u in s.query(ContestUnit).filter_by(contest_id=contest.id)]
@@ -82,16 +84,19 @@ def seed(url: str, args: argparse.Namespace, secret: str) -> tuple[int, dict[int
         for start in range(0, args.entries, 10_000):
             batch = range(start, min(args.entries, start + 10_000))
             users = s.execute(insert(User).returning(User.id), [
-                {"username": f"p{n:06d}", "full_name": f"Người {n}", "role": "participant"} for n in batch]).scalars().all()
+                {"username": f"p{n:06d}", "full_name": f"Người {n}", "role": "participant"}
+                for n in batch]).scalars().all()
             s.execute(insert(Participant), [
-                {"contest_id": contest.id, "user_id": uid, "unit_id": units[n % UNITS], "name": f"Người dự thi {n}",
+                {"contest_id": contest.id, "user_id": uid, "unit_id": units[n % UNITS],
+                 "name": f"Người dự thi {n}",
                  "phone": f"09{n:08d}", "details": {}, "address": "bench", "registered_at": now}
                 for n, uid in zip(batch, users, strict=True)])
             attempts = []
             for uid in users:
                 began = now - timedelta(minutes=rng.randint(5, 100))
-                attempts.append({"exam_id": contest.id, "user_id": uid, "number": 1, "seed": rng.getrandbits(40),
-                                 "status": "submitted", "started_at": began, "deadline": began + timedelta(minutes=30),
+                attempts.append({"exam_id": contest.id, "user_id": uid, "number": 1,
+                                 "seed": rng.getrandbits(40), "status": "submitted", "started_at": began,
+                                 "deadline": began + timedelta(minutes=30),
                                  "submitted_at": began + timedelta(seconds=rng.randint(60, 1700)),
                                  "finished_by": "candidate", "score": Decimal(rng.randint(0, 10)),
                                  "max_score": Decimal(10), "percent": Decimal(0), "passed": True})
@@ -163,7 +168,8 @@ def redis_figures(url: str, redis_url: str, prefix: str, contest_id: int, n: int
         show("board update: one try onto 4 boards (Lua)", timed(update, 5000), floor_add)
         show("board top 10 (ZRANGE + names)", timed(lambda i: found.top(contest_id, 10), 5000), floor_rank)
         show("board around me (rank, window, names)",
-             timed(lambda i: found.around(contest_id, people[i % len(people)].participant_id), 5000), floor_rank)
+             timed(lambda i: found.around(contest_id, people[i % len(people)].participant_id), 5000),
+             floor_rank)
         raw.delete(plain)
         raw.close()
     app.extensions["examapp.engine"].dispose()
@@ -173,18 +179,18 @@ async def http_figures(base: str, contest_id: int, tokens: dict[int, str], args,
     connector = aiohttp.TCPConnector(limit=args.concurrency)
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
         heads = [{"Authorization": f"Bearer {t}"} for t in tokens.values()]
-        stop = time.perf_counter() + args.floor_seconds
+        board = f"{base}/api/v1/contests/{contest_id}/leaderboard"
 
-        async def reader() -> None:
+        async def reader(kind: str, path: str, own: bool, stop: float) -> None:
             while time.perf_counter() < stop:
-                await call(http, calls, "board top 10", "GET", f"{base}/api/v1/contests/{contest_id}/leaderboard")
-                me = random.choice(heads)
                 began = time.perf_counter()
-                async with http.get(f"{base}/api/v1/contests/{contest_id}/leaderboard/me", headers=me) as r:
+                async with http.get(board + path, headers=random.choice(heads) if own else None) as r:
                     await r.read()
-                    calls.add("board around me", began, r.status == 200, str(r.status))
+                    calls.add(kind, began, r.status == 200, str(r.status))
 
-        await asyncio.gather(*(reader() for _ in range(args.concurrency)))
+        for kind, path, own in (("board top 10", "", False), ("board around me", "/me", True)):
+            stop = time.perf_counter() + args.floor_seconds
+            await asyncio.gather(*(reader(kind, path, own, stop) for _ in range(args.concurrency)))
         attempts = []
         for head in heads:  # the second try of each sitter, started before the submits are timed
             async with http.post(f"{base}/api/v1/exams/{contest_id}/attempts", json={}, headers=head) as r:
@@ -213,7 +219,8 @@ async def http_figures(base: str, contest_id: int, tokens: dict[int, str], args,
             k = next(n)
             await call(http, calls, "registration (open loop)", "POST",
                        f"{base}/api/v1/contests/{contest_id}/register",
-                       json={"name": f"Người mới {k}", "phone": f"08{k:08d}", "unit": f"Công ty số {k % UNITS}"},
+                       json={"name": f"Người mới {k}", "phone": f"08{k:08d}",
+                             "unit": f"Công ty số {k % UNITS}"},
                        began=due)
 
         await open_loop(register, args.registrations / args.registration_seconds, args.registration_seconds)
@@ -230,12 +237,16 @@ async def run(args: argparse.Namespace) -> None:
         secret = uuid.uuid4().hex
         t = time.perf_counter()
         contest_id, tokens = seed(url, args, secret)
-        print(f"seeded a contest of {args.entries} entries in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        print(f"seeded a contest of {args.entries} entries in {time.perf_counter() - t:.1f} s",
+              file=sys.stderr)
         redis_figures(url, args.redis, prefix, contest_id, args.entries)
+        if args.redis_only:
+            return
         await measure_floors({"FLOOR_PG": libpq(url)}, calls, args, "before")
         app = Gunicorn("examapp:create_app()", {
             "EXAMAPP_ENV": "production", "EXAMAPP_SECRET_KEY": secret, "EXAMAPP_DATABASE_URL": url,
-            "EXAMAPP_REDIS_URL": args.redis, "EXAMAPP_REDIS_PREFIX": prefix, "EXAMAPP_INSTANCE_PATH": f"/tmp/{name}",
+            "EXAMAPP_REDIS_URL": args.redis, "EXAMAPP_REDIS_PREFIX": prefix,
+            "EXAMAPP_INSTANCE_PATH": f"/tmp/{name}",
             "EXAMAPP_CONTEST_REGISTRATIONS_PER_ADDRESS": str(args.registrations * 2)}, args, ROOT)
         try:
             await app.ready("/api/v1/health")
@@ -243,8 +254,10 @@ async def run(args: argparse.Namespace) -> None:
         finally:
             app.stop()
         report_floors(calls, args)
-        print(f"\n{'contest calls (HTTP)':<34}{'count':>8}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-        for kind in ("board top 10", "board around me", "submit a try (graded, ranked)", "registration (open loop)"):
+        print(f"\n{'contest calls (HTTP)':<34}{'count':>8}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'errors':>8}")
+        for kind in ("board top 10", "board around me", "submit a try (graded, ranked)",
+                     "registration (open loop)"):
             count, rate, p50, p99, errors = calls.row(kind)
             print(f"{kind:<34}{count:>8}{rate:>9.0f}{p50:>9.1f}{p99:>9.1f}{errors:>8}")
             if errors:
@@ -258,8 +271,10 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--redis-only", action="store_true", help="only the Redis figures and the rebuild")
     parser.add_argument("--sitters", type=int, default=2000)
     parser.add_argument("--registrations", type=int, default=10_000)
     parser.add_argument("--registration-seconds", type=float, default=60.0)

@@ -24,6 +24,7 @@ The database stays the truth: boards missing `built` or marked stale in the data
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -192,40 +193,38 @@ class Boards:
                                 args=[person.participant_id, _person_json(person), person.unit_id, *members]))
 
     def rebuild(self, contest_id: int, source: BoardSource) -> int:
-        """Replace every board of the contest by those of `source`, at once; returns the entries."""
+        """Replace every board of the contest by those of `source`, at once; returns the entries.
+
+        The boards are written under temporary names in large batches (a ZADD or HSET carries up to
+        REBUILD_BATCH members), then renamed over the live ones in one transaction."""
         c = contest_id
-        tmp = f"{self.prefix}{{contest:{c}}}:tmp:"
-        live: dict[str, str] = {}
-        pipe = self.client.pipeline(transaction=False)
-
-        def stage(key: str) -> str:
-            staged = tmp + key.rsplit("}:", 1)[1]
-            if key not in live:
-                pipe.delete(staged)
-                live[key] = staged
-            return staged
-
         cur, people, unit_n, unit_sum, meta, keys_key = self._fixed(c)
-        for pid, person in source.people.items():
-            pipe.hset(stage(people), str(pid), _person_json(person))
-        counts: dict[int, int] = {}
-        sums: dict[int, int] = {}
-        boards: list[tuple[int | None, Iterable[Standing]]] = [(None, source.overall),
-                                                                        *source.rounds.items()]
+        sets: dict[str, dict[str, int]] = defaultdict(dict)
+        hashes: dict[str, dict[str, str | int]] = defaultdict(dict)
+        hashes[people] = {str(pid): _person_json(person) for pid, person in source.people.items()}
+        boards: list[tuple[int | None, Iterable[Standing]]] = [(None, source.overall), *source.rounds.items()]
         for number, standings in boards:
             for standing in standings:
-                person = source.people[standing.participant_id]
+                unit = source.people[standing.participant_id].unit_id
                 member = encode(standing)
-                for key in (self.board_key(c, number), self.board_key(c, number, person.unit_id)):
-                    pipe.zadd(stage(key), {member: 0})
-                    pipe.hset(stage(cur), f"{key}|{standing.participant_id}", member)
+                for key in (self.board_key(c, number), self.board_key(c, number, unit)):
+                    sets[key][member] = 0
+                    hashes[cur][f"{key}|{standing.participant_id}"] = member
                 if number is None:
-                    counts[person.unit_id] = counts.get(person.unit_id, 0) + 1
-                    sums[person.unit_id] = sums.get(person.unit_id, 0) + int(standing.score * 100)
-        for unit, n in counts.items():
-            pipe.hset(stage(unit_n), str(unit), n)
-            pipe.hset(stage(unit_sum), str(unit), sums[unit])
-        pipe.hset(stage(meta), mapping={"built": 1, "updates": 0})
+                    field = str(unit)
+                    hashes[unit_n][field] = int(hashes[unit_n].get(field, 0)) + 1
+                    hashes[unit_sum][field] = int(hashes[unit_sum].get(field, 0)) + int(standing.score * 100)
+        hashes[meta] = {"built": 1, "updates": 0}
+        tmp = f"{self.prefix}{{contest:{c}}}:tmp:"
+        live = {key: tmp + key.rsplit("}:", 1)[1] for key in [*sets, *(k for k, v in hashes.items() if v)]}
+        pipe = self.client.pipeline(transaction=False)
+        pipe.delete(*live.values())
+        for key, members in sets.items():
+            for chunk in _chunks(members):
+                pipe.zadd(live[key], chunk)
+        for key, fields in hashes.items():
+            for chunk in _chunks(fields):
+                pipe.hset(live[key], mapping=chunk)
         pipe.execute()
         old = set(self.client.smembers(keys_key))
         swap = self.client.pipeline(transaction=True)
@@ -313,6 +312,15 @@ class Boards:
                     unit = json.loads(person)[1]
                     winners[unit] = winners.get(unit, 0) + 1
         return {int(u): (int(n), int(sums.get(u, 0)), winners.get(int(u), 0)) for u, n in counts.items()}
+
+
+REBUILD_BATCH = 10_000
+
+
+def _chunks(mapping: dict) -> Iterable[dict]:
+    items = list(mapping.items())
+    for start in range(0, len(items), REBUILD_BATCH):
+        yield dict(items[start: start + REBUILD_BATCH])
 
 
 def _person_json(person: Person) -> str:

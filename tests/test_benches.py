@@ -51,3 +51,18 @@ def test_the_room_shape_checks_every_acknowledged_answer_against_postgresql():
     checked = re.search(r"checked against PostgreSQL: attempts (\d+), submitted (\d+), "
                         r"answers acknowledged (\d+), lost (\d+), score mismatches (\d+)", done.stdout)
     assert checked and checked.groups() == ("6", "6", "18", "0", "0"), done.stdout
+
+
+@pytest.mark.skipif(not (PG_ADMIN_URL and REDIS_URL), reason="the contest bench runs on PostgreSQL and Redis")
+def test_the_contest_bench_measures_a_small_contest():
+    done = subprocess.run(
+        [sys.executable, "bench/contest_bench.py", "--entries", "300", "--sitters", "20",
+         "--registrations", "30", "--registration-seconds", "2", "--floor-seconds", "1",
+         "--open-seconds", "1", "--workers", "2",
+         "--pg", PG_ADMIN_URL, "--redis", REDIS_URL],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for figure in ("rebuild of every board", "board update", "board top 10", "submit a try", "registration"):
+        assert figure in done.stdout, done.stdout
+    errors = [line for line in done.stdout.splitlines() if line.startswith(("submit a try", "registration"))]
+    assert all(line.split()[-1] == "0" for line in errors), done.stdout

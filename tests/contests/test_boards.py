@@ -211,7 +211,8 @@ def test_the_cli_rebuilds_a_board(app_config, redis_url, redis_prefix, app):
 
 
 def test_a_public_board_is_read_at_most_once_a_second(app_config, redis_url, redis_prefix, app):
-    live = create_app(dict(app_config, REDIS_URL=redis_url, REDIS_PREFIX=redis_prefix, BOARD_CACHE_SECONDS=0.5))
+    live = create_app(dict(app_config, REDIS_URL=redis_url, REDIS_PREFIX=redis_prefix,
+                           BOARD_CACHE_SECONDS=0.5))
     client = live.test_client()
     contest_id = make_contest(live, make_bank(live))
     assert _board(client, contest_id)["total"] == 0
