@@ -124,21 +124,21 @@ def generate_password() -> str:
     return secrets.token_urlsafe(9) + "7a"
 
 
-def _token_hash(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(db: Session, user: User, label: str = "") -> str:
     """Create an API token; the plain value is returned once and never stored."""
     token = secrets.token_urlsafe(32)
-    db.add(ApiToken(user=user, token_hash=_token_hash(token), label=label[:80]))
+    db.add(ApiToken(user=user, token_hash=token_digest(token), label=label[:80]))
     record(db, user.id, "token.issue", user.username, label=label)
     return token
 
 
 def user_for_token(db: Session, token: str) -> User | None:
     row = db.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
     )
     return row.user if row is not None and row.user.active else None
 
