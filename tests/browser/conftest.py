@@ -82,11 +82,17 @@ def serve(tmp_path, monkeypatch, **exam_settings) -> Iterator[LiveExam]:
         "REDIS_URL": None, "SWEEP_INTERVAL_SECONDS": 0,
     })
     exam_id = _seed(app, **exam_settings)
+    for base_url in serving(app):
+        yield LiveExam(base_url, app, exam_id)
+
+
+def serving(app: Flask) -> Iterator[str]:
+    """Serve `app` in a thread on 127.0.0.1:<free port> while the caller holds its address."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveExam(f"http://127.0.0.1:{server.server_port}", app, exam_id)
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(5)
