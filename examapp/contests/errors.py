@@ -32,7 +32,7 @@ class PredictionRequired(ExamConflict):
 
 class TooManyRegistrations(ContestError):
     status = 429
-    code = "too_many_registrations"
+    code = None  # "too_many_requests"
 
     def __init__(self, message, retry_after: int) -> None:
         super().__init__(message)

@@ -38,7 +38,7 @@ TOP = 10
 
 class StreamsElsewhere(ContestError):
     status = 503
-    code = "streams_elsewhere"
+    code = None  # "unavailable"
     retry_after = 30
 
     def __init__(self) -> None:

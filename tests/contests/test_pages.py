@@ -88,7 +88,7 @@ def test_a_sync_worker_refuses_streams_so_the_page_polls(app, client):
     app.config["STREAMS"] = "off"
     contest_id = make_contest(app, make_bank(app))
     refused = client.get(f"/api/v1/contests/{contest_id}/leaderboard/stream")
-    assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "streams_elsewhere"
+    assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "unavailable"
     assert int(refused.headers["Retry-After"]) > 0
 
 
